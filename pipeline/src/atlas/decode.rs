@@ -1,0 +1,115 @@
+//! PNG → raw RGBA8 with no colour management: gAMA, iCCP, sRGB and cHRM chunks are ignored,
+//! as the game ignores them. Palette, grey and 16-bit images are expanded to RGBA8.
+
+use std::io::{BufRead, Seek};
+
+use super::AtlasError;
+
+/// A decoded image: width, height and `width * height * 4` bytes of straight RGBA8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RgbaImage {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Row-major RGBA8 pixels, no padding.
+    pub pixels: Vec<u8>,
+}
+
+/// Decodes a PNG stream to raw RGBA8.
+///
+/// # Errors
+/// [`AtlasError::Decode`] when the stream is not a PNG the `png` crate can read.
+pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
+    let err = |e: png::DecodingError| AtlasError::Decode {
+        file: what.to_owned(),
+        reason: e.to_string(),
+    };
+    let mut decoder = png::Decoder::new(reader);
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(err)?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| AtlasError::Decode {
+            file: what.to_owned(),
+            reason: "image too large".to_owned(),
+        })?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(err)?;
+    buf.truncate(info.buffer_size());
+    let (width, height) = (info.width, info.height);
+    let pixels = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        png::ColorType::GrayscaleAlpha => buf
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
+        png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        // EXPAND turns palettes into RGB(A); reaching this arm means the decoder changed.
+        png::ColorType::Indexed => {
+            return Err(AtlasError::Decode {
+                file: what.to_owned(),
+                reason: "indexed colour was not expanded".to_owned(),
+            });
+        }
+    };
+    Ok(RgbaImage {
+        width,
+        height,
+        pixels,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    fn encode(color: png::ColorType, data: &[u8], w: u32, h: u32, gamma: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut out, w, h);
+            enc.set_color(color);
+            enc.set_depth(png::BitDepth::Eight);
+            if gamma {
+                enc.set_source_gamma(png::ScaledFloat::new(1.0 / 1.2));
+            }
+            if color == png::ColorType::Indexed {
+                enc.set_palette(vec![10, 20, 30, 40, 50, 60]);
+                enc.set_trns(vec![128, 255]);
+            }
+            let mut w = enc.write_header().expect("header");
+            w.write_image_data(data).expect("data");
+        }
+        out
+    }
+
+    #[test]
+    fn gamma_chunks_do_not_change_the_pixels() {
+        let data = [1, 2, 3, 4, 200, 100, 50, 0];
+        let png = encode(png::ColorType::Rgba, &data, 2, 1, true);
+        let img = decode_png(Cursor::new(png), "t").expect("decodes");
+        assert_eq!(img.pixels, data);
+    }
+
+    #[test]
+    fn palette_and_grey_images_expand_to_rgba() {
+        let png = encode(png::ColorType::Indexed, &[0, 1], 2, 1, false);
+        let img = decode_png(Cursor::new(png), "t").expect("decodes");
+        assert_eq!(img.pixels, [10, 20, 30, 128, 40, 50, 60, 255]);
+        let png = encode(png::ColorType::GrayscaleAlpha, &[7, 9], 1, 1, false);
+        let img = decode_png(Cursor::new(png), "t").expect("decodes");
+        assert_eq!(img.pixels, [7, 7, 7, 9]);
+    }
+
+    #[test]
+    fn garbage_is_a_decode_error_not_a_panic() {
+        let err = decode_png(Cursor::new(b"not a png".to_vec()), "x.png").unwrap_err();
+        assert!(matches!(err, AtlasError::Decode { .. }));
+    }
+}

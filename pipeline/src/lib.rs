@@ -1,0 +1,40 @@
+//! Pixel-exact compositing of ClanGen-style cat sprites, bit for bit what the game's pygame
+//! blits produce. No HTTP, no async runtime, no environment or clock reads.
+//!
+//! # Layout
+//!
+//! - [`atlas`]: `AtlasRepository` — loads a sprite folder and its data once (raw RGBA, no
+//!   gamma), validates it, answers group + pose → 50×50 cell without copying.
+//! - [`names`]: the closed vocabularies as enums (`PeltName`, `Colour`, `EyeColour`,
+//!   `SkinColour`).
+//! - [`vocab`]: the data-defined vocabularies (scar and accessory categories, tint tables).
+//! - [`params`]: CatGenerator JSON → typed `CatParams`, errors naming field and allowed values.
+//! - [`spec`]: `CatSpec` — parameters resolved against one repository (every name → group id).
+//! - [`plan`]: `Plan` — the ordered stages of the spec as ops over two registers.
+//! - [`blend`]: the colour math, one function per blend mode (WGSL twin in `gpu/`).
+//! - [`cpu`]: `CpuBackend`, the reference executor.
+//! - [`gpu`]: `GpuBackend`, the wgpu integer compute executor (feature `gpu`).
+//! - [`encode`]: PNG encoding and nearest-neighbour upscaling.
+//! - [`compare`]: pixel comparison with expected | actual | diff images for tests.
+//! - [`cell`]: cell geometry (`Canvas`, `Pose`, flip).
+
+pub mod atlas;
+pub mod blend;
+pub mod cell;
+pub mod compare;
+pub mod cpu;
+pub mod encode;
+pub mod names;
+pub mod params;
+pub mod plan;
+pub mod spec;
+pub mod vocab;
+
+pub use atlas::{AtlasError, AtlasPaths, AtlasRepository, CellId, GroupId};
+pub use blend::BlendMode;
+pub use cell::{CELL, CELL_BYTES, Canvas, POSES, Pose};
+pub use cpu::CpuBackend;
+pub use encode::{encode_png, encode_png_into};
+pub use params::{CatParams, ParamError};
+pub use plan::{Plan, StageKind};
+pub use spec::CatSpec;

@@ -1,0 +1,265 @@
+//! [`CatSpec`]: parameters resolved against one sprite folder — every name checked and turned
+//! into a [`GroupId`] — so planning and rendering never look anything up by string.
+
+use crate::atlas::{AtlasRepository, GroupId};
+use crate::cell::Pose;
+use crate::names::{Colour, PeltName};
+use crate::params::{CatParams, ParamError};
+use crate::vocab::{ACCESSORY_CATEGORIES, ScarKind, Tint};
+
+/// One resolved tortie patch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TortiePatch {
+    /// The patch's coat group.
+    pub pattern: GroupId,
+    /// Its `tortiemask` group.
+    pub mask: GroupId,
+}
+
+/// A cat ready to plan: every layer named by group, in the spec's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CatSpec {
+    /// Pose.
+    pub pose: Pose,
+    /// Base coat group.
+    pub base: GroupId,
+    /// Tortie patches in order.
+    pub tortie: Vec<TortiePatch>,
+    /// Whole-cat tint.
+    pub tint: Option<Tint>,
+    /// White patches.
+    pub white_patches: Option<GroupId>,
+    /// Points.
+    pub points: Option<GroupId>,
+    /// Tint of white patches and points.
+    pub white_tint: Option<[u8; 3]>,
+    /// Vitiligo.
+    pub vitiligo: Option<GroupId>,
+    /// Eyes.
+    pub eyes: GroupId,
+    /// Second eye colour's `eyes2` group.
+    pub eyes2: Option<GroupId>,
+    /// scars1/scars3 groups, in order.
+    pub scars: Vec<GroupId>,
+    /// `shaders` and `lighting`, when shading applies (alive and requested).
+    pub shading: Option<(GroupId, GroupId)>,
+    /// `lines`, `lineartdead` or `lineartdf`.
+    pub lineart: GroupId,
+    /// Skin group.
+    pub skin: GroupId,
+    /// scars2 (missing part) groups, in order.
+    pub missing_parts: Vec<GroupId>,
+    /// Accessory groups, in order.
+    pub accessories: Vec<GroupId>,
+    /// `fademask<stage>` and the fog group, when the cat fades.
+    pub fading: Option<(GroupId, GroupId)>,
+    /// Flip horizontally.
+    pub reverse: bool,
+}
+
+impl CatSpec {
+    /// Resolves parameters against a repository.
+    ///
+    /// # Errors
+    /// [`ParamError`] naming the field whose value this sprite folder has no sprite for,
+    /// with the values it does have.
+    pub fn resolve(p: &CatParams, repo: &AtlasRepository) -> Result<Self, ParamError> {
+        let r = Resolver { repo };
+        let coat = |field: &str, pelt: PeltName, colour: Colour| {
+            let prefix = pelt.sprite_prefix().unwrap_or("single");
+            r.group(field, &format!("{prefix}{colour}"))
+        };
+        let base = coat("peltName", p.pelt_name, p.colour)?;
+        let mut tortie = Vec::with_capacity(p.tortie.len());
+        for (i, layer) in p.tortie.iter().enumerate() {
+            let field = if p.tortie.len() > 1 {
+                format!("tortie[{i}]")
+            } else {
+                "tortiePattern".to_owned()
+            };
+            tortie.push(TortiePatch {
+                pattern: coat(&field, layer.pattern, layer.colour)?,
+                mask: r.named(
+                    &if p.tortie.len() > 1 {
+                        format!("tortie[{i}].mask")
+                    } else {
+                        "tortieMask".to_owned()
+                    },
+                    "tortiemask",
+                    &layer.mask,
+                )?,
+            });
+        }
+        let vocab = repo.vocabulary();
+        let tint = match &p.tint {
+            None => None,
+            Some(name) => Some(*vocab.tints.get(name).ok_or_else(|| {
+                let mut allowed: Vec<&str> = vocab.tints.keys().map(String::as_str).collect();
+                allowed.push("none");
+                ParamError::unknown("tint", name, &allowed)
+            })?),
+        };
+        let white_tint = match &p.white_patches_tint {
+            None => None,
+            Some(name) => Some(*vocab.white_tints.get(name).ok_or_else(|| {
+                let mut allowed: Vec<&str> = vocab.white_tints.keys().map(String::as_str).collect();
+                allowed.push("none");
+                ParamError::unknown("whitePatchesTint", name, &allowed)
+            })?),
+        };
+        let white = |field: &str, v: &Option<String>| {
+            v.as_deref().map(|n| r.named(field, "white", n)).transpose()
+        };
+
+        let mut scars = Vec::new();
+        let mut missing_parts = Vec::new();
+        for name in &p.scars {
+            let unknown = || {
+                let all: Vec<&str> = vocab
+                    .scar_marks
+                    .iter()
+                    .chain(&vocab.missing_parts)
+                    .map(String::as_str)
+                    .collect();
+                ParamError::unknown("scars", name, &all)
+            };
+            let kind = vocab.scar_kind(name).ok_or_else(unknown)?;
+            let group = repo.group(&format!("scars{name}")).ok_or_else(unknown)?;
+            match kind {
+                ScarKind::Mark => scars.push(group),
+                ScarKind::MissingPart => missing_parts.push(group),
+            }
+        }
+
+        let mut accessories = Vec::new();
+        for name in &p.accessories {
+            accessories.push(r.accessory(name)?);
+        }
+
+        let shading = if p.shading && !p.dead {
+            Some((
+                r.group("shading", "shaders")?,
+                r.group("shading", "lighting")?,
+            ))
+        } else {
+            None
+        };
+        let lineart = r.group(
+            "dead",
+            match (p.dead, p.dark_forest) {
+                (false, _) => "lines",
+                (true, true) => "lineartdf",
+                (true, false) => "lineartdead",
+            },
+        )?;
+        let fading = if p.dead && p.opacity <= 97 {
+            let stage = match p.opacity {
+                81.. => 0,
+                46..=80 => 1,
+                _ => 2,
+            };
+            let fog = if p.dark_forest {
+                "fadedf"
+            } else {
+                "fadestarclan"
+            };
+            Some((
+                r.group("opacity", &format!("fademask{stage}"))?,
+                r.group("opacity", &format!("{fog}{stage}"))?,
+            ))
+        } else {
+            None
+        };
+
+        Ok(Self {
+            pose: p.sprite_number,
+            base,
+            tortie,
+            tint,
+            white_patches: white("whitePatches", &p.white_patches)?,
+            points: white("points", &p.points)?,
+            white_tint,
+            vitiligo: white("vitiligo", &p.vitiligo)?,
+            eyes: r.group("eyeColour", &format!("eyes{}", p.eye_colour))?,
+            eyes2: p
+                .eye_colour2
+                .map(|c| r.group("eyeColour2", &format!("eyes2{c}")))
+                .transpose()?,
+            scars,
+            shading,
+            lineart,
+            skin: r.group("skinColour", &format!("skin{}", p.skin_colour))?,
+            missing_parts,
+            accessories,
+            fading,
+            reverse: p.reverse,
+        })
+    }
+}
+
+struct Resolver<'a> {
+    repo: &'a AtlasRepository,
+}
+
+impl Resolver<'_> {
+    /// A group that must exist under exactly this name.
+    fn group(&self, field: &str, group: &str) -> Result<GroupId, ParamError> {
+        self.repo.group(group).ok_or_else(|| {
+            ParamError::new(
+                field,
+                format!("this sprite folder has no sprite group `{group}`"),
+            )
+        })
+    }
+
+    /// `prefix + name`, listing the names with that prefix when it is missing.
+    fn named(&self, field: &str, prefix: &str, name: &str) -> Result<GroupId, ParamError> {
+        self.repo.group(&format!("{prefix}{name}")).ok_or_else(|| {
+            let allowed = self.suffixes(prefix);
+            ParamError::unknown(field, name, &allowed)
+        })
+    }
+
+    fn suffixes(&self, prefix: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .repo
+            .group_names()
+            .iter()
+            .filter_map(|g| g.strip_prefix(prefix))
+            .filter(|s| !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        // `white` also prefixes nothing else, but `eyes` prefixes `eyes2…`; the digit filter
+        // above keeps those apart.
+        out.sort_unstable();
+        out
+    }
+
+    /// Spec §4 step 12: the first category that holds the accessory decides its prefix.
+    fn accessory(&self, name: &str) -> Result<GroupId, ParamError> {
+        let vocab = self.repo.vocabulary();
+        for cat in &ACCESSORY_CATEGORIES {
+            let group = format!("{}{name}", cat.prefix);
+            let listed = vocab.lists_accessory(cat, name);
+            match self.repo.group(&group) {
+                Some(id) => return Ok(id),
+                None if listed => {
+                    return Err(ParamError::new(
+                        "accessories",
+                        format!(
+                            "`{name}` is a {} accessory but this sprite folder has no `{group}`",
+                            cat.list_key
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let mut allowed: Vec<&str> = ACCESSORY_CATEGORIES
+            .iter()
+            .flat_map(|c| self.suffixes(c.prefix))
+            .collect();
+        allowed.sort_unstable();
+        allowed.dedup();
+        Err(ParamError::unknown("accessories", name, &allowed))
+    }
+}
