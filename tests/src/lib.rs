@@ -1,1 +1,94 @@
-//! End-to-end tests live in `tests/`; this crate has no library code.
+//! Shared helpers for the end-to-end tests in `tests/tests/`.
+//!
+//! - [`bundled_repo`]: the bundled atlases, loaded once per test binary.
+//! - [`GoldenSheet`]: the committed golden cats (`tests/golden/cats.jsonl` + `cats.png`).
+//! - [`render_cpu`]: params → PNG-ready pixels through the whole CPU pipeline.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use pipeline::atlas::decode_png;
+use pipeline::{AtlasPaths, AtlasRepository, CatParams, CatSpec, CpuBackend, Plan};
+
+/// Columns of the golden sheet (cat `i` at column `i % 20`, row `i / 20`).
+pub const GOLDEN_COLUMNS: usize = 20;
+
+/// The workspace root.
+#[must_use]
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The bundled repository, loaded once.
+///
+/// # Panics
+/// When the bundled art does not load: every test depends on it.
+pub fn bundled_repo() -> &'static AtlasRepository {
+    static REPO: OnceLock<AtlasRepository> = OnceLock::new();
+    REPO.get_or_init(|| {
+        let repo = AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled atlases load");
+        assert!(repo.report().is_complete(), "bundled art incomplete: {:?}", repo.report());
+        repo
+    })
+}
+
+/// Renders one cat on the CPU from its JSON parameters.
+///
+/// # Errors
+/// When the parameters are invalid for `repo`.
+pub fn render_cpu(
+    repo: &AtlasRepository,
+    params: &serde_json::Value,
+) -> anyhow::Result<Box<pipeline::Canvas>> {
+    let params = CatParams::from_json(params)?;
+    let spec = CatSpec::resolve(&params, repo)?;
+    let plan = Plan::for_cat(&spec);
+    let mut cpu = CpuBackend::new();
+    Ok(Box::new(*cpu.render(repo, &plan)))
+}
+
+/// The committed golden cats: one parameter object per line and one sheet of expected cells.
+pub struct GoldenSheet {
+    /// Parameter objects, in sheet order.
+    pub params: Vec<serde_json::Value>,
+    /// Sheet width in pixels.
+    pub width: usize,
+    /// Sheet pixels, RGBA8.
+    pub pixels: Vec<u8>,
+}
+
+impl GoldenSheet {
+    /// Loads `tests/golden/cats.jsonl` and `tests/golden/cats.png`.
+    ///
+    /// # Errors
+    /// When either file is missing or malformed.
+    pub fn load() -> anyhow::Result<Self> {
+        let dir = workspace_root().join("tests/golden");
+        let text = std::fs::read_to_string(dir.join("cats.jsonl"))?;
+        let params = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str)
+            .collect::<Result<Vec<_>, _>>()?;
+        let png = std::fs::read(dir.join("cats.png"))?;
+        let img = decode_png(Cursor::new(png), "cats.png")?;
+        Ok(Self {
+            params,
+            width: img.width as usize,
+            pixels: img.pixels,
+        })
+    }
+
+    /// The expected 50×50 cell of cat `i`, contiguous.
+    #[must_use]
+    pub fn cell(&self, i: usize) -> Vec<u8> {
+        let (cx, cy) = ((i % GOLDEN_COLUMNS) * 50, (i / GOLDEN_COLUMNS) * 50);
+        let mut out = Vec::with_capacity(pipeline::CELL_BYTES);
+        for y in 0..50 {
+            let at = ((cy + y) * self.width + cx) * 4;
+            out.extend_from_slice(&self.pixels[at..at + 200]);
+        }
+        out
+    }
+}
