@@ -1,6 +1,6 @@
 //! A render plan: the ordered stages of spec §4, each a run of ops over two 50×50 registers.
 //!
-//! The `cat` register starts transparent and holds the result; the `scratch` register holds
+//! Both registers start transparent; the `cat` register holds the result; the `scratch` register holds
 //! a group being composed on its own (tortie patches, tinted white patches, eyes, fog), since
 //! integer alpha compositing is not associative. Both backends execute the same plan.
 

@@ -8,12 +8,14 @@ mod report;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub use decode::{RgbaImage, decode_png};
 pub use index::{IndexEntry, OffsetMap, parse_index, parse_offset_map};
 pub use report::LoadReport;
 
 use crate::cell::{CELL, CELL_BYTES, CELL_ROW_BYTES, POSES};
+use crate::planar::PlanarSprite;
 use crate::vocab::Vocabulary;
 
 /// Why a sprite folder could not be loaded.
@@ -126,6 +128,12 @@ pub struct CellView<'a> {
 }
 
 impl<'a> CellView<'a> {
+    /// A view of `data` with rows `stride` bytes apart (at least 50 rows must fit).
+    #[must_use]
+    pub fn new(data: &'a [u8], stride: usize) -> Self {
+        Self { data, stride }
+    }
+
     /// Row `y` (0..50) as 200 bytes.
     #[inline(always)]
     #[must_use]
@@ -163,6 +171,8 @@ pub struct AtlasRepository {
     origins: Vec<Option<CellOrigin>>,
     cells: Vec<CellLoc>,
     clipped: Vec<Box<[u8; CELL_BYTES]>>,
+    /// Planar copies for the CPU backend, made on first use so memory follows what is drawn.
+    planar: Vec<OnceLock<Box<PlanarSprite>>>,
     vocabulary: Vocabulary,
     report: LoadReport,
     fingerprint: [u8; 32],
@@ -265,6 +275,9 @@ impl AtlasRepository {
         vocabulary.hash_into(&mut hasher);
         report.groups = group_names.len();
         report.sheets = sheets.len();
+        let planar = std::iter::repeat_with(OnceLock::new)
+            .take(cells.len())
+            .collect();
         Self {
             sheets,
             group_names,
@@ -272,6 +285,7 @@ impl AtlasRepository {
             origins,
             cells,
             clipped,
+            planar,
             vocabulary,
             report,
             fingerprint: *hasher.finalize().as_bytes(),
@@ -317,6 +331,13 @@ impl AtlasRepository {
                 stride: CELL_ROW_BYTES,
             },
         }
+    }
+
+    /// The cell as planes `[R, G, B, A]` with its row facts (converted once, on first use).
+    #[inline]
+    #[must_use]
+    pub fn planar_cell(&self, id: CellId) -> &PlanarSprite {
+        self.planar[id.0 as usize].get_or_init(|| PlanarSprite::from_view(&self.cell(id)))
     }
 
     /// Where a cell lies in its sheet (for backends that address sheets themselves).
@@ -479,7 +500,7 @@ mod tests {
         );
         let pose0 = Pose::new(0).expect("pose");
         let inside = repo.cell(CellId::new(repo.group("inside").expect("g"), pose0));
-        assert_eq!(&inside.row(1)[0..4], &[174 % 251, 0, 7, 200]);
+        assert_eq!(&inside.row(1)[0..4], &[174, 0, 7, 200]);
 
         let partial = repo.cell(CellId::new(repo.group("partial").expect("g"), pose0));
         // Columns 0..44 exist (130..174), the rest is transparent.
