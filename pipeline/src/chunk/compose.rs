@@ -1,0 +1,269 @@
+//! Composes a [`ChunkPlan`] on the CPU: tile layers first to last, then entities in draw
+//! order, every pixel through pygame's normal blit ([`crate::blend`]); whole-row loops and
+//! buffers reused across chunks, nothing allocated per pixel.
+//!
+//! Tile size: the request's `tileSize` may differ from the tileset's; tiles and tileset
+//! sprites are then scaled by nearest neighbour (`src = dst * tileset / request`, floored),
+//! once per used tile per chunk. Cat atlas cells and whole cats are always drawn at 50×50.
+
+use super::plan::{ChunkPlan, Draw};
+use super::tileset::{TileId, Tileset};
+use crate::atlas::{AtlasRepository, RgbaImage};
+use crate::blend::{BlendMode, blend_row};
+use crate::cell::{CELL, CELL_ROW_BYTES};
+use crate::cpu::CpuBackend;
+
+/// Where a scaled copy of a tile lies in the composer's arena.
+#[derive(Debug, Clone, Copy)]
+struct Scaled {
+    offset: usize,
+    w: usize,
+    h: usize,
+}
+
+/// Reusable state for composing chunks on one thread (a render worker keeps one).
+#[derive(Debug, Default)]
+pub struct ChunkComposer {
+    /// Renders cat entities.
+    cpu: CpuBackend,
+    /// One mirrored source row for flipped entities.
+    flipped: Vec<u8>,
+    /// Scaled tiles of the current chunk, back to back.
+    arena: Vec<u8>,
+    /// Per tile id of the current tileset: its scaled copy, if made.
+    scaled: Vec<Option<Scaled>>,
+}
+
+/// Composes `plan` with a fresh composer; prefer a long-lived [`ChunkComposer`] in workers.
+#[must_use]
+pub fn compose_chunk(plan: &ChunkPlan, repo: &AtlasRepository) -> RgbaImage {
+    ChunkComposer::new().compose(plan, repo)
+}
+
+impl ChunkComposer {
+    /// A composer with empty buffers.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Composes `plan` into a new image.
+    #[must_use]
+    pub fn compose(&mut self, plan: &ChunkPlan, repo: &AtlasRepository) -> RgbaImage {
+        let mut pixels = Vec::new();
+        self.compose_into(plan, repo, &mut pixels);
+        RgbaImage {
+            width: plan.width_px(),
+            height: plan.height_px(),
+            pixels,
+        }
+    }
+
+    /// Composes `plan` into `out` (cleared and resized to `width_px * height_px * 4`).
+    pub fn compose_into(&mut self, plan: &ChunkPlan, repo: &AtlasRepository, out: &mut Vec<u8>) {
+        let (w, h) = (plan.width_px() as usize, plan.height_px() as usize);
+        out.clear();
+        out.resize(w * h * 4, 0);
+        let set = &*plan.tileset;
+        let native = plan.tile_size == set.tile_size();
+        if !native {
+            self.scale_used_tiles(plan);
+        }
+        let mut canvas = Target {
+            pixels: out,
+            width: w,
+            height: h,
+        };
+        let ts = plan.tile_size as usize;
+        let Self {
+            cpu,
+            flipped,
+            arena,
+            scaled,
+        } = self;
+        let source = |id: TileId| -> Source<'_> {
+            if native {
+                let r = set.rect(id);
+                let iw = set.image().width as usize;
+                Source {
+                    data: &set.image().pixels[(r.y as usize * iw + r.x as usize) * 4..],
+                    stride: iw * 4,
+                    w: r.w as usize,
+                    h: r.h as usize,
+                    opaque: set.is_opaque(id),
+                }
+            } else {
+                // Every used id was scaled in `scale_used_tiles`.
+                let s = scaled[id.0 as usize].unwrap_or(Scaled {
+                    offset: 0,
+                    w: 0,
+                    h: 0,
+                });
+                Source {
+                    data: &arena[s.offset..],
+                    stride: s.w * 4,
+                    w: s.w,
+                    h: s.h,
+                    // Nearest-neighbour copies hold only the tile's own pixels.
+                    opaque: set.is_opaque(id),
+                }
+            }
+        };
+        for layer in &plan.layers {
+            for (i, tile) in layer.iter().enumerate() {
+                if let Some(id) = *tile {
+                    let (gx, gy) = (i % plan.width as usize, i / plan.width as usize);
+                    let s = source(id);
+                    canvas.blit(
+                        (gx * ts) as i64,
+                        (gy * ts) as i64,
+                        s.w,
+                        s.h,
+                        false,
+                        s.opaque,
+                        flipped,
+                        |y| s.row(y),
+                    );
+                }
+            }
+        }
+        for e in &plan.entities {
+            let (x, y) = (i64::from(e.x), i64::from(e.y));
+            match &e.draw {
+                Draw::Tile(id) => {
+                    let s = source(*id);
+                    canvas.blit(x, y, s.w, s.h, e.flip, s.opaque, flipped, |r| s.row(r));
+                }
+                Draw::Cell(id) => {
+                    let cell = repo.cell(*id);
+                    canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| cell.row(r));
+                }
+                Draw::Cat(cat_plan) => {
+                    let cat = cpu.render(repo, cat_plan);
+                    canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| {
+                        &cat[r * CELL_ROW_BYTES..(r + 1) * CELL_ROW_BYTES]
+                    });
+                }
+            }
+        }
+    }
+
+    /// Makes nearest-neighbour copies, at the request's scale, of every tile the plan uses.
+    fn scale_used_tiles(&mut self, plan: &ChunkPlan) {
+        let set = &*plan.tileset;
+        self.arena.clear();
+        self.scaled.clear();
+        self.scaled.resize(set.len(), None);
+        let used =
+            plan.layers
+                .iter()
+                .flatten()
+                .flatten()
+                .copied()
+                .chain(plan.entities.iter().filter_map(|e| match e.draw {
+                    Draw::Tile(id) => Some(id),
+                    _ => None,
+                }));
+        for id in used {
+            if self.scaled[id.0 as usize].is_none() {
+                self.scaled[id.0 as usize] =
+                    Some(scale_into(&mut self.arena, set, id, plan.tile_size));
+            }
+        }
+    }
+}
+
+/// Appends `id` scaled from the tileset's tile size to `tile_size` to `arena`.
+fn scale_into(arena: &mut Vec<u8>, set: &Tileset, id: TileId, tile_size: u32) -> Scaled {
+    let r = set.rect(id);
+    let (from, to) = (u64::from(set.tile_size()), u64::from(tile_size));
+    let w = ((u64::from(r.w) * to / from).max(1)) as usize;
+    let h = ((u64::from(r.h) * to / from).max(1)) as usize;
+    let offset = arena.len();
+    arena.reserve(w * h * 4);
+    for y in 0..h {
+        let sy = ((y as u64 * from / to) as u32).min(r.h - 1);
+        let row = set.row(id, sy);
+        for x in 0..w {
+            let sx = ((x as u64 * from / to) as usize).min(r.w as usize - 1);
+            arena.extend_from_slice(&row[sx * 4..sx * 4 + 4]);
+        }
+    }
+    Scaled { offset, w, h }
+}
+
+/// A source image: `h` rows of `w` pixels, `stride` bytes apart.
+#[derive(Debug, Clone, Copy)]
+struct Source<'a> {
+    data: &'a [u8],
+    stride: usize,
+    w: usize,
+    h: usize,
+    opaque: bool,
+}
+
+impl<'a> Source<'a> {
+    #[inline]
+    fn row(&self, y: usize) -> &'a [u8] {
+        &self.data[y * self.stride..y * self.stride + self.w * 4]
+    }
+}
+
+/// The chunk canvas being drawn on.
+struct Target<'a> {
+    pixels: &'a mut Vec<u8>,
+    width: usize,
+    height: usize,
+}
+
+impl Target<'_> {
+    /// Normal-blits a `sw`×`sh` source with its top-left at `(x, y)`, clipped to the canvas,
+    /// mirrored left to right when `flip` (`flipped` holds one mirrored row at a time).
+    /// `opaque`: every source pixel has alpha 255, so rows are copied.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a blit is position, size, flip and source; bundling them helps no one"
+    )]
+    fn blit<'s>(
+        &mut self,
+        x: i64,
+        y: i64,
+        sw: usize,
+        sh: usize,
+        flip: bool,
+        opaque: bool,
+        flipped: &mut Vec<u8>,
+        rows: impl Fn(usize) -> &'s [u8],
+    ) {
+        let (cw, ch) = (self.width as i64, self.height as i64);
+        let (x0, x1) = (x.max(0), (x + sw as i64).min(cw));
+        let (y0, y1) = (y.max(0), (y + sh as i64).min(ch));
+        if x0 >= x1 || y0 >= y1 {
+            return;
+        }
+        // Source columns [sx0, sx1) land on canvas columns [x0, x1).
+        let (sx0, sx1) = ((x0 - x) as usize, (x1 - x) as usize);
+        for cy in y0..y1 {
+            let src = rows((cy - y) as usize);
+            let s = if flip {
+                // Mirrored column c is source column sw-1-c: the visible span reversed.
+                flipped.clear();
+                for px in src[(sw - sx1) * 4..(sw - sx0) * 4].chunks_exact(4).rev() {
+                    flipped.extend_from_slice(px);
+                }
+                &flipped[..]
+            } else {
+                &src[sx0 * 4..sx1 * 4]
+            };
+            let at = (cy as usize * self.width + x0 as usize) * 4;
+            let dst = &mut self.pixels[at..at + (x1 - x0) as usize * 4];
+            if opaque {
+                // Normal blit with source alpha 255 yields the source exactly (spec §3:
+                // `(d*0 + s*256) >> 8 = s`, alpha `255 + dA - dA = 255`), so copy.
+                dst.copy_from_slice(s);
+            } else {
+                blend_row(BlendMode::Normal, dst, s);
+            }
+        }
+    }
+}
