@@ -17,16 +17,21 @@
 //! - [`encode`]: PNG encoding and nearest-neighbour upscaling.
 //! - [`compare`]: pixel comparison with expected | actual | diff images for tests.
 //! - [`cell`]: cell geometry (`Canvas`, `Pose`, flip).
+//! - [`planar`]: cells as R, G, B, A planes, the layout the CPU backend composes in.
 
 pub mod atlas;
 pub mod blend;
 pub mod cell;
+pub mod chunk;
 pub mod compare;
 pub mod cpu;
 pub mod encode;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod names;
 pub mod params;
 pub mod plan;
+pub mod planar;
 pub mod spec;
 pub mod vocab;
 

@@ -1,1 +1,45 @@
-fn main() {}
+//! `renderer`: serves the API (default) or renders cats from files.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use renderer::cli::RenderArgs;
+use renderer::config::ENV_HELP;
+use renderer::serve::ServeArgs;
+
+#[derive(Debug, Parser)]
+#[command(name = "renderer", version, about = "ClanGen-style cat sprite renderer", after_help = ENV_HELP, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// With no subcommand: serve with these flags.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve(Box<ServeArgs>),
+    /// Render cats from a JSON or JSONL file of parameters.
+    Render(RenderArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Render(args)) => renderer::cli::run(&args).map(|ok| {
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }),
+        Some(Command::Serve(args)) => renderer::serve::run(&args).map(|()| ExitCode::SUCCESS),
+        None => renderer::serve::run(&cli.serve).map(|()| ExitCode::SUCCESS),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
+}

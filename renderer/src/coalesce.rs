@@ -1,0 +1,134 @@
+//! Identical in-flight requests share one render: the first becomes the leader and does the
+//! work; later ones wait for its answer. A leader that goes away (client disconnected) lets
+//! its followers know, and they do the work themselves.
+
+use std::collections::HashMap;
+
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use crate::cache::Key;
+
+/// The in-flight table.
+#[derive(Debug)]
+pub struct Coalescer<T> {
+    inflight: Mutex<HashMap<Key, watch::Receiver<Option<T>>>>,
+}
+
+impl<T> Default for Coalescer<T> {
+    fn default() -> Self {
+        Self {
+            inflight: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// This request's part in the work for a key.
+#[derive(Debug)]
+pub enum Role<'a, T> {
+    /// Do the work and [`Leader::finish`] it.
+    Leader(Leader<'a, T>),
+    /// Wait for the leader with [`follow`].
+    Follower(watch::Receiver<Option<T>>),
+}
+
+/// The request doing the work; dropping it unfinished releases its followers.
+#[derive(Debug)]
+pub struct Leader<'a, T> {
+    owner: &'a Coalescer<T>,
+    key: Key,
+    tx: watch::Sender<Option<T>>,
+}
+
+impl<T: Clone> Coalescer<T> {
+    /// Joins the work for `key`.
+    pub fn join(&self, key: Key) -> Role<'_, T> {
+        let mut map = self.inflight.lock();
+        if let Some(rx) = map.get(&key)
+            && rx.has_changed().is_ok()
+        {
+            return Role::Follower(rx.clone());
+        }
+        let (tx, rx) = watch::channel(None);
+        map.insert(key, rx);
+        Role::Leader(Leader {
+            owner: self,
+            key,
+            tx,
+        })
+    }
+
+    /// Keys in flight.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.inflight.lock().len()
+    }
+
+    /// True when nothing is in flight.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> Leader<'_, T> {
+    /// Publishes the result to every follower.
+    pub fn finish(self, value: T) {
+        self.tx.send_replace(Some(value));
+        // Drop removes the entry.
+    }
+}
+
+impl<T> Drop for Leader<'_, T> {
+    fn drop(&mut self) {
+        let mut map = self.owner.inflight.lock();
+        // Only remove our own entry (a newer leader may own the key by now).
+        if map
+            .get(&self.key)
+            .is_some_and(|rx| rx.same_channel(&self.tx.subscribe()))
+        {
+            map.remove(&self.key);
+        }
+    }
+}
+
+/// Waits for the leader's answer; `None` when the leader went away without one.
+pub async fn follow<T: Clone>(mut rx: watch::Receiver<Option<T>>) -> Option<T> {
+    if let Ok(v) = rx.wait_for(Option::is_some).await {
+        return v.clone();
+    }
+    // The sender is gone; it may still have published just before.
+    rx.borrow().clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn followers_get_the_leaders_answer_and_the_entry_is_removed() {
+        let c: Coalescer<u32> = Coalescer::default();
+        let Role::Leader(leader) = c.join([1; 32]) else {
+            panic!("first is leader");
+        };
+        let Role::Follower(rx) = c.join([1; 32]) else {
+            panic!("second follows");
+        };
+        let waiter = tokio::spawn(follow(rx));
+        leader.finish(7);
+        assert_eq!(waiter.await.expect("joins"), Some(7));
+        assert!(c.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_vanished_leader_releases_its_followers_with_nothing() {
+        let c: Coalescer<u32> = Coalescer::default();
+        let leader = c.join([2; 32]);
+        let Role::Follower(rx) = c.join([2; 32]) else {
+            panic!("second follows");
+        };
+        drop(leader);
+        assert_eq!(follow(rx).await, None);
+        assert!(matches!(c.join([2; 32]), Role::Leader(_)));
+    }
+}

@@ -1,0 +1,443 @@
+//! Service configuration: defaults < optional TOML file < `CG3_*` environment < flags,
+//! parsed once into typed values. A bad value stops start-up with a message naming it.
+
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Which render backend the workers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// GPU when an adapter exists, CPU otherwise.
+    Auto,
+    /// Always the CPU reference backend.
+    Cpu,
+    /// The GPU backend; start-up fails without an adapter.
+    Gpu,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value could not be parsed; `source` names where it came from.
+    #[error("{name} = {value:?} ({origin}): {reason}")]
+    Invalid {
+        /// Setting name (`CG3_PORT`, `port` in the file, `--port`).
+        name: String,
+        /// The raw value.
+        value: String,
+        /// Where it came from.
+        origin: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The TOML file could not be read or parsed.
+    #[error("config file {path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The parsed configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind (0 = any).
+    pub port: u16,
+    /// Sheet folder; `None` = bundled.
+    pub sprite_root: Option<PathBuf>,
+    /// Data folder; `None` = bundled.
+    pub data_root: Option<PathBuf>,
+    /// Backend choice.
+    pub backend: BackendChoice,
+    /// Jobs that may wait in the queue.
+    pub max_queue_size: NonZeroUsize,
+    /// Render threads.
+    pub worker_count: NonZeroUsize,
+    /// Consecutive failures that open the breaker.
+    pub circuit_failure_threshold: NonZeroUsize,
+    /// Time the breaker stays open before one probe.
+    pub circuit_reset: Duration,
+    /// Deadline of one render request, queue wait included.
+    pub render_timeout: Duration,
+    /// Result cache budget, bytes (0 disables the cache).
+    pub cache_bytes: usize,
+    /// Largest request body, bytes.
+    pub max_body_bytes: NonZeroUsize,
+    /// Most variants in one `/render/batch`.
+    pub max_batch: NonZeroUsize,
+    /// How long queued work may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8001,
+            sprite_root: None,
+            data_root: None,
+            backend: BackendChoice::Auto,
+            max_queue_size: nz(120),
+            worker_count: nz(4),
+            circuit_failure_threshold: nz(8),
+            circuit_reset: Duration::from_secs(12),
+            render_timeout: Duration::from_millis(10_000),
+            cache_bytes: 64 << 20,
+            max_body_bytes: nz(1 << 20),
+            max_batch: nz(256),
+            shutdown_grace: Duration::from_secs(10),
+            log_format: LogFormat::Human,
+        }
+    }
+}
+
+const fn nz(n: usize) -> NonZeroUsize {
+    match NonZeroUsize::new(n) {
+        Some(v) => v,
+        None => NonZeroUsize::MIN,
+    }
+}
+
+/// Every environment variable read, with its meaning (for `--help`).
+pub const ENV_HELP: &str = "\
+Environment (defaults < --config TOML < environment < flags):
+  CG3_HOST                       bind address (127.0.0.1)
+  CG3_PORT                       bind port (8001)
+  CG3_SPRITE_ROOT                folder of sheet PNGs (bundled sprites/)
+  CG3_DATA_ROOT                  folder of index/offset/tint JSON (bundled data/)
+  CG3_BACKEND                    auto | cpu | gpu (auto)
+  CG3_MAX_QUEUE_SIZE             jobs that may wait; beyond: 503 (120)
+  CG3_WORKER_COUNT               render threads (4)
+  CG3_CIRCUIT_FAILURE_THRESHOLD  consecutive failures that open the breaker (8)
+  CG3_CIRCUIT_RESET_SECONDS      seconds open before one probe (12)
+  CG3_RENDER_TIMEOUT_MS          request deadline incl. queue wait (10000)
+  CG3_CACHE_BYTES                result cache budget in bytes, 0 = off (67108864)
+  CG3_MAX_BODY_BYTES             largest request body (1048576)
+  CG3_MAX_BATCH                  most variants per /render/batch (256)
+  CG3_SHUTDOWN_GRACE_SECONDS     drain time after SIGTERM (10)
+  CG3_LOG_FORMAT                 human | json (human); RUST_LOG sets the filter";
+
+/// Settings as strings from one layer (file, environment or flags); `None` = not set there.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    /// See [`Config::host`].
+    pub host: Option<String>,
+    /// See [`Config::port`].
+    pub port: Option<toml::Value>,
+    /// See [`Config::sprite_root`].
+    pub sprite_root: Option<String>,
+    /// See [`Config::data_root`].
+    pub data_root: Option<String>,
+    /// See [`Config::backend`].
+    pub backend: Option<String>,
+    /// See [`Config::max_queue_size`].
+    pub max_queue_size: Option<toml::Value>,
+    /// See [`Config::worker_count`].
+    pub worker_count: Option<toml::Value>,
+    /// See [`Config::circuit_failure_threshold`].
+    pub circuit_failure_threshold: Option<toml::Value>,
+    /// See [`Config::circuit_reset`].
+    pub circuit_reset_seconds: Option<toml::Value>,
+    /// See [`Config::render_timeout`].
+    pub render_timeout_ms: Option<toml::Value>,
+    /// See [`Config::cache_bytes`].
+    pub cache_bytes: Option<toml::Value>,
+    /// See [`Config::max_body_bytes`].
+    pub max_body_bytes: Option<toml::Value>,
+    /// See [`Config::max_batch`].
+    pub max_batch: Option<toml::Value>,
+    /// See [`Config::shutdown_grace`].
+    pub shutdown_grace_seconds: Option<toml::Value>,
+    /// See [`Config::log_format`].
+    pub log_format: Option<String>,
+}
+
+/// The setting names, file key → environment variable → flag.
+const NAMES: &[(&str, &str, &str)] = &[
+    ("host", "CG3_HOST", "--host"),
+    ("port", "CG3_PORT", "--port"),
+    ("sprite_root", "CG3_SPRITE_ROOT", "--sprite-root"),
+    ("data_root", "CG3_DATA_ROOT", "--data-root"),
+    ("backend", "CG3_BACKEND", "--backend"),
+    ("max_queue_size", "CG3_MAX_QUEUE_SIZE", "--max-queue-size"),
+    ("worker_count", "CG3_WORKER_COUNT", "--worker-count"),
+    (
+        "circuit_failure_threshold",
+        "CG3_CIRCUIT_FAILURE_THRESHOLD",
+        "--circuit-failure-threshold",
+    ),
+    (
+        "circuit_reset_seconds",
+        "CG3_CIRCUIT_RESET_SECONDS",
+        "--circuit-reset-seconds",
+    ),
+    (
+        "render_timeout_ms",
+        "CG3_RENDER_TIMEOUT_MS",
+        "--render-timeout-ms",
+    ),
+    ("cache_bytes", "CG3_CACHE_BYTES", "--cache-bytes"),
+    ("max_body_bytes", "CG3_MAX_BODY_BYTES", "--max-body-bytes"),
+    ("max_batch", "CG3_MAX_BATCH", "--max-batch"),
+    (
+        "shutdown_grace_seconds",
+        "CG3_SHUTDOWN_GRACE_SECONDS",
+        "--shutdown-grace-seconds",
+    ),
+    ("log_format", "CG3_LOG_FORMAT", "--log-format"),
+];
+
+/// One source of raw settings, as `(file key, raw value)` pairs.
+type Raw = Vec<(&'static str, String)>;
+
+impl Config {
+    /// Builds the configuration from an optional TOML file, an environment lookup and flag
+    /// values (`(file key, value)` pairs, as [`crate::serve::ServeArgs::flag_values`] gives).
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first bad setting.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        flags: &[(&'static str, String)],
+    ) -> Result<Self, ConfigError> {
+        let mut cfg = Self::default();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+            let layer: Layer = toml::from_str(&text).map_err(|e| ConfigError::File {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+            cfg.apply(&layer_to_raw(&layer), Origin::File)?;
+        }
+        let env_raw: Raw = NAMES
+            .iter()
+            .filter_map(|(key, var, _)| env(var).map(|v| (*key, v)))
+            .collect();
+        cfg.apply(&env_raw, Origin::Env)?;
+        cfg.apply(flags, Origin::Flag)?;
+        Ok(cfg)
+    }
+
+    fn apply(&mut self, raw: &[(&'static str, String)], origin: Origin) -> Result<(), ConfigError> {
+        for (key, value) in raw {
+            let bad = |reason: String| {
+                let name = NAMES
+                    .iter()
+                    .find(|n| n.0 == *key)
+                    .map_or((*key).to_owned(), |n| match origin {
+                        Origin::File => n.0.to_owned(),
+                        Origin::Env => n.1.to_owned(),
+                        Origin::Flag => n.2.to_owned(),
+                    });
+                ConfigError::Invalid {
+                    name,
+                    value: value.clone(),
+                    origin: origin.describe(),
+                    reason,
+                }
+            };
+            let v = value.trim();
+            match *key {
+                "host" => {
+                    if v.is_empty() {
+                        return Err(bad("must not be empty".into()));
+                    }
+                    self.host = v.to_owned();
+                }
+                "port" => self.port = num::<u16>(v).map_err(bad)?,
+                "sprite_root" => self.sprite_root = Some(PathBuf::from(v)),
+                "data_root" => self.data_root = Some(PathBuf::from(v)),
+                "backend" => {
+                    self.backend = match v.to_ascii_lowercase().as_str() {
+                        "auto" => BackendChoice::Auto,
+                        "cpu" => BackendChoice::Cpu,
+                        "gpu" => BackendChoice::Gpu,
+                        _ => return Err(bad("must be auto, cpu or gpu".into())),
+                    }
+                }
+                "max_queue_size" => self.max_queue_size = non_zero(v).map_err(bad)?,
+                "worker_count" => self.worker_count = non_zero(v).map_err(bad)?,
+                "circuit_failure_threshold" => {
+                    self.circuit_failure_threshold = non_zero(v).map_err(bad)?;
+                }
+                "circuit_reset_seconds" => {
+                    self.circuit_reset = Duration::from_secs(num::<u64>(v).map_err(bad)?);
+                }
+                "render_timeout_ms" => {
+                    let ms = num::<u64>(v).map_err(bad)?;
+                    if ms == 0 {
+                        return Err(bad("must be at least 1".into()));
+                    }
+                    self.render_timeout = Duration::from_millis(ms);
+                }
+                "cache_bytes" => self.cache_bytes = num::<usize>(v).map_err(bad)?,
+                "max_body_bytes" => self.max_body_bytes = non_zero(v).map_err(bad)?,
+                "max_batch" => self.max_batch = non_zero(v).map_err(bad)?,
+                "shutdown_grace_seconds" => {
+                    self.shutdown_grace = Duration::from_secs(num::<u64>(v).map_err(bad)?);
+                }
+                "log_format" => {
+                    self.log_format = match v.to_ascii_lowercase().as_str() {
+                        "human" => LogFormat::Human,
+                        "json" => LogFormat::Json,
+                        _ => return Err(bad("must be human or json".into())),
+                    }
+                }
+                _ => return Err(bad("unknown setting".into())),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Origin {
+    File,
+    Env,
+    Flag,
+}
+
+impl Origin {
+    const fn describe(self) -> &'static str {
+        match self {
+            Self::File => "config file",
+            Self::Env => "environment",
+            Self::Flag => "command line",
+        }
+    }
+}
+
+fn num<T: FromStr>(v: &str) -> Result<T, String> {
+    v.parse::<T>()
+        .map_err(|_| format!("must be a whole number in 0..={}", max_of::<T>()))
+}
+
+fn max_of<T>() -> &'static str {
+    match std::mem::size_of::<T>() {
+        2 => "65535",
+        _ => "2^64-1",
+    }
+}
+
+fn non_zero(v: &str) -> Result<NonZeroUsize, String> {
+    v.parse::<NonZeroUsize>()
+        .map_err(|_| "must be a whole number of at least 1".to_owned())
+}
+
+fn layer_to_raw(l: &Layer) -> Raw {
+    let mut out = Raw::new();
+    let mut s = |k: &'static str, v: &Option<String>| {
+        if let Some(v) = v {
+            out.push((k, v.clone()));
+        }
+    };
+    s("host", &l.host);
+    s("sprite_root", &l.sprite_root);
+    s("data_root", &l.data_root);
+    s("backend", &l.backend);
+    s("log_format", &l.log_format);
+    let mut n = |k: &'static str, v: &Option<toml::Value>| {
+        if let Some(v) = v {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            out.push((k, text));
+        }
+    };
+    n("port", &l.port);
+    n("max_queue_size", &l.max_queue_size);
+    n("worker_count", &l.worker_count);
+    n("circuit_failure_threshold", &l.circuit_failure_threshold);
+    n("circuit_reset_seconds", &l.circuit_reset_seconds);
+    n("render_timeout_ms", &l.render_timeout_ms);
+    n("cache_bytes", &l.cache_bytes);
+    n("max_body_bytes", &l.max_body_bytes);
+    n("max_batch", &l.max_batch);
+    n("shutdown_grace_seconds", &l.shutdown_grace_seconds);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| pairs.iter().find(|p| p.0 == k).map(|p| p.1.clone())
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let c = Config::load(None, env_of(&[]), &[]).expect("defaults load");
+        assert_eq!(c.port, 8001);
+        assert_eq!(c.max_queue_size.get(), 120);
+        assert_eq!(c.worker_count.get(), 4);
+        assert_eq!(c.circuit_failure_threshold.get(), 8);
+        assert_eq!(c.circuit_reset, Duration::from_secs(12));
+    }
+
+    #[test]
+    fn file_is_overridden_by_environment_which_is_overridden_by_flags() {
+        let dir = std::env::temp_dir().join(format!("cg3-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "port = 9000\nworker_count = 2\nmax_queue_size = 7\n")
+            .expect("write");
+        let c = Config::load(
+            Some(&file),
+            env_of(&[("CG3_PORT", "9100"), ("CG3_WORKER_COUNT", "3")]),
+            &[("port", "9200".to_owned())],
+        )
+        .expect("loads");
+        assert_eq!(c.port, 9200);
+        assert_eq!(c.worker_count.get(), 3);
+        assert_eq!(c.max_queue_size.get(), 7);
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_the_variable() {
+        let e =
+            Config::load(None, env_of(&[("CG3_WORKER_COUNT", "0")]), &[]).expect_err("must fail");
+        let msg = e.to_string();
+        assert!(msg.contains("CG3_WORKER_COUNT"), "{msg}");
+        let e = Config::load(None, env_of(&[("CG3_BACKEND", "tpu")]), &[]).expect_err("must fail");
+        assert!(e.to_string().contains("CG3_BACKEND"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected() {
+        let dir = std::env::temp_dir().join(format!("cg3-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "prot = 9000\n").expect("write");
+        assert!(Config::load(Some(&file), env_of(&[]), &[]).is_err());
+    }
+}

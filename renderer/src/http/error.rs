@@ -1,0 +1,140 @@
+//! `ApiError`: every error the API answers, with its status, stable code and public message.
+//! Internal detail never reaches the body; it goes to the log.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use pipeline::ParamError;
+use serde_json::json;
+
+/// An API error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// Input that parses but is not allowed (unknown name, out of range): 422.
+    #[error("{message}")]
+    InvalidParams {
+        /// The offending field.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+        /// Allowed values, when the field takes a name.
+        allowed: Vec<String>,
+    },
+    /// The body is not JSON: 400.
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    /// The body is larger than the limit: 413.
+    #[error("request body larger than {0} bytes")]
+    BodyTooLarge(usize),
+    /// The queue is full: 503 + Retry-After.
+    #[error("render queue is full; retry shortly")]
+    QueueFull,
+    /// The breaker is open: 503 + Retry-After.
+    #[error("renderer is failing; circuit open")]
+    CircuitOpen(Duration),
+    /// The deadline passed: 504.
+    #[error("render deadline exceeded")]
+    DeadlineExceeded,
+    /// No such route, sprite or sheet: 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// The method is not served on this path: 405.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Draining for shutdown: 503 + Retry-After.
+    #[error("server is shutting down")]
+    ShuttingDown,
+    /// A bug; details are in the log only: 500.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    /// A 422 naming `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidParams {
+            field: Some(field.into()),
+            message: message.into(),
+            allowed: Vec::new(),
+        }
+    }
+
+    /// The HTTP status.
+    #[must_use]
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidParams { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::QueueFull | Self::CircuitOpen(_) | Self::ShuttingDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidParams { .. } => "invalid_params",
+            Self::MalformedJson(_) => "malformed_json",
+            Self::BodyTooLarge(_) => "body_too_large",
+            Self::QueueFull => "queue_full",
+            Self::CircuitOpen(_) => "circuit_open",
+            Self::DeadlineExceeded => "deadline_exceeded",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::ShuttingDown => "shutting_down",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for 503s.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::QueueFull => Some(1),
+            Self::CircuitOpen(d) => {
+                Some(d.as_secs() + u64::from(d.subsec_nanos() > 0)).map(|s| s.max(1))
+            }
+            Self::ShuttingDown => Some(5),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParamError> for ApiError {
+    fn from(e: ParamError) -> Self {
+        Self::InvalidParams {
+            field: Some(e.field),
+            message: e.message,
+            allowed: e.allowed,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code(), "message": self.to_string()});
+        if let Self::InvalidParams { field, allowed, .. } = &self {
+            if let Some(f) = field {
+                error["field"] = json!(f);
+            }
+            if !allowed.is_empty() {
+                error["allowed"] = json!(allowed);
+            }
+        }
+        let mut resp = (self.status(), Json(json!({ "error": error }))).into_response();
+        if let Some(secs) = self.retry_after() {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
+    }
+}

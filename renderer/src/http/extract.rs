@@ -1,0 +1,49 @@
+//! `JsonBody<T>`: a JSON extractor whose rejections are our JSON errors (axum's own are plain
+//! text): too large → 413, not JSON → 400, JSON of the wrong shape → 422.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON body parsed into `T`.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BodyTooLarge(state.config.max_body_bytes.get())
+            } else {
+                ApiError::MalformedJson(r.body_text())
+            }
+        })?;
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON bytes: syntax errors are 400, shape errors 422.
+///
+/// # Errors
+/// As described.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => ApiError::InvalidParams {
+                field: None,
+                message: e.to_string(),
+                allowed: Vec::new(),
+            },
+            Category::Io | Category::Syntax | Category::Eof => {
+                ApiError::MalformedJson(e.to_string())
+            }
+        }
+    })
+}

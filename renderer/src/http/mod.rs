@@ -1,0 +1,118 @@
+//! The HTTP surface: `app(state) -> Router` with every route and the layers around them
+//! (request id, tracing, body limit, panic → 500 JSON, per-route metrics).
+//!
+//! - [`error`]: `ApiError` and its JSON body.
+//! - [`extract`]: `JsonBody`, a JSON extractor with JSON rejections.
+//! - [`render`]: `/render`, `/render/batch`, `/render.png`.
+//! - [`sprites`]: `/sprites/…` routes.
+//! - [`ops`]: `/health`, `/ready`, `/metrics`, `/openapi.json`, 404/405.
+
+pub mod error;
+pub mod extract;
+pub mod ops;
+pub mod render;
+pub mod sprites;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+use error::ApiError;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids: a per-process random prefix and a counter (unique, cheap, sortable).
+#[derive(Debug, Clone)]
+struct Ids {
+    prefix: u32,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl MakeRequestId for Ids {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n:x}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The router with every route and layer.
+pub fn app(state: AppState) -> Router {
+    let prefix = {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        (t.subsec_nanos() ^ std::process::id().rotate_left(16)) as u32
+    };
+    let body_limit = state.config.max_body_bytes.get();
+    Router::new()
+        .route("/render", post(render::render))
+        .route("/render/batch", post(render::render_batch))
+        .route("/render.png", get(render::render_png))
+        .route("/sprites/index.json", get(sprites::index))
+        .route("/sprites/offsets.json", get(sprites::offsets))
+        .route("/sprites/{file}", get(sprites::sheet))
+        .route("/sprites/{group}/{pose}", get(sprites::cell))
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_responses,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, Ids { prefix }))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                    )
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(
+                    |_: Box<dyn std::any::Any + Send>| {
+                        tracing::error!("handler panicked");
+                        ApiError::Internal.into_response()
+                    },
+                )),
+        )
+        .with_state(state)
+}
+
+/// Counts responses by matched route (not raw path, so label sets stay bounded).
+async fn count_responses(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
+    let resp = next.run(req).await;
+    state.metrics.http(&route, resp.status().as_u16());
+    resp
+}

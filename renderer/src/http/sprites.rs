@@ -1,0 +1,96 @@
+//! `/sprites/...`: the index, the offset map, whole sheets (only those the index names —
+//! never a path from the client) and single cells.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use pipeline::{CellId, POSES, Pose};
+
+use super::error::ApiError;
+use super::render::png_response;
+use crate::backend::JobOutput;
+use crate::state::AppState;
+
+fn json_bytes(bytes: axum::body::Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /sprites/index.json`.
+pub async fn index(State(state): State<AppState>) -> Response {
+    json_bytes(state.sprite_index.clone())
+}
+
+/// `GET /sprites/offsets.json`.
+pub async fn offsets(State(state): State<AppState>) -> Response {
+    json_bytes(state.sprite_offsets.clone())
+}
+
+/// `GET /sprites/{sheet}.png`.
+pub async fn sheet(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no sprite sheet `{file}`"));
+    let name = file.strip_suffix(".png").ok_or_else(not_found)?;
+    // The path is built from the repository's own sheet name, never from the request.
+    let sheet = state
+        .repo
+        .sheets()
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(not_found)?;
+    let path = state.sprite_root.join(format!("{}.png", sheet.name));
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        tracing::error!(path = %path.display(), error = %e, "sheet vanished from disk");
+        ApiError::Internal
+    })?;
+    Ok(png_response(&headers, bytes.into()))
+}
+
+/// `GET /sprites/{group}/{pose}.png`: one 50×50 cell.
+pub async fn cell(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((group, pose)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let gid = state
+        .repo
+        .group(&group)
+        .ok_or_else(|| ApiError::NotFound(format!("no sprite group `{group}`")))?;
+    let n = pose.strip_suffix(".png").unwrap_or(&pose);
+    let pose =
+        n.parse::<u8>().ok().and_then(Pose::new).ok_or_else(|| {
+            ApiError::NotFound(format!("pose must be 0..{} (got `{n}`)", POSES - 1))
+        })?;
+    let key = state.key(&[b"cell", group.as_bytes(), &[pose.get()]]);
+    if let Some(hit) = state.cache.get(&key) {
+        state.metrics.cache(true);
+        return Ok(png_response(&headers, hit.png.clone()));
+    }
+    state.metrics.cache(false);
+    let mut canvas = [0u8; pipeline::CELL_BYTES];
+    state.repo.cell(CellId::new(gid, pose)).copy_to(&mut canvas);
+    // One 50×50 encode (tens of µs) is cheaper than a queue round trip.
+    let png: axum::body::Bytes = crate::render::encode_canvas(&canvas, 1)
+        .map_err(|e| {
+            tracing::error!(error = %e, "cell encoding failed");
+            ApiError::Internal
+        })?
+        .into();
+    let out = Arc::new(JobOutput {
+        png: png.clone(),
+        layers: Vec::new(),
+    });
+    state.cache.insert(key, out.clone(), out.weight());
+    Ok(png_response(&headers, png))
+}

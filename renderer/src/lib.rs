@@ -1,0 +1,43 @@
+//! The cat sprite rendering service and its CLI.
+//!
+//! # Layout
+//!
+//! - [`config`]: defaults < TOML < `CG3_*` env < flags, parsed once into typed values.
+//! - [`atlas_paths`]: where the sprite and data folders are (bundled by default).
+//! - [`render`]: the synchronous render core (plan → canvas → PNG, layers, sheets).
+//! - [`cli`]: `renderer render`.
+//! - [`backend`]: `RenderBackend` (batch-shaped), the CPU backend, a test backend.
+//! - [`queue`]: `JobQueue`, bounded, refusing at once when full.
+//! - [`worker`]: `WorkerPool`, render threads with deadline/cancel checks and panic capture.
+//! - [`breaker`]: `CircuitBreaker` with an injectable clock.
+//! - [`cache`]: byte-bounded LRU of finished results.
+//! - [`coalesce`]: identical in-flight work rendered once.
+//! - [`state`]: `AppState` and the render path through all of the above.
+//! - [`http`]: `app(state) -> Router`, routes, errors, extractors.
+//! - [`health`], [`metrics`], [`openapi`]: operator views.
+//! - [`serve`]: start-up, signals, graceful drain.
+//! - [`time`]: RFC 3339 timestamps.
+//! - `client` (feature `client`): the HTTP client game servers use.
+
+pub mod atlas_paths;
+pub mod backend;
+pub mod breaker;
+pub mod cache;
+pub mod cli;
+#[cfg(feature = "client")]
+pub mod client;
+pub mod coalesce;
+pub mod config;
+pub mod health;
+pub mod http;
+pub mod metrics;
+pub mod openapi;
+pub mod queue;
+pub mod render;
+pub mod serve;
+pub mod state;
+pub mod time;
+pub mod worker;
+
+pub use http::app;
+pub use state::{App, AppState};

@@ -1,0 +1,126 @@
+//! The OpenAPI 3 description of every route, written by hand next to the handlers it
+//! describes.
+
+use serde_json::{Value, json};
+
+fn err(desc: &str) -> Value {
+    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn png(desc: &str) -> Value {
+    json!({"description": desc, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}})
+}
+
+/// The document.
+#[must_use]
+pub fn document() -> Value {
+    let unavailable = err("queue_full, circuit_open or shutting_down; see Retry-After");
+    let q = |name: &str, ty: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": ty}});
+    let mut png_params: Vec<Value> = [
+        "peltName",
+        "colour",
+        "tortieBase",
+        "tortiePattern",
+        "tortieColour",
+        "tortieMask",
+        "tint",
+        "skinColour",
+        "eyeColour",
+        "eyeColour2",
+        "whitePatches",
+        "points",
+        "whitePatchesTint",
+        "vitiligo",
+        "accessory",
+        "scar",
+    ]
+    .iter()
+    .map(|n| q(n, "string", "name; empty = absent"))
+    .collect();
+    for n in ["isTortie", "shading", "reverse", "dead", "darkForest"] {
+        png_params.push(q(n, "string", "true, false, 1 or 0"));
+    }
+    png_params.push(q("spriteNumber", "integer", "pose 0..=20 (default 8)"));
+    png_params.push(q("opacity", "integer", "0..=100 (default 100)"));
+    png_params.push(q("scale", "integer", "nearest-neighbour upscale 1..=16"));
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "renderer", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Renders ClanGen-style cat sprites. Errors: {\"error\": {\"code\", \"message\", \"field\"?, \"allowed\"?}}."},
+        "paths": {
+            "/render": {"post": {
+                "summary": "Render one cat (CatGenerator-compatible)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RenderRequest"}}}},
+                "responses": {
+                    "200": {"description": "JSON with a data URL, or the PNG itself with Accept: image/png",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RenderResponse"}},
+                                        "image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                    "400": err("malformed_json"), "413": err("body_too_large"), "422": err("invalid_params"),
+                    "503": unavailable, "504": err("deadline_exceeded"), "500": err("internal")}}},
+            "/render/batch": {"post": {
+                "summary": "Render a base cat and its variants as one sprite sheet",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}}}},
+                "responses": {
+                    "200": {"description": "sheet and frame table", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponse"}}}},
+                    "400": err("malformed_json"), "413": err("body_too_large"), "422": err("invalid_params (including too many variants)"),
+                    "503": unavailable, "504": err("deadline_exceeded")}}},
+            "/render.png": {"get": {
+                "summary": "Render from Pixel Cat Maker URL parameters",
+                "parameters": png_params,
+                "responses": {"200": png("the cat; strong ETag, immutable caching"), "304": {"description": "If-None-Match matched"},
+                              "422": err("invalid_params"), "503": unavailable, "504": err("deadline_exceeded")}}},
+            "/sprites/index.json": {"get": {"summary": "spritesIndex.json", "responses": {"200": {"description": "group → sheet and offset", "content": {"application/json": {}}}}}},
+            "/sprites/offsets.json": {"get": {"summary": "spritesOffsetMap.json", "responses": {"200": {"description": "pose → cell", "content": {"application/json": {}}}}}},
+            "/sprites/{sheet}.png": {"get": {"summary": "A whole sheet named by the index",
+                "parameters": [{"name": "sheet", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": png("the sheet"), "404": err("not_found")}}},
+            "/sprites/{group}/{pose}.png": {"get": {"summary": "One 50×50 cell",
+                "parameters": [{"name": "group", "in": "path", "required": true, "schema": {"type": "string"}},
+                               {"name": "pose", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": 20}}],
+                "responses": {"200": png("the cell"), "404": err("not_found")}}},
+            "/health": {"get": {"summary": "Liveness and queue state (never queued)",
+                "responses": {"200": {"description": "health", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}},
+            "/ready": {"get": {"summary": "Readiness: atlases loaded and not draining",
+                "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics (renderer_*)",
+                "responses": {"200": {"description": "text exposition", "content": {"text/plain": {}}}}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {}}}}}}
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string", "enum": ["invalid_params", "malformed_json", "body_too_large", "queue_full", "circuit_open", "deadline_exceeded", "not_found", "method_not_allowed", "shutting_down", "internal"]},
+                "message": {"type": "string"}, "field": {"type": "string"}, "allowed": {"type": "array", "items": {"type": "string"}}}}}},
+            "CatParams": {"type": "object", "description": "CatGenerator parameters (peltName, colour, spriteNumber, tortie*, tint, whitePatches, points, whitePatchesTint, vitiligo, eyeColour, eyeColour2, skinColour, scars/scar, accessories/accessory, shading, dead, darkForest, opacity, reverse)", "additionalProperties": true},
+            "Payload": {"type": "object", "properties": {"spriteNumber": {"type": "integer", "minimum": 0, "maximum": 20}, "params": {"$ref": "#/components/schemas/CatParams"}}},
+            "RenderRequest": {"type": "object", "required": ["payload"], "properties": {
+                "payload": {"$ref": "#/components/schemas/Payload"},
+                "options": {"type": "object", "properties": {"collectLayers": {"type": "boolean"}, "includeLayerImages": {"type": "boolean"}, "diagnostics": {"type": "boolean", "default": true}}}}},
+            "Meta": {"type": "object", "properties": {"started_at": {"type": "string", "format": "date-time"}, "finished_at": {"type": "string", "format": "date-time"},
+                "duration_ms": {"type": "number"}, "memory_pressure": {"type": "number", "description": "queue fill 0..1"}, "cached": {"type": "boolean"}, "backend": {"type": "string"}}},
+            "RenderResponse": {"type": "object", "required": ["image", "meta"], "properties": {
+                "image": {"type": "string", "description": "data:image/png;base64,..."},
+                "meta": {"$ref": "#/components/schemas/Meta"},
+                "layers": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "label": {"type": "string"}, "duration_ms": {"type": "number"},
+                    "diagnostics": {"type": "object", "properties": {"ops": {"type": "integer"}, "opaque_pixels": {"type": "integer"}, "changed_pixels": {"type": "integer"}}},
+                    "blend_mode": {"type": "string", "nullable": true}, "image": {"type": "string"}}}}}},
+            "BatchRequest": {"type": "object", "properties": {
+                "payload": {"$ref": "#/components/schemas/Payload"},
+                "variants": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
+                    "id": {}, "spriteNumber": {"type": "integer"}, "overrides": {"type": "object"}, "params": {"$ref": "#/components/schemas/CatParams"}}}},
+                "options": {"type": "object", "properties": {"tileSize": {"type": "integer", "default": 50, "description": "multiple of 50, ≤ 800"},
+                    "columns": {"type": "integer"}, "includeSources": {"type": "boolean"}, "includeBase": {"type": "boolean"}}}}},
+            "BatchResponse": {"type": "object", "properties": {
+                "image": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "tileSize": {"type": "integer"},
+                "columns": {"type": "integer"}, "rows": {"type": "integer"}, "meta": {"$ref": "#/components/schemas/Meta"},
+                "frames": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {}, "index": {"type": "integer"}, "column": {"type": "integer"}, "row": {"type": "integer"},
+                    "x": {"type": "integer"}, "y": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "params": {"type": "object"}}}}}},
+            "Health": {"type": "object", "properties": {
+                "status": {"type": "string", "enum": ["ok", "degraded", "draining"]}, "queue_size": {"type": "integer"}, "queue_capacity": {"type": "integer"},
+                "workers": {"type": "integer"}, "busy_workers": {"type": "integer"}, "circuit_open": {"type": "boolean"},
+                "circuit_state": {"type": "string", "enum": ["closed", "open", "half_open"]}, "backend": {"type": "string"},
+                "rendered": {"type": "integer"}, "rejected": {"type": "integer"}, "failed": {"type": "integer"}, "cache_hits": {"type": "integer"}}}
+        }}
+    })
+}

@@ -1,0 +1,288 @@
+//! `AppState`: everything the handlers share, and the one path every render takes —
+//! cache → coalesce → breaker → bounded queue → worker → cache.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use parking_lot::Mutex;
+use pipeline::AtlasRepository;
+use tokio::sync::oneshot;
+
+use crate::backend::{BackendFactory, CpuRenderBackend, JobInput, JobOutput};
+use crate::breaker::{CircuitBreaker, Clock, SystemClock};
+use crate::cache::{Key, ResultCache};
+use crate::coalesce::{Coalescer, Role, follow};
+use crate::config::Config;
+use crate::http::error::ApiError;
+use crate::metrics::{Gauges, Metrics, Outcome};
+use crate::queue::{Job, JobError, JobQueue, SubmitError};
+use crate::worker::WorkerPool;
+
+/// Shared state; cheap to clone.
+pub type AppState = Arc<App>;
+
+/// What a render request gets back.
+pub type RenderResult = Result<Arc<JobOutput>, ApiError>;
+
+/// The service's shared parts.
+#[derive(Debug)]
+pub struct App {
+    /// Parsed configuration.
+    pub config: Config,
+    /// The atlases every render reads.
+    pub repo: Arc<AtlasRepository>,
+    /// Where sheet PNGs are served from.
+    pub sprite_root: PathBuf,
+    /// `spritesIndex.json` as loaded, served at `/sprites/index.json`.
+    pub sprite_index: Bytes,
+    /// `spritesOffsetMap.json` as loaded.
+    pub sprite_offsets: Bytes,
+    /// The bounded queue.
+    pub queue: JobQueue,
+    /// The breaker.
+    pub breaker: Arc<CircuitBreaker>,
+    /// Counters and histograms.
+    pub metrics: Arc<Metrics>,
+    /// Finished results by content key.
+    pub cache: ResultCache<JobOutput>,
+    /// Identical work in flight.
+    pub coalescer: Coalescer<RenderResult>,
+    /// Set on SIGTERM: not ready, new work refused.
+    pub draining: AtomicBool,
+    /// The render threads (taken at shutdown).
+    pub pool: Mutex<Option<WorkerPool>>,
+    /// Workers rendering now (read by `/health` without touching the pool).
+    busy: Arc<AtomicUsize>,
+    /// Worker thread count.
+    pub workers: usize,
+    /// The backend's name.
+    pub backend: &'static str,
+    /// Requests in the render path (for the drain wait).
+    pub in_flight: AtomicUsize,
+}
+
+/// Files that go with the atlases.
+#[derive(Debug, Clone, Default)]
+pub struct AtlasFiles {
+    /// Folder of sheets.
+    pub sprite_root: PathBuf,
+    /// Raw index JSON.
+    pub index: Bytes,
+    /// Raw offset-map JSON.
+    pub offsets: Bytes,
+}
+
+impl App {
+    /// Builds the state and starts the workers with CPU backends and the system clock.
+    ///
+    /// # Errors
+    /// When worker threads cannot be started.
+    pub fn start(
+        config: Config,
+        repo: Arc<AtlasRepository>,
+        files: AtlasFiles,
+    ) -> std::io::Result<AppState> {
+        let factory = CpuRenderBackend::factory(repo.clone());
+        Self::start_with(config, repo, files, factory, Arc::new(SystemClock))
+    }
+
+    /// Builds the state with a chosen backend factory and breaker clock (tests use this).
+    ///
+    /// # Errors
+    /// When worker threads cannot be started.
+    pub fn start_with(
+        config: Config,
+        repo: Arc<AtlasRepository>,
+        files: AtlasFiles,
+        factory: BackendFactory,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<AppState> {
+        let metrics = Arc::new(Metrics::default());
+        let breaker = Arc::new(CircuitBreaker::new(
+            config.circuit_failure_threshold.get(),
+            config.circuit_reset,
+            clock,
+        ));
+        let queue = JobQueue::new(config.max_queue_size.get());
+        let pool = WorkerPool::start(
+            config.worker_count.get(),
+            factory,
+            &queue,
+            breaker.clone(),
+            metrics.clone(),
+        )?;
+        Ok(Arc::new(Self {
+            cache: ResultCache::new(config.cache_bytes),
+            sprite_root: files.sprite_root,
+            sprite_index: files.index,
+            sprite_offsets: files.offsets,
+            busy: pool.busy_counter(),
+            workers: pool.workers(),
+            backend: pool.backend(),
+            pool: Mutex::new(Some(pool)),
+            config,
+            repo,
+            queue,
+            breaker,
+            metrics,
+            coalescer: Coalescer::default(),
+            draining: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Workers rendering now.
+    #[must_use]
+    pub fn busy_workers(&self) -> usize {
+        self.busy.load(Ordering::Relaxed)
+    }
+
+    /// True after shutdown began.
+    #[must_use]
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
+    /// Starts draining: readiness false, new work refused, queued work still done.
+    pub fn begin_drain(&self) {
+        self.draining.store(true, Ordering::Release);
+        self.queue.close();
+    }
+
+    /// Gauges for `/metrics`.
+    #[must_use]
+    pub fn gauges(&self) -> Gauges {
+        Gauges {
+            queue_depth: self.queue.len(),
+            queue_capacity: self.queue.capacity(),
+            busy_workers: self.busy_workers(),
+            workers: self.workers,
+            cache_bytes: self.cache.bytes(),
+            cache_entries: self.cache.len(),
+            circuit_state: self.breaker.state().code(),
+            draining: self.is_draining(),
+        }
+    }
+
+    /// A content key: the atlas fingerprint plus `parts`.
+    #[must_use]
+    pub fn key(&self, parts: &[&[u8]]) -> Key {
+        let mut h = blake3::Hasher::new();
+        h.update(&self.repo.fingerprint());
+        for p in parts {
+            h.update(&(p.len() as u64).to_le_bytes());
+            h.update(p);
+        }
+        *h.finalize().as_bytes()
+    }
+
+    /// Renders `input` (or finds it): cache, then identical in-flight work, then the queue.
+    /// Returns the output and whether it came from the cache.
+    ///
+    /// # Errors
+    /// [`ApiError`] for refusals (queue full, breaker open, draining), deadlines and
+    /// backend failures.
+    pub async fn render(
+        &self,
+        key: Key,
+        input: JobInput,
+    ) -> Result<(Arc<JobOutput>, bool), ApiError> {
+        if let Some(hit) = self.cache.get(&key) {
+            self.metrics.cache(true);
+            return Ok((hit, true));
+        }
+        self.metrics.cache(false);
+        let mut input = Some(input);
+        // A follower whose leader vanished tries again (and may lead); twice is plenty.
+        for _ in 0..3 {
+            match self.coalescer.join(key) {
+                Role::Leader(leader) => {
+                    let Some(input) = input.take() else { break };
+                    let result = self.run_job(input).await;
+                    if let Ok(out) = &result {
+                        self.cache.insert(key, out.clone(), out.weight());
+                    }
+                    leader.finish(result.clone());
+                    return result.map(|o| (o, false));
+                }
+                Role::Follower(rx) => {
+                    self.metrics.coalesced();
+                    if let Some(r) = follow(rx).await {
+                        return r.map(|o| (o, false));
+                    }
+                }
+            }
+        }
+        Err(ApiError::Internal)
+    }
+
+    async fn run_job(&self, input: JobInput) -> RenderResult {
+        if self.is_draining() {
+            self.metrics.outcome(Outcome::ShuttingDown);
+            return Err(ApiError::ShuttingDown);
+        }
+        if let Err(wait) = self.breaker.try_acquire() {
+            self.metrics.outcome(Outcome::CircuitOpen);
+            return Err(ApiError::CircuitOpen(wait));
+        }
+        let (tx, rx) = oneshot::channel();
+        let now = Instant::now();
+        let deadline = now + self.config.render_timeout;
+        let job = Job {
+            input,
+            reply: tx,
+            deadline,
+            enqueued: now,
+        };
+        match self.queue.try_submit(job) {
+            Ok(()) => {}
+            Err(SubmitError::Full) => {
+                self.metrics.outcome(Outcome::QueueFull);
+                return Err(ApiError::QueueFull);
+            }
+            Err(SubmitError::Closed) => {
+                self.metrics.outcome(Outcome::ShuttingDown);
+                return Err(ApiError::ShuttingDown);
+            }
+        }
+        let _guard = InFlight::new(&self.in_flight);
+        match tokio::time::timeout_at(deadline.into(), rx).await {
+            Ok(Ok(Ok(out))) => Ok(out),
+            Ok(Ok(Err(JobError::DeadlineExceeded))) | Err(_) => Err(ApiError::DeadlineExceeded),
+            Ok(Ok(Err(e))) => {
+                tracing::warn!(error = %e, "render job failed");
+                Err(ApiError::Internal)
+            }
+            Ok(Err(_)) => {
+                tracing::error!("worker dropped a job without answering");
+                Err(ApiError::Internal)
+            }
+        }
+    }
+
+    /// Waits (polling) until no request waits on a render, or `max` passed.
+    pub async fn wait_idle(&self, max: Duration) {
+        let until = Instant::now() + max;
+        while self.in_flight.load(Ordering::Acquire) > 0 && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn new(c: &'a AtomicUsize) -> Self {
+        c.fetch_add(1, Ordering::AcqRel);
+        Self(c)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}

@@ -1,0 +1,250 @@
+//! `WorkerPool`: dedicated render threads (never tokio's). Each owns a backend, takes up to a
+//! batch of jobs, drops those whose deadline passed or whose client left, renders the rest
+//! under `catch_unwind`, and reports each outcome to the breaker and metrics.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use tokio::sync::oneshot;
+
+use crate::backend::{BackendFactory, JobInput, RenderBackend};
+use crate::breaker::CircuitBreaker;
+use crate::metrics::{Metrics, Outcome};
+use crate::queue::{Job, JobError, JobQueue, JobResult};
+
+/// How often an idle worker looks whether the queue was closed.
+const IDLE_POLL: Duration = Duration::from_millis(25);
+
+/// The render threads.
+#[derive(Debug)]
+pub struct WorkerPool {
+    handles: Vec<JoinHandle<()>>,
+    busy: Arc<AtomicUsize>,
+    backend: &'static str,
+    queue: JobQueue,
+}
+
+/// What every worker shares.
+#[derive(Clone)]
+struct Shared {
+    rx: Receiver<Job>,
+    queue: JobQueue,
+    breaker: Arc<CircuitBreaker>,
+    metrics: Arc<Metrics>,
+    busy: Arc<AtomicUsize>,
+    factory: BackendFactory,
+}
+
+impl WorkerPool {
+    /// Starts `count` threads taking work from `queue`.
+    ///
+    /// # Errors
+    /// When the OS refuses a thread.
+    pub fn start(
+        count: usize,
+        factory: BackendFactory,
+        queue: &JobQueue,
+        breaker: Arc<CircuitBreaker>,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Self> {
+        let busy = Arc::new(AtomicUsize::new(0));
+        let shared = Shared {
+            rx: queue.receiver(),
+            queue: queue.clone(),
+            breaker,
+            metrics,
+            busy: busy.clone(),
+            factory,
+        };
+        let mut first = Some((shared.factory)());
+        let backend = first.as_ref().map_or("none", |b| b.name());
+        let mut handles = Vec::with_capacity(count);
+        for i in 0..count.max(1) {
+            let shared = shared.clone();
+            let backend = first.take().unwrap_or_else(|| (shared.factory)());
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("render-{i}"))
+                    .spawn(move || run(backend, &shared))?,
+            );
+        }
+        Ok(Self {
+            handles,
+            busy,
+            backend,
+            queue: queue.clone(),
+        })
+    }
+
+    /// The shared busy-worker counter.
+    #[must_use]
+    pub fn busy_counter(&self) -> Arc<AtomicUsize> {
+        self.busy.clone()
+    }
+
+    /// Workers rendering right now.
+    #[must_use]
+    pub fn busy(&self) -> usize {
+        self.busy.load(Ordering::Relaxed)
+    }
+
+    /// Number of threads.
+    #[must_use]
+    pub fn workers(&self) -> usize {
+        self.handles.len()
+    }
+
+    /// The backend's name.
+    #[must_use]
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Closes the queue and waits up to `grace` for the workers to finish what it holds.
+    /// Returns true when every worker finished in time.
+    pub fn shutdown(self, grace: Duration) -> bool {
+        self.queue.close();
+        let deadline = Instant::now() + grace;
+        let mut all = true;
+        for h in self.handles {
+            while !h.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if h.is_finished() {
+                let _ = h.join();
+            } else {
+                all = false;
+            }
+        }
+        all
+    }
+}
+
+struct Pending {
+    reply: oneshot::Sender<JobResult>,
+    enqueued: Instant,
+}
+
+fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
+    let mut inputs: Vec<JobInput> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    loop {
+        let first = match s.rx.recv_timeout(IDLE_POLL) {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                if s.queue.is_closed() && s.rx.is_empty() {
+                    return;
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let max = backend.max_batch().max(1);
+        let now = Instant::now();
+        take(s, first, now, &mut inputs, &mut pending);
+        while inputs.len() < max {
+            match s.rx.try_recv() {
+                Ok(job) => take(s, job, now, &mut inputs, &mut pending),
+                Err(_) => break,
+            }
+        }
+        if inputs.is_empty() {
+            continue;
+        }
+        s.busy.fetch_add(1, Ordering::Relaxed);
+        render_batch(&mut backend, s, &inputs, &mut pending, now);
+        s.busy.fetch_sub(1, Ordering::Relaxed);
+        inputs.clear();
+        pending.clear();
+    }
+}
+
+/// Keeps a job for this batch unless its client left or its deadline passed.
+fn take(
+    s: &Shared,
+    job: Job,
+    now: Instant,
+    inputs: &mut Vec<JobInput>,
+    pending: &mut Vec<Pending>,
+) {
+    if job.reply.is_closed() {
+        s.metrics.outcome(Outcome::Cancelled);
+    } else if now >= job.deadline {
+        s.metrics.outcome(Outcome::DeadlineExceeded);
+        let _ = job.reply.send(Err(JobError::DeadlineExceeded));
+    } else {
+        inputs.push(job.input);
+        pending.push(Pending {
+            reply: job.reply,
+            enqueued: job.enqueued,
+        });
+    }
+}
+
+fn render_batch(
+    backend: &mut Box<dyn RenderBackend>,
+    s: &Shared,
+    inputs: &[JobInput],
+    pending: &mut Vec<Pending>,
+    taken: Instant,
+) {
+    let name = backend.name();
+    for (p, input) in pending.iter().zip(inputs) {
+        s.metrics.queue_wait(
+            input.kind(),
+            name,
+            taken.saturating_duration_since(p.enqueued),
+        );
+    }
+    s.metrics.batch_size(name, inputs.len());
+    let started = Instant::now();
+    let results = catch_unwind(AssertUnwindSafe(|| backend.render_batch(inputs)));
+    let per_job = started.elapsed() / inputs.len().max(1) as u32;
+    match results {
+        Ok(results) => {
+            let mut results = results.into_iter();
+            for (p, input) in pending.drain(..).zip(inputs) {
+                let answer = match results.next() {
+                    Some(Ok(out)) => {
+                        s.breaker.record_success();
+                        s.metrics.outcome(Outcome::Ok);
+                        s.metrics.render_time(input.kind(), name, per_job);
+                        Ok(Arc::new(out))
+                    }
+                    Some(Err(e)) => {
+                        s.breaker.record_failure();
+                        s.metrics.outcome(Outcome::Failed);
+                        tracing::error!(target: "renderer.worker", error = %e, "render failed");
+                        Err(JobError::Backend(e.to_string()))
+                    }
+                    None => {
+                        s.breaker.record_failure();
+                        s.metrics.outcome(Outcome::Failed);
+                        tracing::error!(target: "renderer.worker", "backend returned too few results");
+                        Err(JobError::Backend("missing result".into()))
+                    }
+                };
+                let _ = p.reply.send(answer);
+            }
+        }
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(target: "renderer.worker", panic = %msg, jobs = inputs.len(), "backend panicked; rebuilding it");
+            for p in pending.drain(..) {
+                s.breaker.record_failure();
+                s.metrics.outcome(Outcome::Panicked);
+                let _ = p.reply.send(Err(JobError::Panicked));
+            }
+            // Its state may be half-updated: start from a fresh one.
+            *backend = (s.factory)();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Shared test support: the bundled atlases loaded once, state builders, a router caller and
+//! a tiny HTTP/1.1 client for real-socket tests.
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use pipeline::{AtlasPaths, AtlasRepository};
+use renderer::backend::testing::{TestBackend, TestControl};
+use renderer::breaker::{Clock, SystemClock};
+use renderer::config::Config;
+use renderer::state::{App, AppState, AtlasFiles};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower::ServiceExt;
+
+pub fn repo() -> Arc<AtlasRepository> {
+    static REPO: OnceLock<Arc<AtlasRepository>> = OnceLock::new();
+    REPO.get_or_init(|| {
+        Arc::new(AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled art loads"))
+    })
+    .clone()
+}
+
+pub fn files() -> AtlasFiles {
+    let p = AtlasPaths::bundled();
+    AtlasFiles {
+        index: std::fs::read(p.data_root.join("spritesIndex.json"))
+            .expect("index")
+            .into(),
+        offsets: std::fs::read(p.data_root.join("spritesOffsetMap.json"))
+            .expect("offsets")
+            .into(),
+        sprite_root: p.sprite_root,
+    }
+}
+
+pub fn config(f: impl FnOnce(&mut Config)) -> Config {
+    let mut c = Config::default();
+    f(&mut c);
+    c
+}
+
+pub fn cpu_state(cfg: Config) -> AppState {
+    App::start(cfg, repo(), files()).expect("starts")
+}
+
+pub fn test_state(cfg: Config, control: Arc<TestControl>, clock: Arc<dyn Clock>) -> AppState {
+    let factory = TestBackend::factory(repo(), control);
+    App::start_with(cfg, repo(), files(), factory, clock).expect("starts")
+}
+
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+pub fn nz(n: usize) -> std::num::NonZeroUsize {
+    std::num::NonZeroUsize::new(n).expect("non-zero")
+}
+
+/// A response: status, headers, body.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+pub async fn call(state: &AppState, req: Request<Body>) -> Resp {
+    let resp = renderer::app(state.clone())
+        .oneshot(req)
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+pub fn post_json(uri: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+/// One request over a fresh connection (`Connection: close`).
+pub async fn raw(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> Resp {
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.expect("writes");
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut buf))
+        .await
+        .expect("answer within 30 s")
+        .expect("reads");
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
+    let mut headers = HeaderMap::new();
+    for l in lines {
+        if let Some((k, v)) = l.split_once(':') {
+            headers.insert(
+                axum::http::HeaderName::from_bytes(k.trim().as_bytes()).expect("name"),
+                v.trim().parse().expect("value"),
+            );
+        }
+    }
+    let mut body = buf[split + 4..].to_vec();
+    if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v == "chunked")
+    {
+        body = dechunk(&body);
+    }
+    Resp {
+        status: StatusCode::from_u16(status).expect("status"),
+        headers,
+        body: body.into(),
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(std::str::from_utf8(&b[..end]).expect("hex").trim(), 16)
+            .expect("size");
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[end + 2..end + 2 + n]);
+        b = &b[end + 4 + n..];
+    }
+    out
+}

@@ -1,0 +1,191 @@
+//! Real-socket tests (server on 127.0.0.1:0): a saturated queue refuses with 503 +
+//! Retry-After while `/health` answers; the breaker opens and recovers under a hand-moved
+//! clock; a graceful drain answers every admitted request.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::{config, nz, raw, test_state};
+use renderer::backend::testing::TestControl;
+use renderer::breaker::ManualClock;
+use renderer::state::AppState;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+async fn start(
+    state: AppState,
+) -> (
+    std::net::SocketAddr,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<bool>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        renderer::serve::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serves")
+    });
+    (addr, tx, server)
+}
+
+fn cat(pose: usize) -> String {
+    format!("/render.png?peltName=Tabby&colour=GINGER&spriteNumber={pose}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_queue_rejects_with_503_and_retry_after_while_health_still_answers() {
+    let control = Arc::new(TestControl::default());
+    control.set_delay(Duration::from_millis(300));
+    let state = test_state(
+        config(|c| {
+            c.worker_count = nz(1);
+            c.max_queue_size = nz(2);
+            c.cache_bytes = 0;
+        }),
+        control,
+        common::system_clock(),
+    );
+    let (addr, stop, server) = start(state).await;
+    let reqs: Vec<_> = (0..10)
+        .map(|i| tokio::spawn(async move { raw(addr, "GET", &cat(i), "").await }))
+        .collect();
+    // While the worker sleeps on its first job, health must still answer and see the load.
+    let mut saw_load = false;
+    for _ in 0..50 {
+        let h = raw(addr, "GET", "/health", "").await;
+        assert_eq!(h.status, StatusCode::OK);
+        let v = h.json();
+        if v["busy_workers"] == 1 && v["queue_size"].as_u64() > Some(0) {
+            saw_load = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(saw_load, "health never saw a busy worker with a queue");
+    let mut ok = 0;
+    let mut refused = 0;
+    for r in reqs {
+        let r = r.await.expect("joins");
+        match r.status {
+            StatusCode::OK => ok += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert_eq!(r.code(), "queue_full");
+                assert_eq!(r.headers["retry-after"], "1");
+            }
+            s => panic!("unexpected {s}: {:?}", r.body),
+        }
+    }
+    assert!(
+        (1..=3).contains(&ok),
+        "1 rendering + 2 queued at most, got {ok}"
+    );
+    assert_eq!(ok + refused, 10);
+    let h = raw(addr, "GET", "/health", "").await.json();
+    assert_eq!(h["rejected"], refused);
+    let _ = stop.send(());
+    assert!(server.await.expect("joins"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breaker_opens_after_n_failures_and_recovers_after_the_reset_time() {
+    let control = Arc::new(TestControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let state = test_state(
+        config(|c| {
+            c.worker_count = nz(1);
+            c.circuit_failure_threshold = nz(3);
+            c.circuit_reset = Duration::from_secs(12);
+            c.cache_bytes = 0;
+        }),
+        control.clone(),
+        clock.clone(),
+    );
+    let (addr, stop, server) = start(state).await;
+    control.set_fail(true);
+    // Client errors never count.
+    for _ in 0..5 {
+        let r = raw(addr, "GET", "/render.png?peltName=Tabby&colour=PURPLE", "").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for i in 0..3 {
+        let r = raw(addr, "GET", &cat(i), "").await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(r.code(), "internal");
+    }
+    let r = raw(addr, "GET", &cat(5), "").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.code(), "circuit_open");
+    assert_eq!(r.headers["retry-after"], "12");
+    let h = raw(addr, "GET", "/health", "").await.json();
+    assert_eq!(
+        (h["circuit_open"].clone(), h["circuit_state"].clone()),
+        (true.into(), "open".into())
+    );
+
+    control.set_fail(false);
+    clock.advance(Duration::from_secs(11));
+    assert_eq!(
+        raw(addr, "GET", &cat(6), "").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    clock.advance(Duration::from_secs(1));
+    let probe = raw(addr, "GET", &cat(7), "").await;
+    assert_eq!(probe.status, StatusCode::OK);
+    let h = raw(addr, "GET", "/health", "").await.json();
+    assert_eq!(h["circuit_state"], "closed");
+    assert_eq!(raw(addr, "GET", &cat(8), "").await.status, StatusCode::OK);
+    let metrics = raw(addr, "GET", "/metrics", "").await;
+    assert!(
+        String::from_utf8_lossy(&metrics.body)
+            .contains("renderer_jobs_total{outcome=\"circuit_open\"} 2")
+    );
+    let _ = stop.send(());
+    assert!(server.await.expect("joins"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_drain_answers_every_admitted_request() {
+    let control = Arc::new(TestControl::default());
+    control.set_delay(Duration::from_millis(100));
+    let state = test_state(
+        config(|c| {
+            c.worker_count = nz(1);
+            c.max_queue_size = nz(16);
+            c.cache_bytes = 0;
+            c.shutdown_grace = Duration::from_secs(20);
+        }),
+        control,
+        common::system_clock(),
+    );
+    let (addr, stop, server) = start(state.clone()).await;
+    let reqs: Vec<_> = (0..6)
+        .map(|i| tokio::spawn(async move { raw(addr, "GET", &cat(i), "").await }))
+        .collect();
+    // Wait until every request is admitted (rendering or queued).
+    for _ in 0..200 {
+        if state.queue.len() + state.busy_workers() >= 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        state.queue.len() >= 4,
+        "requests queued behind the slow worker"
+    );
+    let _ = stop.send(());
+    for r in reqs {
+        let r = r.await.expect("joins");
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    assert!(server.await.expect("joins"), "drain finished within grace");
+    assert!(state.is_draining());
+    assert_eq!(state.queue.len(), 0);
+}
