@@ -28,7 +28,11 @@ pub fn bundled_repo() -> &'static AtlasRepository {
     static REPO: OnceLock<AtlasRepository> = OnceLock::new();
     REPO.get_or_init(|| {
         let repo = AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled atlases load");
-        assert!(repo.report().is_complete(), "bundled art incomplete: {:?}", repo.report());
+        assert!(
+            repo.report().is_complete(),
+            "bundled art incomplete: {:?}",
+            repo.report()
+        );
         repo
     })
 }

@@ -9,7 +9,11 @@ use pipeline::compare::{compare_rgba, write_diff_strip};
 fn cpu_backend_equals_pygame_on_every_golden_cat() {
     let golden = GoldenSheet::load().expect("golden files load");
     let repo = bundled_repo();
-    assert!(golden.params.len() >= 300, "only {} golden cats", golden.params.len());
+    assert!(
+        golden.params.len() >= 300,
+        "only {} golden cats",
+        golden.params.len()
+    );
     let out_dir = workspace_root().join("target/golden-failures");
     let mut failures = Vec::new();
     for (i, params) in golden.params.iter().enumerate() {
@@ -24,7 +28,10 @@ fn cpu_backend_equals_pygame_on_every_golden_cat() {
         if let Some(m) = compare_rgba(50, &expected, &actual[..]) {
             let path = out_dir.join(format!("cat_{i:03}.png"));
             let _ = write_diff_strip(&path, 50, &expected, &actual[..]);
-            failures.push(format!("cat {i}: {m} ({})  params: {params}", path.display()));
+            failures.push(format!(
+                "cat {i}: {m} ({})  params: {params}",
+                path.display()
+            ));
         }
     }
     assert!(

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The project's whole check, as the README's test command and CI run it:
+# formatting, clippy with warnings denied, every test (GPU tests included when an adapter
+# exists; CI sets CG3_REQUIRE_GPU=1 so a missing adapter fails instead of skipping), and,
+# where pygame-ce is installed, a re-run of the pygame oracle proving the goldens are its
+# output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked 2>&1 | tee /tmp/cg3-test.log
+status=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] || exit "$status"
+
+step "goldens reproduce from the pygame oracle"
+if python3 -c 'import pygame' >/dev/null 2>&1; then
+  scripts/golden/make_goldens.sh --check
+else
+  echo "SKIPPED: pygame-ce is not installed (pip install -r scripts/golden/requirements.txt)"
+fi
+
+passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/cg3-test.log | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' /tmp/cg3-test.log | awk '{s+=$1} END {print s+0}')
+skipped=$(grep -c '^SKIPPED' /tmp/cg3-test.log || true)
+echo
+echo "ci: ${passed} passed, ${failed} failed, ${skipped} skipped"
