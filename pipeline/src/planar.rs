@@ -80,6 +80,7 @@ pub fn from_view(view: &CellView<'_>, out: &mut PlanarCell) {
 }
 
 /// Interleaves planes into an RGBA8 canvas.
+#[inline(always)]
 pub fn to_canvas(planes: &PlanarCell, out: &mut Canvas) {
     for (i, px) in out.chunks_exact_mut(4).enumerate() {
         px[0] = planes[0][i];
@@ -90,6 +91,7 @@ pub fn to_canvas(planes: &PlanarCell, out: &mut Canvas) {
 }
 
 /// Mirrors every plane left to right.
+#[inline(always)]
 pub fn flip_horizontal(planes: &mut PlanarCell) {
     for plane in planes.iter_mut() {
         for row in plane.chunks_exact_mut(CELL) {
