@@ -293,6 +293,61 @@ mod tests {
     }
 
     #[test]
+    fn cells_record_how_much_of_them_lies_inside_their_sheet() {
+        use std::collections::BTreeMap;
+
+        use crate::atlas::{IndexEntry, OffsetMap, RgbaImage, Sheet};
+        use crate::vocab::Vocabulary;
+        use crate::{GroupId, Pose};
+
+        let sheet = |name: &str, width: u32, height: u32| Sheet {
+            name: name.into(),
+            image: RgbaImage {
+                width,
+                height,
+                pixels: vec![7; (width * height * 4) as usize],
+            },
+        };
+        let entry = |x, y| IndexEntry {
+            spritesheet: "s".into(),
+            x_offset: x,
+            y_offset: y,
+        };
+        let mut index = BTreeMap::new();
+        index.insert("a_inside".to_owned(), entry(0, 0));
+        index.insert("b_partial".to_owned(), entry(130, 340));
+        index.insert("c_outside".to_owned(), entry(500, 0));
+        let repo = AtlasRepository::from_parts(
+            index,
+            &OffsetMap::default(),
+            vec![sheet("first", 10, 10), sheet("s", 174, 384)],
+            Vocabulary::default(),
+        );
+        let packing = AtlasPacking::pack(
+            &[("first".into(), 400), ("s".into(), 174 * 384 * 4)],
+            1 << 20,
+        )
+        .expect("fits");
+        let cells = cell_table(&repo, &packing);
+        let at = |group: &str, pose: u8| {
+            let g: GroupId = repo.group(group).expect("group");
+            cells[CellId::new(g, Pose::new(pose).expect("pose")).0 as usize]
+        };
+        // Pose 4 sits at cell (1, 1): 50 px right and down of the group's corner.
+        let inside = at("a_inside", 4);
+        assert_eq!(inside.control, (50 << 16) | (50 << 24));
+        assert_eq!(inside.base, 50 * 174 + 50);
+        assert_eq!(inside.stride, 174);
+        // x 130..174 and y 340..384: 44 columns and 44 rows inside.
+        let partial = at("b_partial", 0);
+        assert_eq!(partial.control, (44 << 16) | (44 << 24));
+        assert_eq!(partial.base, 340 * 174 + 130);
+        // Rows 390.. are wholly below the sheet.
+        assert_eq!(at("b_partial", 3), CellSlot::default());
+        assert_eq!(at("c_outside", 0), CellSlot::default());
+    }
+
+    #[test]
     fn structs_have_the_sizes_the_shader_expects() {
         assert_eq!(size_of::<GpuParams>(), 16);
         assert_eq!(size_of::<GpuJob>(), 16);

@@ -17,8 +17,10 @@
 //!
 //! Plans are encoded on the host into jobs and ops (cell locations inlined), written into
 //! buffers that only grow, rendered by one dispatch of ten 256-wide workgroups per job, and
-//! read back with one copy and one map of a reused staging buffer. Batches larger than
-//! [`GpuOptions::max_jobs_per_pass`] run as several such passes.
+//! read back with one copy and one map of a reused staging buffer. Batches of 2,048 jobs
+//! or more run as about four passes, pipelined over two staging buffers so the host reads
+//! one pass while the device renders the next; [`GpuBackend::render_batch`] copies large
+//! readbacks out on several threads ([`GpuOptions::copy_threads`]).
 
 mod error;
 mod layout;
@@ -59,7 +61,8 @@ const SHADER: (&str, &str) = ("composite.wgsl", include_str!("shaders/composite.
 /// Renders plans on a GPU. Owns its device; give each worker thread at most one (it is
 /// `Send`, not meant to be shared).
 pub struct GpuBackend {
-    /// Kept so the adapter outlives nothing it created; wgpu needs no more of it.
+    /// Owned with the rest of the wgpu stack for the backend's lifetime; not used after
+    /// start-up.
     _instance: wgpu::Instance,
     /// The adapter the device came from.
     _adapter: wgpu::Adapter,
