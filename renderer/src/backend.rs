@@ -6,10 +6,12 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use pipeline::chunk::ChunkPlan;
 use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CpuBackend};
 
 use crate::render::{Layer, SheetLayout, encode_canvas, render_layers, render_sheet};
+use crate::textures::ChunkRenderer;
 
 /// One unit of render work, validated and planned by the handler.
 #[derive(Debug, Clone)]
@@ -30,6 +32,11 @@ pub enum JobInput {
         /// Sheet geometry.
         layout: SheetLayout,
     },
+    /// One chunk texture (tile layers and entities), encoded as PNG.
+    Chunk {
+        /// The resolved chunk.
+        plan: Arc<ChunkPlan>,
+    },
 }
 
 impl JobInput {
@@ -39,6 +46,7 @@ impl JobInput {
         match self {
             Self::Cat { .. } => "cat",
             Self::Sheet { .. } => "sheet",
+            Self::Chunk { .. } => "chunk",
         }
     }
 }
@@ -99,6 +107,7 @@ pub type BackendFactory = Arc<dyn Fn() -> Box<dyn RenderBackend> + Send + Sync>;
 pub struct CpuRenderBackend {
     repo: Arc<AtlasRepository>,
     cpu: CpuBackend,
+    chunks: ChunkRenderer,
 }
 
 impl CpuRenderBackend {
@@ -108,6 +117,7 @@ impl CpuRenderBackend {
         Self {
             repo,
             cpu: CpuBackend::new(),
+            chunks: ChunkRenderer::default(),
         }
     }
 
@@ -144,6 +154,14 @@ impl CpuRenderBackend {
             }
             JobInput::Sheet { plans, layout } => Ok(JobOutput {
                 png: render_sheet(&mut self.cpu, &self.repo, plans, *layout)
+                    .map_err(enc)?
+                    .into(),
+                layers: Vec::new(),
+            }),
+            JobInput::Chunk { plan } => Ok(JobOutput {
+                png: self
+                    .chunks
+                    .render_png(&self.repo, plan)
                     .map_err(enc)?
                     .into(),
                 layers: Vec::new(),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use pipeline::chunk::ChunkLimits;
 use serde::Deserialize;
 
 /// Which render backend the workers use.
@@ -86,6 +87,14 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Log format.
     pub log_format: LogFormat,
+    /// Bounds of `POST /render/chunk` requests.
+    pub chunk_limits: ChunkLimits,
+    /// Chunk texture store budget, bytes of PNG (0 keeps none: every GET re-renders).
+    pub texture_cache_bytes: usize,
+    /// Most chunk recipes (hash → canonical request) kept for re-rendering evicted textures.
+    pub texture_recipes: usize,
+    /// Byte budget of the recipe store (a recipe of a large chunk is hundreds of KiB).
+    pub texture_recipe_bytes: usize,
 }
 
 impl Default for Config {
@@ -106,6 +115,10 @@ impl Default for Config {
             max_batch: nz(256),
             shutdown_grace: Duration::from_secs(10),
             log_format: LogFormat::Human,
+            chunk_limits: ChunkLimits::default(),
+            texture_cache_bytes: 256 << 20,
+            texture_recipes: 100_000,
+            texture_recipe_bytes: 256 << 20,
         }
     }
 }
@@ -134,7 +147,18 @@ Environment (defaults < --config TOML < environment < flags):
   CG3_MAX_BODY_BYTES             largest request body (1048576)
   CG3_MAX_BATCH                  most variants per /render/batch (256)
   CG3_SHUTDOWN_GRACE_SECONDS     drain time after SIGTERM (10)
-  CG3_LOG_FORMAT                 human | json (human); RUST_LOG sets the filter";
+  CG3_LOG_FORMAT                 human | json (human); RUST_LOG sets the filter
+Chunk textures (POST /render/chunk, GET /textures/{hash}.png):
+  CG3_CHUNK_MAX_GRID             most tiles along either side of a chunk (64)
+  CG3_CHUNK_MIN_TILE_SIZE        smallest tileSize, px (8)
+  CG3_CHUNK_MAX_TILE_SIZE        largest tileSize, px (128)
+  CG3_CHUNK_MAX_CANVAS           most pixels along either side of a texture (2048)
+  CG3_CHUNK_MAX_LAYERS           most tile layers (8)
+  CG3_CHUNK_MAX_ENTITIES         most entities (512)
+  CG3_CHUNK_MAX_OFFSET           px an entity may lie outside the canvas (1024)
+  CG3_TEXTURE_CACHE_BYTES        texture store budget in bytes; evicted ones re-render (268435456)
+  CG3_TEXTURE_RECIPES            most recipes kept for re-rendering; beyond: 404 (100000)
+  CG3_TEXTURE_RECIPE_BYTES       recipe store budget in bytes (268435456)";
 
 /// Settings as strings from one layer (file, environment or flags); `None` = not set there.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -170,6 +194,26 @@ pub struct Layer {
     pub shutdown_grace_seconds: Option<toml::Value>,
     /// See [`Config::log_format`].
     pub log_format: Option<String>,
+    /// See [`ChunkLimits::max_grid`].
+    pub chunk_max_grid: Option<toml::Value>,
+    /// See [`ChunkLimits::tile_size`] (lower end).
+    pub chunk_min_tile_size: Option<toml::Value>,
+    /// See [`ChunkLimits::tile_size`] (upper end).
+    pub chunk_max_tile_size: Option<toml::Value>,
+    /// See [`ChunkLimits::max_canvas`].
+    pub chunk_max_canvas: Option<toml::Value>,
+    /// See [`ChunkLimits::max_layers`].
+    pub chunk_max_layers: Option<toml::Value>,
+    /// See [`ChunkLimits::max_entities`].
+    pub chunk_max_entities: Option<toml::Value>,
+    /// See [`ChunkLimits::max_offset`].
+    pub chunk_max_offset: Option<toml::Value>,
+    /// See [`Config::texture_cache_bytes`].
+    pub texture_cache_bytes: Option<toml::Value>,
+    /// See [`Config::texture_recipes`].
+    pub texture_recipes: Option<toml::Value>,
+    /// See [`Config::texture_recipe_bytes`].
+    pub texture_recipe_bytes: Option<toml::Value>,
 }
 
 /// The setting names, file key → environment variable → flag.
@@ -205,6 +249,52 @@ const NAMES: &[(&str, &str, &str)] = &[
         "--shutdown-grace-seconds",
     ),
     ("log_format", "CG3_LOG_FORMAT", "--log-format"),
+    ("chunk_max_grid", "CG3_CHUNK_MAX_GRID", "--chunk-max-grid"),
+    (
+        "chunk_min_tile_size",
+        "CG3_CHUNK_MIN_TILE_SIZE",
+        "--chunk-min-tile-size",
+    ),
+    (
+        "chunk_max_tile_size",
+        "CG3_CHUNK_MAX_TILE_SIZE",
+        "--chunk-max-tile-size",
+    ),
+    (
+        "chunk_max_canvas",
+        "CG3_CHUNK_MAX_CANVAS",
+        "--chunk-max-canvas",
+    ),
+    (
+        "chunk_max_layers",
+        "CG3_CHUNK_MAX_LAYERS",
+        "--chunk-max-layers",
+    ),
+    (
+        "chunk_max_entities",
+        "CG3_CHUNK_MAX_ENTITIES",
+        "--chunk-max-entities",
+    ),
+    (
+        "chunk_max_offset",
+        "CG3_CHUNK_MAX_OFFSET",
+        "--chunk-max-offset",
+    ),
+    (
+        "texture_cache_bytes",
+        "CG3_TEXTURE_CACHE_BYTES",
+        "--texture-cache-bytes",
+    ),
+    (
+        "texture_recipes",
+        "CG3_TEXTURE_RECIPES",
+        "--texture-recipes",
+    ),
+    (
+        "texture_recipe_bytes",
+        "CG3_TEXTURE_RECIPE_BYTES",
+        "--texture-recipe-bytes",
+    ),
 ];
 
 /// One source of raw settings, as `(file key, raw value)` pairs.
@@ -239,6 +329,16 @@ impl Config {
             .collect();
         cfg.apply(&env_raw, Origin::Env)?;
         cfg.apply(flags, Origin::Flag)?;
+        // Checked once every source is in: the two ends may come from different ones.
+        let tiles = &cfg.chunk_limits.tile_size;
+        if tiles.is_empty() {
+            return Err(ConfigError::Invalid {
+                name: "CG3_CHUNK_MIN_TILE_SIZE".into(),
+                value: tiles.start().to_string(),
+                origin: "combined settings",
+                reason: format!("exceeds CG3_CHUNK_MAX_TILE_SIZE ({})", tiles.end()),
+            });
+        }
         Ok(cfg)
     }
 
@@ -307,6 +407,22 @@ impl Config {
                         _ => return Err(bad("must be human or json".into())),
                     }
                 }
+                "chunk_max_grid" => self.chunk_limits.max_grid = positive(v).map_err(bad)?,
+                "chunk_min_tile_size" => {
+                    let end = *self.chunk_limits.tile_size.end();
+                    self.chunk_limits.tile_size = positive(v).map_err(bad)?..=end;
+                }
+                "chunk_max_tile_size" => {
+                    let start = *self.chunk_limits.tile_size.start();
+                    self.chunk_limits.tile_size = start..=positive(v).map_err(bad)?;
+                }
+                "chunk_max_canvas" => self.chunk_limits.max_canvas = positive(v).map_err(bad)?,
+                "chunk_max_layers" => self.chunk_limits.max_layers = num(v).map_err(bad)?,
+                "chunk_max_entities" => self.chunk_limits.max_entities = num(v).map_err(bad)?,
+                "chunk_max_offset" => self.chunk_limits.max_offset = num(v).map_err(bad)?,
+                "texture_cache_bytes" => self.texture_cache_bytes = num(v).map_err(bad)?,
+                "texture_recipes" => self.texture_recipes = num(v).map_err(bad)?,
+                "texture_recipe_bytes" => self.texture_recipe_bytes = num(v).map_err(bad)?,
                 _ => return Err(bad("unknown setting".into())),
             }
         }
@@ -341,6 +457,13 @@ fn max_of<T>() -> &'static str {
         2 => "65535",
         _ => "2^64-1",
     }
+}
+
+fn positive(v: &str) -> Result<u32, String> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| "must be a whole number in 1..=4294967295".to_owned())
 }
 
 fn non_zero(v: &str) -> Result<NonZeroUsize, String> {
@@ -379,6 +502,16 @@ fn layer_to_raw(l: &Layer) -> Raw {
     n("max_body_bytes", &l.max_body_bytes);
     n("max_batch", &l.max_batch);
     n("shutdown_grace_seconds", &l.shutdown_grace_seconds);
+    n("chunk_max_grid", &l.chunk_max_grid);
+    n("chunk_min_tile_size", &l.chunk_min_tile_size);
+    n("chunk_max_tile_size", &l.chunk_max_tile_size);
+    n("chunk_max_canvas", &l.chunk_max_canvas);
+    n("chunk_max_layers", &l.chunk_max_layers);
+    n("chunk_max_entities", &l.chunk_max_entities);
+    n("chunk_max_offset", &l.chunk_max_offset);
+    n("texture_cache_bytes", &l.texture_cache_bytes);
+    n("texture_recipes", &l.texture_recipes);
+    n("texture_recipe_bytes", &l.texture_recipe_bytes);
     out
 }
 
@@ -430,6 +563,45 @@ mod tests {
         assert!(msg.contains("CG3_WORKER_COUNT"), "{msg}");
         let e = Config::load(None, env_of(&[("CG3_BACKEND", "tpu")]), &[]).expect_err("must fail");
         assert!(e.to_string().contains("CG3_BACKEND"), "{e}");
+    }
+
+    #[test]
+    fn chunk_limits_and_texture_budgets_come_from_the_environment() {
+        let c = Config::load(
+            None,
+            env_of(&[
+                ("CG3_CHUNK_MAX_GRID", "16"),
+                ("CG3_CHUNK_MIN_TILE_SIZE", "16"),
+                ("CG3_CHUNK_MAX_TILE_SIZE", "32"),
+                ("CG3_CHUNK_MAX_CANVAS", "512"),
+                ("CG3_CHUNK_MAX_LAYERS", "2"),
+                ("CG3_CHUNK_MAX_ENTITIES", "10"),
+                ("CG3_CHUNK_MAX_OFFSET", "64"),
+                ("CG3_TEXTURE_CACHE_BYTES", "1000"),
+                ("CG3_TEXTURE_RECIPES", "5"),
+                ("CG3_TEXTURE_RECIPE_BYTES", "2000"),
+            ]),
+            &[],
+        )
+        .expect("loads");
+        let l = &c.chunk_limits;
+        assert_eq!((l.max_grid, l.max_canvas, l.max_offset), (16, 512, 64));
+        assert_eq!(l.tile_size, 16..=32);
+        assert_eq!((l.max_layers, l.max_entities), (2, 10));
+        assert_eq!(
+            (
+                c.texture_cache_bytes,
+                c.texture_recipes,
+                c.texture_recipe_bytes
+            ),
+            (1000, 5, 2000)
+        );
+        let e = Config::load(None, env_of(&[("CG3_CHUNK_MAX_GRID", "0")]), &[])
+            .expect_err("a zero grid is refused");
+        assert!(e.to_string().contains("CG3_CHUNK_MAX_GRID"), "{e}");
+        let e = Config::load(None, env_of(&[("CG3_CHUNK_MIN_TILE_SIZE", "200")]), &[])
+            .expect_err("min above max is refused");
+        assert!(e.to_string().contains("CG3_CHUNK_MIN_TILE_SIZE"), "{e}");
     }
 
     #[test]

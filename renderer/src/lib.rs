@@ -13,6 +13,7 @@
 //! - [`cache`]: byte-bounded LRU of finished results.
 //! - [`coalesce`]: identical in-flight work rendered once.
 //! - [`state`]: `AppState` and the render path through all of the above.
+//! - [`textures`]: chunk textures — tilesets, the texture and recipe stores, the render path.
 //! - [`http`]: `app(state) -> Router`, routes, errors, extractors.
 //! - [`health`], [`metrics`], [`openapi`]: operator views.
 //! - [`serve`]: start-up, signals, graceful drain.
@@ -36,6 +37,7 @@ pub mod queue;
 pub mod render;
 pub mod serve;
 pub mod state;
+pub mod textures;
 pub mod time;
 pub mod worker;
 

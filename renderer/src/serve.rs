@@ -69,6 +69,36 @@ pub struct ServeArgs {
     /// human | json.
     #[arg(long)]
     pub log_format: Option<String>,
+    /// Most tiles along either side of a chunk.
+    #[arg(long)]
+    pub chunk_max_grid: Option<String>,
+    /// Smallest chunk tileSize, px.
+    #[arg(long)]
+    pub chunk_min_tile_size: Option<String>,
+    /// Largest chunk tileSize, px.
+    #[arg(long)]
+    pub chunk_max_tile_size: Option<String>,
+    /// Most pixels along either side of a chunk texture.
+    #[arg(long)]
+    pub chunk_max_canvas: Option<String>,
+    /// Most tile layers per chunk.
+    #[arg(long)]
+    pub chunk_max_layers: Option<String>,
+    /// Most entities per chunk.
+    #[arg(long)]
+    pub chunk_max_entities: Option<String>,
+    /// Pixels an entity may lie outside the chunk canvas.
+    #[arg(long)]
+    pub chunk_max_offset: Option<String>,
+    /// Texture store budget in bytes.
+    #[arg(long)]
+    pub texture_cache_bytes: Option<String>,
+    /// Most chunk recipes kept for re-rendering evicted textures.
+    #[arg(long)]
+    pub texture_recipes: Option<String>,
+    /// Recipe store budget in bytes.
+    #[arg(long)]
+    pub texture_recipe_bytes: Option<String>,
 }
 
 impl ServeArgs {
@@ -91,6 +121,16 @@ impl ServeArgs {
             ("max_batch", &self.max_batch),
             ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
             ("log_format", &self.log_format),
+            ("chunk_max_grid", &self.chunk_max_grid),
+            ("chunk_min_tile_size", &self.chunk_min_tile_size),
+            ("chunk_max_tile_size", &self.chunk_max_tile_size),
+            ("chunk_max_canvas", &self.chunk_max_canvas),
+            ("chunk_max_layers", &self.chunk_max_layers),
+            ("chunk_max_entities", &self.chunk_max_entities),
+            ("chunk_max_offset", &self.chunk_max_offset),
+            ("texture_cache_bytes", &self.texture_cache_bytes),
+            ("texture_recipes", &self.texture_recipes),
+            ("texture_recipe_bytes", &self.texture_recipe_bytes),
         ];
         all.into_iter()
             .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
@@ -152,10 +192,18 @@ pub fn build_state(config: Config) -> anyhow::Result<AppState> {
             .map(Into::into)
             .with_context(|| format!("reading {}", direct.display()))
     };
+    let tilesets = pipeline::chunk::TilesetRegistry::load(&paths).with_context(|| {
+        format!(
+            "loading tilesets from {}",
+            paths.data_root.join("tilesets").display()
+        )
+    })?;
+    tracing::info!(tilesets = ?tilesets.names(), "tilesets loaded");
     let files = AtlasFiles {
         sprite_root: paths.sprite_root.clone(),
         index: read("spritesIndex.json")?,
         offsets: read("spritesOffsetMap.json")?,
+        tilesets: Arc::new(tilesets),
     };
     Ok(App::start(config, Arc::new(repo), files)?)
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use parking_lot::Mutex;
 use pipeline::AtlasRepository;
+use pipeline::chunk::TilesetRegistry;
 use tokio::sync::oneshot;
 
 use crate::backend::{BackendFactory, CpuRenderBackend, JobInput, JobOutput};
@@ -19,6 +20,7 @@ use crate::config::Config;
 use crate::http::error::ApiError;
 use crate::metrics::{Gauges, Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, SubmitError};
+use crate::textures::Textures;
 use crate::worker::WorkerPool;
 
 /// Shared state; cheap to clone.
@@ -62,6 +64,8 @@ pub struct App {
     pub backend: &'static str,
     /// Requests in the render path (for the drain wait).
     pub in_flight: AtomicUsize,
+    /// Chunk textures: tilesets, the texture and recipe stores, their metrics.
+    pub textures: Textures,
 }
 
 /// Files that go with the atlases.
@@ -73,6 +77,8 @@ pub struct AtlasFiles {
     pub index: Bytes,
     /// Raw offset-map JSON.
     pub offsets: Bytes,
+    /// Tilesets for chunk textures (empty: every chunk names an unknown tileset).
+    pub tilesets: Arc<TilesetRegistry>,
 }
 
 impl App {
@@ -115,6 +121,7 @@ impl App {
             metrics.clone(),
         )?;
         Ok(Arc::new(Self {
+            textures: Textures::new(&config, files.tilesets),
             cache: ResultCache::new(config.cache_bytes),
             sprite_root: files.sprite_root,
             sprite_index: files.index,
@@ -219,7 +226,9 @@ impl App {
         Err(ApiError::Internal)
     }
 
-    async fn run_job(&self, input: JobInput) -> RenderResult {
+    /// Runs one job through the breaker, the bounded queue and a worker, without cache or
+    /// coalescing (callers add their own; chunk textures use [`crate::textures`]).
+    pub(crate) async fn run_job(&self, input: JobInput) -> RenderResult {
         if self.is_draining() {
             self.metrics.outcome(Outcome::ShuttingDown);
             return Err(ApiError::ShuttingDown);

@@ -4,9 +4,11 @@
 //! - [`error`]: `ApiError` and its JSON body.
 //! - [`extract`]: `JsonBody`, a JSON extractor with JSON rejections.
 //! - [`render`]: `/render`, `/render/batch`, `/render.png`.
+//! - [`chunk`]: `/render/chunk`, `/textures/{hash}.png`.
 //! - [`sprites`]: `/sprites/…` routes.
 //! - [`ops`]: `/health`, `/ready`, `/metrics`, `/openapi.json`, 404/405.
 
+pub mod chunk;
 pub mod error;
 pub mod extract;
 pub mod ops;
@@ -63,6 +65,8 @@ pub fn app(state: AppState) -> Router {
         .route("/render", post(render::render))
         .route("/render/batch", post(render::render_batch))
         .route("/render.png", get(render::render_png))
+        .route("/render/chunk", post(chunk::render_chunk))
+        .route("/textures/{file}", get(chunk::texture))
         .route("/sprites/index.json", get(sprites::index))
         .route("/sprites/offsets.json", get(sprites::offsets))
         .route("/sprites/{file}", get(sprites::sheet))

@@ -44,7 +44,14 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(&state.gauges()),
+        {
+            let mut text = state.metrics.render(&state.gauges());
+            state
+                .textures
+                .metrics
+                .render_into(&mut text, &state.textures);
+            text
+        },
     )
         .into_response()
 }

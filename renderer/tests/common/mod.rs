@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
+use pipeline::chunk::TilesetRegistry;
 use pipeline::{AtlasPaths, AtlasRepository};
 use renderer::backend::testing::{TestBackend, TestControl};
 use renderer::breaker::{Clock, SystemClock};
@@ -32,8 +33,18 @@ pub fn files() -> AtlasFiles {
         offsets: std::fs::read(p.data_root.join("spritesOffsetMap.json"))
             .expect("offsets")
             .into(),
+        tilesets: tilesets(),
         sprite_root: p.sprite_root,
     }
+}
+
+/// The bundled tilesets (`terrain`), loaded once.
+pub fn tilesets() -> Arc<TilesetRegistry> {
+    static SETS: OnceLock<Arc<TilesetRegistry>> = OnceLock::new();
+    SETS.get_or_init(|| {
+        Arc::new(TilesetRegistry::load(&AtlasPaths::bundled()).expect("bundled tilesets load"))
+    })
+    .clone()
 }
 
 pub fn config(f: impl FnOnce(&mut Config)) -> Config {

@@ -1,0 +1,64 @@
+//! Chunk textures: a chunk request becomes a PNG named by its content hash, served at
+//! `/textures/<hash>.png`.
+//!
+//! # Layout
+//!
+//! - [`store`]: [`TextureStore`], finished PNGs by hash, bounded in bytes (least recently
+//!   used go first), each with its strong ETag computed once.
+//! - [`recipes`]: [`RecipeStore`], hash → canonical request JSON, bounded in count and bytes;
+//!   an evicted texture is re-rendered from its recipe instead of answering 404.
+//! - [`metrics`]: [`ChunkMetrics`], chunk requests by outcome, store hits and misses,
+//!   re-renders.
+//! - [`compose`]: [`ChunkRenderer`], the worker-side compose → PNG with reused buffers.
+//! - [`service`]: the render path on [`crate::state::App`] (store → coalesce → queue →
+//!   store) and re-rendering from a recipe.
+//!
+//! Parsing and name resolution are cheap and run on the request's task; composition and
+//! encoding run on the worker pool as a `JobInput::Chunk`, through the same bounded queue,
+//! deadline, breaker and coalescing as cat renders.
+
+pub mod compose;
+pub mod metrics;
+pub mod recipes;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+
+use pipeline::chunk::{ChunkLimits, TilesetRegistry};
+
+use crate::config::Config;
+pub use compose::ChunkRenderer;
+pub use metrics::ChunkMetrics;
+pub use recipes::RecipeStore;
+pub use service::Served;
+pub use store::{Texture, TextureStore, parse_hash};
+
+/// Everything the chunk routes share.
+#[derive(Debug)]
+pub struct Textures {
+    /// Tilesets requests may name.
+    pub tilesets: Arc<TilesetRegistry>,
+    /// Request bounds.
+    pub limits: ChunkLimits,
+    /// Finished textures.
+    pub store: TextureStore,
+    /// How to re-render each handed-out hash.
+    pub recipes: RecipeStore,
+    /// Counters.
+    pub metrics: ChunkMetrics,
+}
+
+impl Textures {
+    /// Empty stores sized by `config`.
+    #[must_use]
+    pub fn new(config: &Config, tilesets: Arc<TilesetRegistry>) -> Self {
+        Self {
+            tilesets,
+            limits: config.chunk_limits.clone(),
+            store: TextureStore::new(config.texture_cache_bytes),
+            recipes: RecipeStore::new(config.texture_recipes, config.texture_recipe_bytes),
+            metrics: ChunkMetrics::default(),
+        }
+    }
+}

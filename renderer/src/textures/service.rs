@@ -1,0 +1,182 @@
+//! The chunk render path on [`App`]: plan on the request's task, then texture store →
+//! identical in-flight work → breaker → bounded queue → worker → texture store; and the
+//! fetch path, which re-renders an evicted texture from its recipe.
+
+use std::sync::Arc;
+
+use pipeline::chunk::{ChunkPlan, ChunkRequest};
+use serde_json::Value;
+
+use super::metrics::FetchOutcome;
+use super::store::{Texture, parse_hash};
+use crate::backend::JobInput;
+use crate::cache::Key;
+use crate::coalesce::{Role, follow};
+use crate::http::error::ApiError;
+use crate::state::App;
+
+/// Where a texture came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// The texture store.
+    Cached,
+    /// A worker, for this request.
+    Rendered,
+    /// Identical work already in flight.
+    Coalesced,
+}
+
+/// A parsed and resolved chunk request, ready to render.
+#[derive(Debug)]
+pub struct PlannedChunk {
+    /// The request as parsed (its chunk coordinates are echoed back).
+    pub request: ChunkRequest,
+    /// The resolved plan.
+    pub plan: Arc<ChunkPlan>,
+    /// The texture's hash.
+    pub hash: Key,
+}
+
+impl App {
+    /// Parses, limit-checks and resolves a chunk request. Cheap (no pixels), so it runs on
+    /// the request's task.
+    ///
+    /// # Errors
+    /// 422 naming the field for anything out of limits or unknown.
+    pub fn plan_chunk(&self, body: &Value) -> Result<PlannedChunk, ApiError> {
+        let t = &self.textures;
+        let request = ChunkRequest::from_json(body, &t.limits)?;
+        let plan = ChunkPlan::resolve(&request, &self.repo, &t.tilesets)?;
+        let Some(hash) = parse_hash(&plan.hash) else {
+            tracing::error!(hash = %plan.hash, "chunk hash is not 64 hex digits");
+            return Err(ApiError::Internal);
+        };
+        Ok(PlannedChunk {
+            request,
+            plan: Arc::new(plan),
+            hash,
+        })
+    }
+
+    /// The texture of a planned chunk: from the store, or rendered on the worker pool. Its
+    /// recipe is recorded on success, so the texture can be rendered again after eviction.
+    ///
+    /// # Errors
+    /// As [`App::render`]: refusals, deadlines and backend failures.
+    pub async fn chunk_texture(
+        &self,
+        planned: &PlannedChunk,
+    ) -> Result<(Arc<Texture>, Served), ApiError> {
+        let t = &self.textures;
+        let found = if let Some(hit) = t.store.get(&planned.hash) {
+            t.metrics.store(true);
+            (hit, Served::Cached)
+        } else {
+            t.metrics.store(false);
+            self.render_texture(planned.hash, planned.plan.clone())
+                .await?
+        };
+        t.recipes
+            .insert(planned.hash, &planned.request.canonical_json());
+        Ok(found)
+    }
+
+    /// `GET /textures/{hash}.png`: the stored texture, or one rendered again from its recipe.
+    ///
+    /// # Errors
+    /// 404 for a malformed hash or one with neither texture nor recipe; otherwise as
+    /// [`App::chunk_texture`].
+    pub async fn fetch_texture(&self, hex: &str) -> Result<(Arc<Texture>, Served), ApiError> {
+        let t = &self.textures;
+        let result = self.fetch_inner(hex).await;
+        t.metrics.fetch(match &result {
+            Ok((_, Served::Cached)) => FetchOutcome::Hit,
+            Ok(_) => FetchOutcome::Rerendered,
+            Err(ApiError::NotFound(_)) => FetchOutcome::NotFound,
+            Err(_) => FetchOutcome::Failed,
+        });
+        result
+    }
+
+    async fn fetch_inner(&self, hex: &str) -> Result<(Arc<Texture>, Served), ApiError> {
+        let t = &self.textures;
+        let unknown = || ApiError::NotFound(format!("no texture `{hex}`"));
+        let hash = parse_hash(hex).ok_or_else(unknown)?;
+        if let Some(hit) = t.store.get(&hash) {
+            t.metrics.store(true);
+            return Ok((hit, Served::Cached));
+        }
+        t.metrics.store(false);
+        let recipe = t.recipes.get(&hash).ok_or_else(unknown)?;
+        let plan = self.plan_recipe(&recipe, hex)?;
+        tracing::debug!(
+            hash = hex,
+            "texture evicted; rendering it again from its recipe"
+        );
+        self.render_texture(hash, plan).await
+    }
+
+    /// Rebuilds the plan of a stored recipe and checks it still names `hex`.
+    fn plan_recipe(&self, recipe: &str, hex: &str) -> Result<Arc<ChunkPlan>, ApiError> {
+        let t = &self.textures;
+        // Recipes are our own canonical JSON, parsed and checked before: failing here is
+        // a bug, not a client error.
+        let bug = |what: String| {
+            tracing::error!(hash = hex, "recipe unusable: {what}");
+            ApiError::Internal
+        };
+        let value: Value = serde_json::from_str(recipe).map_err(|e| bug(e.to_string()))?;
+        let request = ChunkRequest::from_json(&value, &t.limits).map_err(|e| bug(e.to_string()))?;
+        let plan = ChunkPlan::resolve(&request, &self.repo, &t.tilesets)
+            .map_err(|e| bug(e.to_string()))?;
+        if plan.hash != hex {
+            return Err(bug(format!("it now hashes to {}", plan.hash)));
+        }
+        Ok(Arc::new(plan))
+    }
+
+    /// Renders `plan` on the worker pool (joining identical work in flight) and stores it.
+    async fn render_texture(
+        &self,
+        hash: Key,
+        plan: Arc<ChunkPlan>,
+    ) -> Result<(Arc<Texture>, Served), ApiError> {
+        let (w, h) = (plan.width_px(), plan.height_px());
+        // Shares the coalescer with cat renders; the prefix keeps the key spaces apart.
+        let key = self.key(&[b"chunk", &hash]);
+        let mut plan = Some(plan);
+        // A follower whose leader vanished tries again (and may lead); as in `App::render`.
+        for _ in 0..3 {
+            match self.coalescer.join(key) {
+                Role::Leader(leader) => {
+                    let Some(plan) = plan.take() else { break };
+                    let result = self.run_job(JobInput::Chunk { plan }).await;
+                    let texture = result.as_ref().map(|out| {
+                        let t = Arc::new(Texture::new(out.png.clone(), w, h));
+                        self.textures.store.insert(hash, t.clone());
+                        t
+                    });
+                    leader.finish(result.clone());
+                    return match texture {
+                        Ok(t) => Ok((t, Served::Rendered)),
+                        Err(e) => Err(e.clone()),
+                    };
+                }
+                Role::Follower(rx) => {
+                    self.metrics.coalesced();
+                    if let Some(r) = follow(rx).await {
+                        let out = r?;
+                        // The leader stored it before answering, unless the store is tiny.
+                        let t = self
+                            .textures
+                            .store
+                            .get(&hash)
+                            .unwrap_or_else(|| Arc::new(Texture::new(out.png.clone(), w, h)));
+                        return Ok((t, Served::Coalesced));
+                    }
+                }
+            }
+        }
+        Err(ApiError::Internal)
+    }
+}
