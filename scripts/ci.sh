@@ -15,10 +15,10 @@ step "cargo fmt --check"
 cargo fmt --all --check
 
 step "cargo clippy (warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "cargo test"
-cargo test --workspace --locked 2>&1 | tee /tmp/cg3-test.log
+cargo test --workspace --all-features --locked 2>&1 | tee /tmp/cg3-test.log
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || exit "$status"
 

@@ -83,6 +83,8 @@ pub struct Config {
     pub max_body_bytes: NonZeroUsize,
     /// Most variants in one `/render/batch`.
     pub max_batch: NonZeroUsize,
+    /// Most jobs the GPU worker takes from the queue for one GPU call.
+    pub gpu_batch: NonZeroUsize,
     /// How long queued work may take to finish after SIGTERM.
     pub shutdown_grace: Duration,
     /// Log format.
@@ -113,6 +115,7 @@ impl Default for Config {
             cache_bytes: 64 << 20,
             max_body_bytes: nz(1 << 20),
             max_batch: nz(256),
+            gpu_batch: nz(256),
             shutdown_grace: Duration::from_secs(10),
             log_format: LogFormat::Human,
             chunk_limits: ChunkLimits::default(),
@@ -146,6 +149,7 @@ Environment (defaults < --config TOML < environment < flags):
   CG3_CACHE_BYTES                result cache budget in bytes, 0 = off (67108864)
   CG3_MAX_BODY_BYTES             largest request body (1048576)
   CG3_MAX_BATCH                  most variants per /render/batch (256)
+  CG3_GPU_BATCH                  most queued jobs the GPU worker renders in one GPU call (256)
   CG3_SHUTDOWN_GRACE_SECONDS     drain time after SIGTERM (10)
   CG3_LOG_FORMAT                 human | json (human); RUST_LOG sets the filter
 Chunk textures (POST /render/chunk, GET /textures/{hash}.png):
@@ -190,6 +194,8 @@ pub struct Layer {
     pub max_body_bytes: Option<toml::Value>,
     /// See [`Config::max_batch`].
     pub max_batch: Option<toml::Value>,
+    /// See [`Config::gpu_batch`].
+    pub gpu_batch: Option<toml::Value>,
     /// See [`Config::shutdown_grace`].
     pub shutdown_grace_seconds: Option<toml::Value>,
     /// See [`Config::log_format`].
@@ -243,6 +249,7 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("cache_bytes", "CG3_CACHE_BYTES", "--cache-bytes"),
     ("max_body_bytes", "CG3_MAX_BODY_BYTES", "--max-body-bytes"),
     ("max_batch", "CG3_MAX_BATCH", "--max-batch"),
+    ("gpu_batch", "CG3_GPU_BATCH", "--gpu-batch"),
     (
         "shutdown_grace_seconds",
         "CG3_SHUTDOWN_GRACE_SECONDS",
@@ -397,6 +404,7 @@ impl Config {
                 "cache_bytes" => self.cache_bytes = num::<usize>(v).map_err(bad)?,
                 "max_body_bytes" => self.max_body_bytes = non_zero(v).map_err(bad)?,
                 "max_batch" => self.max_batch = non_zero(v).map_err(bad)?,
+                "gpu_batch" => self.gpu_batch = non_zero(v).map_err(bad)?,
                 "shutdown_grace_seconds" => {
                     self.shutdown_grace = Duration::from_secs(num::<u64>(v).map_err(bad)?);
                 }
@@ -501,6 +509,7 @@ fn layer_to_raw(l: &Layer) -> Raw {
     n("cache_bytes", &l.cache_bytes);
     n("max_body_bytes", &l.max_body_bytes);
     n("max_batch", &l.max_batch);
+    n("gpu_batch", &l.gpu_batch);
     n("shutdown_grace_seconds", &l.shutdown_grace_seconds);
     n("chunk_max_grid", &l.chunk_max_grid);
     n("chunk_min_tile_size", &l.chunk_min_tile_size);

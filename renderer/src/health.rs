@@ -1,5 +1,6 @@
 //! The `/health` snapshot: read from atomics and the queue's length, never from the queue
-//! itself, so it answers while renders are piled up.
+//! itself, so it answers while renders are piled up. The `gpu` part comes from a
+//! [`GpuStatus`] (the GPU backend's shared state; absent on the CPU alone).
 
 use serde::Serialize;
 
@@ -23,8 +24,10 @@ pub struct Health {
     pub circuit_open: bool,
     /// `closed`, `open` or `half_open`.
     pub circuit_state: &'static str,
-    /// Backend name.
+    /// `cpu`, `gpu` or `auto(gpu+cpu)`.
     pub backend: &'static str,
+    /// The GPU in use, `null` without one.
+    pub gpu: Option<GpuHealth>,
     /// Jobs rendered.
     pub rendered: u64,
     /// Requests refused (queue full, breaker open, draining).
@@ -56,6 +59,7 @@ impl Health {
             circuit_open: state == crate::breaker::CircuitState::Open,
             circuit_state: state.name(),
             backend: app.backend,
+            gpu: app.gpu.as_ref().map(|g| g.gpu_health()),
             rendered: m.outcome_count(Outcome::Ok),
             rejected: m.outcome_count(Outcome::QueueFull)
                 + m.outcome_count(Outcome::CircuitOpen)
@@ -64,4 +68,30 @@ impl Health {
             cache_hits: m.cache_hits(),
         }
     }
+}
+
+/// The `gpu` part of `/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GpuHealth {
+    /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
+    pub adapter: String,
+    /// Graphics API: `Vulkan`, `Gl`, `Metal`, `Dx12`.
+    pub api: String,
+    /// `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` or `Other`.
+    pub device_type: String,
+    /// A software rasteriser: correct, not fast.
+    pub software: bool,
+    /// The GPU-local breaker (`closed`, `open`, `half_open`); in strict `gpu` mode GPU
+    /// failures go to the service breaker instead and this stays `closed`.
+    pub state: &'static str,
+    /// Whether the GPU worker holds an open device now (false after a device loss until
+    /// the next attempt reopens it).
+    pub device_open: bool,
+}
+
+/// Something that can describe the GPU for `/health`.
+pub trait GpuStatus: Send + Sync + std::fmt::Debug {
+    /// The current snapshot.
+    fn gpu_health(&self) -> GpuHealth;
 }

@@ -7,6 +7,9 @@
 //! - [`render`]: the synchronous render core (plan → canvas → PNG, layers, sheets).
 //! - [`cli`]: `renderer render`.
 //! - [`backend`]: `RenderBackend` (batch-shaped), the CPU backend, a test backend.
+//! - `gpu_backend` (feature `gpu`, default): the GPU worker backend, its shared device and
+//!   GPU-local breaker.
+//! - [`select`]: `CG3_BACKEND` → which backend each worker gets.
 //! - [`queue`]: `JobQueue`, bounded, refusing at once when full.
 //! - [`worker`]: `WorkerPool`, render threads with deadline/cancel checks and panic capture.
 //! - [`breaker`]: `CircuitBreaker` with an injectable clock.
@@ -29,12 +32,15 @@ pub mod cli;
 pub mod client;
 pub mod coalesce;
 pub mod config;
+#[cfg(feature = "gpu")]
+pub mod gpu_backend;
 pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod openapi;
 pub mod queue;
 pub mod render;
+pub mod select;
 pub mod serve;
 pub mod state;
 pub mod textures;

@@ -99,8 +99,14 @@ impl Histogram {
             "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
             self.count
         );
-        let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{{{labels}}} {}", self.count);
+        // An unlabelled series is written without braces.
+        let set = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{set} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{set} {}", self.count);
     }
 }
 
@@ -136,6 +142,9 @@ pub struct Metrics {
     render_time: Mutex<BTreeMap<(&'static str, &'static str), Histogram>>,
     batch_sizes: Mutex<BTreeMap<&'static str, Histogram>>,
     http: Mutex<BTreeMap<(String, u16), u64>>,
+    gpu_failures: AtomicU64,
+    gpu_fallback_jobs: AtomicU64,
+    gpu_batch_sizes: Mutex<Histogram>,
 }
 
 impl Default for Metrics {
@@ -149,6 +158,9 @@ impl Default for Metrics {
             render_time: Mutex::default(),
             batch_sizes: Mutex::default(),
             http: Mutex::default(),
+            gpu_failures: AtomicU64::new(0),
+            gpu_fallback_jobs: AtomicU64::new(0),
+            gpu_batch_sizes: Mutex::new(Histogram::new(&BATCH_BUCKETS)),
         }
     }
 }
@@ -211,6 +223,42 @@ impl Metrics {
             .entry(backend)
             .or_insert_with(|| Histogram::new(&BATCH_BUCKETS))
             .observe(n as f64);
+    }
+
+    /// Records the cats one GPU call rendered (sheets count every tile).
+    pub fn gpu_batch(&self, cats: usize) {
+        self.gpu_batch_sizes.lock().observe(cats as f64);
+    }
+
+    /// GPU calls so far, and how many of them rendered more than one cat.
+    #[must_use]
+    pub fn gpu_batches(&self) -> (u64, u64) {
+        let h = self.gpu_batch_sizes.lock();
+        // Bucket 0 is `le="1"` (BATCH_BUCKETS starts at 1).
+        (h.count, h.count - h.counts.first().copied().unwrap_or(0))
+    }
+
+    /// Counts one failed GPU call (device error, readback, a device that would not open).
+    pub fn gpu_failure(&self) {
+        self.gpu_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Failed GPU calls so far.
+    #[must_use]
+    pub fn gpu_failures(&self) -> u64 {
+        self.gpu_failures.load(Ordering::Relaxed)
+    }
+
+    /// Counts jobs meant for the GPU that the GPU worker rendered on the CPU instead.
+    pub fn gpu_fallback(&self, jobs: usize) {
+        self.gpu_fallback_jobs
+            .fetch_add(jobs as u64, Ordering::Relaxed);
+    }
+
+    /// Jobs rendered on the CPU in place of the GPU so far.
+    #[must_use]
+    pub fn gpu_fallback_jobs(&self) -> u64 {
+        self.gpu_fallback_jobs.load(Ordering::Relaxed)
     }
 
     /// Counts one HTTP response by matched route and status.
@@ -338,6 +386,30 @@ impl Metrics {
         );
         for (backend, h) in self.batch_sizes.lock().iter() {
             h.write(&mut out, name, &format!("backend=\"{backend}\""));
+        }
+        let name = "renderer_gpu_batch_size";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Cats per GPU call (a sheet counts every tile).\n# TYPE {name} histogram"
+        );
+        self.gpu_batch_sizes.lock().write(&mut out, name, "");
+        for (name, help, v) in [
+            (
+                "renderer_gpu_failures_total",
+                "GPU calls that failed (the jobs fell back to the CPU in auto mode).",
+                &self.gpu_failures,
+            ),
+            (
+                "renderer_gpu_fallback_jobs_total",
+                "Jobs meant for the GPU rendered on the CPU (GPU failed or its breaker open).",
+                &self.gpu_fallback_jobs,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
         }
         let name = "renderer_http_responses_total";
         let _ = writeln!(

@@ -43,7 +43,7 @@ pub fn document() -> Value {
     png_params.push(q("spriteNumber", "integer", "pose 0..=20 (default 8)"));
     png_params.push(q("opacity", "integer", "0..=100 (default 100)"));
     png_params.push(q("scale", "integer", "nearest-neighbour upscale 1..=16"));
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "renderer", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Renders ClanGen-style cat sprites. Errors: {\"error\": {\"code\", \"message\", \"field\"?, \"allowed\"?}}."},
@@ -161,8 +161,18 @@ pub fn document() -> Value {
             "Health": {"type": "object", "properties": {
                 "status": {"type": "string", "enum": ["ok", "degraded", "draining"]}, "queue_size": {"type": "integer"}, "queue_capacity": {"type": "integer"},
                 "workers": {"type": "integer"}, "busy_workers": {"type": "integer"}, "circuit_open": {"type": "boolean"},
-                "circuit_state": {"type": "string", "enum": ["closed", "open", "half_open"]}, "backend": {"type": "string"},
+                "circuit_state": {"type": "string", "enum": ["closed", "open", "half_open"]}, "backend": {"type": "string", "description": "cpu, gpu or auto(gpu+cpu)"},
+                "gpu": {"$ref": "#/components/schemas/GpuHealth"},
                 "rendered": {"type": "integer"}, "rejected": {"type": "integer"}, "failed": {"type": "integer"}, "cache_hits": {"type": "integer"}}}
         }}
-    })
+    });
+    // Added apart: one more schema inside the literal above exceeds `json!`'s recursion limit.
+    doc["components"]["schemas"]["GpuHealth"] = json!({"type": "object", "nullable": true,
+        "description": "the GPU adapter; null when rendering on the CPU alone",
+        "properties": {
+            "adapter": {"type": "string"}, "api": {"type": "string", "example": "Vulkan"},
+            "deviceType": {"type": "string", "example": "DiscreteGpu"}, "software": {"type": "boolean"},
+            "state": {"type": "string", "enum": ["closed", "open", "half_open"], "description": "GPU-local breaker (auto mode)"},
+            "deviceOpen": {"type": "boolean"}}});
+    doc
 }

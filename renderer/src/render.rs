@@ -147,11 +147,37 @@ pub fn render_sheet(
     plans: &[Plan],
     layout: SheetLayout,
 ) -> Result<Vec<u8>, EncodeError> {
-    let (w, h) = (layout.width() as usize, layout.height() as usize);
-    let mut out = vec![0u8; w * h * 4];
-    let scale = (layout.tile as usize / CELL).max(1);
+    let mut sheet = SheetCanvas::new(layout);
     for (i, plan) in plans.iter().enumerate() {
-        let canvas = cpu.render(repo, plan);
+        sheet.put(i, cpu.render(repo, plan));
+    }
+    sheet.encode()
+}
+
+/// A sprite sheet being filled with already-rendered cats (by [`render_sheet`] on the CPU,
+/// or from a GPU batch's readback), each upscaled into its tile.
+#[derive(Debug, Clone)]
+pub struct SheetCanvas {
+    layout: SheetLayout,
+    pixels: Vec<u8>,
+}
+
+impl SheetCanvas {
+    /// A transparent sheet of `layout`'s size.
+    #[must_use]
+    pub fn new(layout: SheetLayout) -> Self {
+        let (w, h) = (layout.width() as usize, layout.height() as usize);
+        Self {
+            layout,
+            pixels: vec![0u8; w * h * 4],
+        }
+    }
+
+    /// Draws `canvas` into tile `i`, nearest-neighbour upscaled to the tile size.
+    pub fn put(&mut self, i: usize, canvas: &Canvas) {
+        let layout = self.layout;
+        let w = layout.width() as usize;
+        let scale = (layout.tile as usize / CELL).max(1);
         let (col, row) = layout.cell_of(i as u32);
         let (x0, y0) = (
             col as usize * layout.tile as usize,
@@ -161,7 +187,7 @@ pub fn render_sheet(
         for y in 0..tile_px {
             let src_row = &canvas[(y / scale) * CELL * 4..(y / scale + 1) * CELL * 4];
             let at = ((y0 + y) * w + x0) * 4;
-            let dst = &mut out[at..at + tile_px * 4];
+            let dst = &mut self.pixels[at..at + tile_px * 4];
             if scale == 1 {
                 dst.copy_from_slice(src_row);
             } else {
@@ -172,5 +198,12 @@ pub fn render_sheet(
             }
         }
     }
-    encode_png(w as u32, h as u32, &out)
+
+    /// Encodes the sheet as PNG.
+    ///
+    /// # Errors
+    /// [`EncodeError`] only if the encoder fails.
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        encode_png(self.layout.width(), self.layout.height(), &self.pixels)
+    }
 }

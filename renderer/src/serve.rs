@@ -5,6 +5,10 @@
 //! 2. The listener stops accepting; in-flight requests (and the queued jobs they wait on)
 //!    finish, for at most the grace period.
 //! 3. Workers finish what the queue still holds and exit; the process exits 0.
+//!
+//! `CG3_BACKEND` picks the workers' backends in [`crate::select`]: `cpu`, `gpu` (one GPU
+//! worker doing all the work; start-up fails without an adapter) or `auto` (worker 0 on the
+//! GPU when there is one, the rest on the CPU).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -14,8 +18,8 @@ use std::time::Instant;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::config::{BackendChoice, Config, ENV_HELP, LogFormat};
-use crate::state::{App, AppState, AtlasFiles};
+use crate::config::{Config, ENV_HELP, LogFormat};
+use crate::state::{AppState, AtlasFiles};
 
 /// Flags of `renderer serve` (each overrides its `CG3_*` variable; see below).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -63,6 +67,9 @@ pub struct ServeArgs {
     /// Most variants per batch.
     #[arg(long)]
     pub max_batch: Option<String>,
+    /// Most jobs per GPU call.
+    #[arg(long)]
+    pub gpu_batch: Option<String>,
     /// Drain time after SIGTERM, seconds.
     #[arg(long)]
     pub shutdown_grace_seconds: Option<String>,
@@ -119,6 +126,7 @@ impl ServeArgs {
             ("cache_bytes", &self.cache_bytes),
             ("max_body_bytes", &self.max_body_bytes),
             ("max_batch", &self.max_batch),
+            ("gpu_batch", &self.gpu_batch),
             ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
             ("log_format", &self.log_format),
             ("chunk_max_grid", &self.chunk_max_grid),
@@ -177,15 +185,6 @@ pub fn build_state(config: Config) -> anyhow::Result<AppState> {
         ms = t.elapsed().as_millis() as u64,
         "atlases loaded"
     );
-    match config.backend {
-        BackendChoice::Gpu => anyhow::bail!(
-            "CG3_BACKEND=gpu: this build has no GPU render backend yet; use auto or cpu"
-        ),
-        BackendChoice::Auto => {
-            tracing::info!("backend auto: no GPU backend in this build, using cpu")
-        }
-        BackendChoice::Cpu => {}
-    }
     let read = |name: &str| -> anyhow::Result<axum::body::Bytes> {
         let direct = paths.data_root.join(name);
         std::fs::read(&direct)
@@ -205,7 +204,7 @@ pub fn build_state(config: Config) -> anyhow::Result<AppState> {
         offsets: read("spritesOffsetMap.json")?,
         tilesets: Arc::new(tilesets),
     };
-    Ok(App::start(config, Arc::new(repo), files)?)
+    crate::select::start_app(config, Arc::new(repo), files)
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains (module docs).

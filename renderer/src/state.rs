@@ -17,6 +17,7 @@ use crate::breaker::{CircuitBreaker, Clock, SystemClock};
 use crate::cache::{Key, ResultCache};
 use crate::coalesce::{Coalescer, Role, follow};
 use crate::config::Config;
+use crate::health::GpuStatus;
 use crate::http::error::ApiError;
 use crate::metrics::{Gauges, Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, SubmitError};
@@ -60,12 +61,46 @@ pub struct App {
     busy: Arc<AtomicUsize>,
     /// Worker thread count.
     pub workers: usize,
-    /// The backend's name.
+    /// `cpu`, `gpu`, `auto(gpu+cpu)` (or a test backend's name).
     pub backend: &'static str,
+    /// The GPU's state for `/health` (`None` when rendering on the CPU alone).
+    pub gpu: Option<Arc<dyn GpuStatus>>,
     /// Requests in the render path (for the drain wait).
     pub in_flight: AtomicUsize,
     /// Chunk textures: tilesets, the texture and recipe stores, their metrics.
     pub textures: Textures,
+}
+
+/// What [`App::start_parts`] needs besides configuration and atlases.
+#[derive(Clone)]
+pub struct StartParts {
+    /// Builds each worker's backend.
+    pub factory: BackendFactory,
+    /// The service breaker's clock.
+    pub clock: Arc<dyn Clock>,
+    /// Counters and histograms (shared with a backend that records its own).
+    pub metrics: Arc<Metrics>,
+    /// The GPU's state for `/health`.
+    pub gpu: Option<Arc<dyn GpuStatus>>,
+    /// `backend` for `/health` and logs; `None` = the first worker backend's name.
+    pub label: Option<&'static str>,
+    /// Worker threads; `None` = `CG3_WORKER_COUNT`.
+    pub workers: Option<usize>,
+}
+
+impl StartParts {
+    /// Fresh metrics, no GPU, the factory's own name and the configured worker count.
+    #[must_use]
+    pub fn new(factory: BackendFactory, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            factory,
+            clock,
+            metrics: Arc::new(Metrics::default()),
+            gpu: None,
+            label: None,
+            workers: None,
+        }
+    }
 }
 
 /// Files that go with the atlases.
@@ -106,7 +141,27 @@ impl App {
         factory: BackendFactory,
         clock: Arc<dyn Clock>,
     ) -> std::io::Result<AppState> {
-        let metrics = Arc::new(Metrics::default());
+        Self::start_parts(config, repo, files, StartParts::new(factory, clock))
+    }
+
+    /// Builds the state from explicit parts (the GPU selection in [`crate::select`]).
+    ///
+    /// # Errors
+    /// When worker threads cannot be started.
+    pub fn start_parts(
+        config: Config,
+        repo: Arc<AtlasRepository>,
+        files: AtlasFiles,
+        parts: StartParts,
+    ) -> std::io::Result<AppState> {
+        let StartParts {
+            factory,
+            clock,
+            metrics,
+            gpu,
+            label,
+            workers,
+        } = parts;
         let breaker = Arc::new(CircuitBreaker::new(
             config.circuit_failure_threshold.get(),
             config.circuit_reset,
@@ -114,7 +169,7 @@ impl App {
         ));
         let queue = JobQueue::new(config.max_queue_size.get());
         let pool = WorkerPool::start(
-            config.worker_count.get(),
+            workers.unwrap_or(config.worker_count.get()),
             factory,
             &queue,
             breaker.clone(),
@@ -128,7 +183,8 @@ impl App {
             sprite_offsets: files.offsets,
             busy: pool.busy_counter(),
             workers: pool.workers(),
-            backend: pool.backend(),
+            backend: label.unwrap_or(pool.backend()),
+            gpu,
             pool: Mutex::new(Some(pool)),
             config,
             repo,

@@ -156,7 +156,14 @@ fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
             continue;
         }
         s.busy.fetch_add(1, Ordering::Relaxed);
-        render_batch(&mut backend, s, &inputs, &mut pending, now);
+        let panicked = render_batch(&mut backend, s, &inputs, &mut pending, now);
+        if panicked {
+            // Its state may be half-updated: start from a fresh one. The old one is dropped
+            // first so a backend owning a device (the GPU worker's) frees it, and its GPU
+            // role, before the factory builds the successor.
+            drop(backend);
+            backend = (s.factory)();
+        }
         s.busy.fetch_sub(1, Ordering::Relaxed);
         inputs.clear();
         pending.clear();
@@ -185,13 +192,14 @@ fn take(
     }
 }
 
+/// Renders one batch and answers its jobs; true when the backend panicked (rebuild it).
 fn render_batch(
     backend: &mut Box<dyn RenderBackend>,
     s: &Shared,
     inputs: &[JobInput],
     pending: &mut Vec<Pending>,
     taken: Instant,
-) {
+) -> bool {
     let name = backend.name();
     for (p, input) in pending.iter().zip(inputs) {
         s.metrics.queue_wait(
@@ -230,6 +238,7 @@ fn render_batch(
                 };
                 let _ = p.reply.send(answer);
             }
+            false
         }
         Err(panic) => {
             let msg = panic
@@ -243,8 +252,7 @@ fn render_batch(
                 s.metrics.outcome(Outcome::Panicked);
                 let _ = p.reply.send(Err(JobError::Panicked));
             }
-            // Its state may be half-updated: start from a fresh one.
-            *backend = (s.factory)();
+            true
         }
     }
 }

@@ -1,0 +1,524 @@
+//! `GpuRenderBackend`: the worker backend that renders on the GPU (feature `gpu`).
+//!
+//! # A batch
+//!
+//! The worker hands over up to `CG3_GPU_BATCH` queued jobs. The plans of every plain cat
+//! and every sheet tile go to the device in ONE call ([`GpuDevice::render`]); the cats come
+//! back as one readback, and are then upscaled and PNG-encoded with the same functions the
+//! CPU path uses ([`encode_canvas`], [`SheetCanvas`]) — on several threads when
+//! [`GpuSettings::encode_threads`] allows. Jobs with layer capture and chunk jobs (any job
+//! that is not a plain cat or a sheet) go through an internal [`CpuRenderBackend`].
+//!
+//! # Failures
+//!
+//! A [`GpuError`] never panics and never reaches the client as such:
+//!
+//! - [`GpuMode::Auto`]: the failed batch is re-rendered on the internal CPU backend, so
+//!   clients get their images; the failure counts in `renderer_gpu_failures_total`, the
+//!   jobs in `renderer_gpu_fallback_jobs_total`. A GPU-local [`CircuitBreaker`] opens after
+//!   `CG3_CIRCUIT_FAILURE_THRESHOLD` consecutive GPU failures: for
+//!   `CG3_CIRCUIT_RESET_SECONDS` the GPU worker renders everything on the CPU, then one
+//!   batch probes the GPU again.
+//! - [`GpuMode::Strict`]: GPU failures are job failures (500 to the client), counted by
+//!   the worker for the service breaker, as any backend failure.
+//!
+//! On [`GpuError::DeviceLost`] the device is dropped; the next GPU attempt (in auto, the
+//! next one the breaker lets through) opens a new one.
+//!
+//! # One device
+//!
+//! [`GpuShared`] is what every worker's backend shares: the settings, the GPU-local
+//! breaker, the device opened at start-up (parked until the GPU worker takes it) and the
+//! GPU role. Its [`GpuShared::factory`] gives the first caller the GPU backend and every
+//! later caller a CPU backend while the role is held; the GPU backend gives the role back
+//! when dropped. The worker pool drops a panicked backend before calling the factory again,
+//! so a rebuilt GPU worker gets a GPU backend again and no two devices exist at once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use parking_lot::Mutex;
+use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
+use pipeline::plan::Plan;
+use pipeline::{AtlasRepository, CELL_BYTES, Canvas};
+
+use crate::backend::{
+    BackendError, BackendFactory, CpuRenderBackend, JobInput, JobOutput, RenderBackend,
+};
+use crate::breaker::{CircuitBreaker, CircuitState, Clock};
+use crate::config::Config;
+use crate::health::{GpuHealth, GpuStatus};
+use crate::metrics::Metrics;
+use crate::render::{SheetCanvas, encode_canvas};
+
+/// What a GPU failure means for the jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpuMode {
+    /// `CG3_BACKEND=gpu`: GPU failures are job failures.
+    Strict,
+    /// `CG3_BACKEND=auto`: GPU failures fall back to the CPU behind a GPU-local breaker.
+    Auto,
+}
+
+/// A device that renders plans: [`GpuBackend`] in the service, fakes in tests.
+pub trait GpuDevice: Send + std::fmt::Debug {
+    /// The adapter it runs on.
+    fn info(&self) -> GpuAdapterInfo;
+
+    /// Renders every plan into `out`, 10,000 bytes of RGBA8 per plan, in order.
+    ///
+    /// # Errors
+    /// Any [`GpuError`].
+    fn render(
+        &mut self,
+        repo: &AtlasRepository,
+        plans: &[&Plan],
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError>;
+}
+
+impl GpuDevice for GpuBackend {
+    fn info(&self) -> GpuAdapterInfo {
+        self.adapter_info().clone()
+    }
+
+    fn render(
+        &mut self,
+        repo: &AtlasRepository,
+        plans: &[&Plan],
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError> {
+        self.render_batch(repo, plans, out)
+    }
+}
+
+/// Opens a device for a repository.
+pub type GpuOpener =
+    Arc<dyn Fn(&AtlasRepository) -> Result<Box<dyn GpuDevice>, GpuError> + Send + Sync>;
+
+/// The real opener: [`GpuBackend::new`] (adapter chosen from `WGPU_*` variables).
+#[must_use]
+pub fn wgpu_opener() -> GpuOpener {
+    Arc::new(|repo| GpuBackend::new(repo).map(|b| Box::new(b) as Box<dyn GpuDevice>))
+}
+
+/// How the GPU backend behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GpuSettings {
+    /// Strict or auto.
+    pub mode: GpuMode,
+    /// Most jobs per GPU call (`CG3_GPU_BATCH`).
+    pub max_batch: usize,
+    /// Consecutive GPU failures that open the GPU-local breaker (auto).
+    pub failure_threshold: usize,
+    /// Time the GPU-local breaker stays open before one probe (auto).
+    pub reset: Duration,
+    /// Threads that encode one batch's PNGs (1 = the worker thread alone).
+    pub encode_threads: usize,
+}
+
+impl GpuSettings {
+    /// From the service configuration: the breaker settings are the service breaker's; in
+    /// strict mode, where one GPU worker does all the work, PNGs are encoded on
+    /// `CG3_WORKER_COUNT` threads; in auto the other workers render on the CPU, so the GPU
+    /// worker encodes alone.
+    #[must_use]
+    pub fn from_config(config: &Config, mode: GpuMode) -> Self {
+        Self {
+            mode,
+            max_batch: config.gpu_batch.get(),
+            failure_threshold: config.circuit_failure_threshold.get(),
+            reset: config.circuit_reset,
+            encode_threads: match mode {
+                GpuMode::Strict => config.worker_count.get(),
+                GpuMode::Auto => 1,
+            },
+        }
+    }
+}
+
+/// What every worker backend of one service shares (module docs, "One device").
+pub struct GpuShared {
+    repo: Arc<AtlasRepository>,
+    settings: GpuSettings,
+    opener: GpuOpener,
+    /// The GPU-local breaker (consulted in auto mode only).
+    breaker: CircuitBreaker,
+    metrics: Arc<Metrics>,
+    /// A device no worker owns yet (the one start-up opened).
+    parked: Mutex<Option<Box<dyn GpuDevice>>>,
+    /// True while a worker's backend is the GPU backend.
+    claimed: AtomicBool,
+    /// True while the GPU worker holds an open device.
+    device_open: AtomicBool,
+    /// The adapter last opened.
+    info: Mutex<GpuAdapterInfo>,
+}
+
+impl std::fmt::Debug for GpuShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuShared")
+            .field("settings", &self.settings)
+            .field("info", &*self.info.lock())
+            .field("breaker", &self.breaker.state())
+            .field("claimed", &self.claimed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl GpuShared {
+    /// Opens a device with `opener` (start-up): `Err` when there is no usable adapter.
+    /// `clock` drives the GPU-local breaker.
+    ///
+    /// # Errors
+    /// The [`GpuError`] opening the device gave.
+    pub fn open(
+        repo: Arc<AtlasRepository>,
+        settings: GpuSettings,
+        metrics: Arc<Metrics>,
+        clock: Arc<dyn Clock>,
+        opener: GpuOpener,
+    ) -> Result<Arc<Self>, GpuError> {
+        let device = opener(&repo)?;
+        let info = device.info();
+        Ok(Arc::new(Self {
+            repo,
+            breaker: CircuitBreaker::new(settings.failure_threshold, settings.reset, clock),
+            settings,
+            opener,
+            metrics,
+            parked: Mutex::new(Some(device)),
+            claimed: AtomicBool::new(false),
+            device_open: AtomicBool::new(true),
+            info: Mutex::new(info),
+        }))
+    }
+
+    /// Worker backends: the GPU backend for whoever takes the free GPU role (worker 0, or
+    /// its rebuild after a panic), a CPU backend for everyone else.
+    #[must_use]
+    pub fn factory(self: &Arc<Self>) -> BackendFactory {
+        let shared = self.clone();
+        Arc::new(move || {
+            if shared.claimed.swap(true, Ordering::AcqRel) {
+                Box::new(CpuRenderBackend::new(shared.repo.clone()))
+            } else {
+                Box::new(GpuRenderBackend::new(shared.clone()))
+            }
+        })
+    }
+
+    /// `backend` as `/health` and logs name it.
+    #[must_use]
+    pub const fn label(&self) -> &'static str {
+        match self.settings.mode {
+            GpuMode::Strict => "gpu",
+            GpuMode::Auto => "auto(gpu+cpu)",
+        }
+    }
+
+    /// The adapter last opened.
+    #[must_use]
+    pub fn adapter(&self) -> GpuAdapterInfo {
+        self.info.lock().clone()
+    }
+
+    /// The GPU-local breaker's state.
+    #[must_use]
+    pub fn breaker_state(&self) -> CircuitState {
+        self.breaker.state()
+    }
+
+    /// Opens a new device (after a loss or a rebuild).
+    fn open_device(&self) -> Result<Box<dyn GpuDevice>, GpuError> {
+        let d = (self.opener)(&self.repo)?;
+        tracing::info!(target: "renderer.gpu", adapter = %d.info(), "GPU device opened");
+        *self.info.lock() = d.info();
+        self.device_open.store(true, Ordering::Release);
+        Ok(d)
+    }
+}
+
+impl GpuStatus for GpuShared {
+    fn gpu_health(&self) -> GpuHealth {
+        let info = self.info.lock().clone();
+        GpuHealth {
+            adapter: info.name,
+            api: info.backend,
+            device_type: info.device_type,
+            software: info.software,
+            state: self.breaker.state().name(),
+            device_open: self.device_open.load(Ordering::Acquire),
+        }
+    }
+}
+
+/// The GPU worker's backend (module docs).
+#[derive(Debug)]
+pub struct GpuRenderBackend {
+    shared: Arc<GpuShared>,
+    /// `None` until first used, and after a device loss.
+    device: Option<Box<dyn GpuDevice>>,
+    cpu: CpuRenderBackend,
+    /// The last readback, reused between batches.
+    pixels: Vec<u8>,
+}
+
+/// Whether the GPU rendered this batch.
+enum Attempt {
+    /// `pixels` holds every plan's cat.
+    Rendered,
+    /// The GPU-local breaker is open: not tried.
+    Refused,
+    /// The device failed (or would not open).
+    Failed(GpuError),
+}
+
+impl GpuRenderBackend {
+    /// The GPU backend of `shared` (it should hold the GPU role; see [`GpuShared::factory`]).
+    /// It takes the device start-up opened, so the worker thread owns (and at exit drops)
+    /// it; a rebuilt backend finds none and opens one at its first GPU attempt.
+    #[must_use]
+    pub fn new(shared: Arc<GpuShared>) -> Self {
+        let device = shared.parked.lock().take();
+        Self {
+            cpu: CpuRenderBackend::new(shared.repo.clone()),
+            device,
+            shared,
+            pixels: Vec::new(),
+        }
+    }
+
+    /// Runs `plans` on the device, under the GPU-local breaker in auto mode.
+    fn attempt(&mut self, plans: &[&Plan]) -> Attempt {
+        let shared = self.shared.clone();
+        let auto = shared.settings.mode == GpuMode::Auto;
+        if auto && shared.breaker.try_acquire().is_err() {
+            return Attempt::Refused;
+        }
+        let result = match self.device.take() {
+            Some(d) => Ok(d),
+            None => shared.open_device(),
+        }
+        .and_then(|mut device| {
+            shared.metrics.gpu_batch(plans.len());
+            let r = device.render(&shared.repo, plans, &mut self.pixels);
+            if matches!(r, Err(GpuError::DeviceLost(_))) {
+                // Dropped here; the next attempt opens a new one.
+                shared.device_open.store(false, Ordering::Release);
+            } else {
+                self.device = Some(device);
+            }
+            r
+        });
+        match result {
+            Ok(()) => {
+                shared.breaker.record_success();
+                Attempt::Rendered
+            }
+            Err(e) => {
+                shared.metrics.gpu_failure();
+                if auto {
+                    shared.breaker.record_failure();
+                }
+                tracing::warn!(
+                    target: "renderer.gpu",
+                    error = %e,
+                    cats = plans.len(),
+                    fallback = auto,
+                    breaker = shared.breaker.state().name(),
+                    "GPU batch failed"
+                );
+                Attempt::Failed(e)
+            }
+        }
+    }
+
+    /// Renders one job on the internal CPU backend.
+    fn on_cpu(&mut self, job: &JobInput) -> Result<JobOutput, BackendError> {
+        self.cpu
+            .render_batch(std::slice::from_ref(job))
+            .pop()
+            .unwrap_or_else(|| Err(BackendError::Failed("CPU backend gave no result".into())))
+    }
+}
+
+/// A job the GPU renders: its index in the batch and its plans' range in the readback.
+struct GpuJob<'a> {
+    index: usize,
+    first: usize,
+    kind: GpuKind<'a>,
+}
+
+enum GpuKind<'a> {
+    Cat {
+        scale: u32,
+    },
+    Sheet {
+        layout: &'a crate::render::SheetLayout,
+        count: usize,
+    },
+}
+
+impl RenderBackend for GpuRenderBackend {
+    fn name(&self) -> &'static str {
+        "gpu"
+    }
+
+    fn max_batch(&self) -> usize {
+        self.shared.settings.max_batch
+    }
+
+    fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>> {
+        let mut results: Vec<Option<Result<JobOutput, BackendError>>> =
+            (0..jobs.len()).map(|_| None).collect();
+        let mut plans: Vec<&Plan> = Vec::new();
+        let mut gpu_jobs: Vec<GpuJob<'_>> = Vec::new();
+        for (index, job) in jobs.iter().enumerate() {
+            let first = plans.len();
+            match job {
+                JobInput::Cat {
+                    plan,
+                    scale,
+                    layers: None,
+                } => {
+                    plans.push(plan);
+                    gpu_jobs.push(GpuJob {
+                        index,
+                        first,
+                        kind: GpuKind::Cat { scale: *scale },
+                    });
+                }
+                JobInput::Sheet {
+                    plans: tiles,
+                    layout,
+                } => {
+                    plans.extend(tiles.iter());
+                    gpu_jobs.push(GpuJob {
+                        index,
+                        first,
+                        kind: GpuKind::Sheet {
+                            layout,
+                            count: tiles.len(),
+                        },
+                    });
+                }
+                // Layer capture, chunks and any later kind: the CPU path.
+                _ => results[index] = Some(self.on_cpu(job)),
+            }
+        }
+        if !gpu_jobs.is_empty() {
+            match self.attempt(&plans) {
+                Attempt::Rendered => {
+                    let encoded =
+                        encode_all(&gpu_jobs, &self.pixels, self.shared.settings.encode_threads);
+                    for (index, r) in encoded {
+                        results[index] = Some(r);
+                    }
+                }
+                Attempt::Failed(e) if self.shared.settings.mode == GpuMode::Strict => {
+                    let msg = format!("GPU: {e}");
+                    for j in &gpu_jobs {
+                        results[j.index] = Some(Err(BackendError::Failed(msg.clone())));
+                    }
+                }
+                // Auto: the breaker refused, or the GPU failed; the client still gets its image.
+                Attempt::Refused | Attempt::Failed(_) => {
+                    self.shared.metrics.gpu_fallback(gpu_jobs.len());
+                    for j in &gpu_jobs {
+                        results[j.index] = Some(self.on_cpu(&jobs[j.index]));
+                    }
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(BackendError::Failed("job left unrendered".into()))))
+            .collect()
+    }
+}
+
+impl Drop for GpuRenderBackend {
+    /// Frees the device first, then the GPU role, so the next GPU backend cannot open a
+    /// second device while this one still lives.
+    fn drop(&mut self) {
+        if self.device.take().is_some() {
+            self.shared.device_open.store(false, Ordering::Release);
+        }
+        self.shared.claimed.store(false, Ordering::Release);
+    }
+}
+
+/// Encodes every GPU job's PNG from the readback, on up to `threads` threads.
+fn encode_all(
+    jobs: &[GpuJob<'_>],
+    pixels: &[u8],
+    threads: usize,
+) -> Vec<(usize, Result<JobOutput, BackendError>)> {
+    let threads = threads.clamp(1, jobs.len().max(1));
+    if threads == 1 {
+        return jobs
+            .iter()
+            .map(|j| (j.index, encode_one(j, pixels)))
+            .collect();
+    }
+    let per = jobs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|j| (j.index, encode_one(j, pixels)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(jobs.chunks(per))
+            .flat_map(|(h, part)| {
+                h.join().unwrap_or_else(|_| {
+                    // An encoder panic is answered as a failure of its jobs, not re-raised
+                    // across the scope.
+                    part.iter()
+                        .map(|j| {
+                            (
+                                j.index,
+                                Err(BackendError::Encode("encoder thread panicked".into())),
+                            )
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
+/// Cat `i` of the readback.
+fn cell(pixels: &[u8], i: usize) -> Result<&Canvas, BackendError> {
+    pixels
+        .get(i * CELL_BYTES..(i + 1) * CELL_BYTES)
+        .and_then(|s| <&Canvas>::try_from(s).ok())
+        .ok_or_else(|| BackendError::Failed(format!("GPU readback lacks cat {i}")))
+}
+
+fn encode_one(job: &GpuJob<'_>, pixels: &[u8]) -> Result<JobOutput, BackendError> {
+    let enc = |e: pipeline::encode::EncodeError| BackendError::Encode(e.to_string());
+    let png = match job.kind {
+        GpuKind::Cat { scale } => encode_canvas(cell(pixels, job.first)?, scale).map_err(enc)?,
+        GpuKind::Sheet { layout, count } => {
+            let mut sheet = SheetCanvas::new(*layout);
+            for i in 0..count {
+                sheet.put(i, cell(pixels, job.first + i)?);
+            }
+            sheet.encode().map_err(enc)?
+        }
+    };
+    Ok(JobOutput {
+        png: Bytes::from(png),
+        layers: Vec::new(),
+    })
+}

@@ -1,0 +1,148 @@
+//! Backend selection at start-up (`CG3_BACKEND`):
+//!
+//! - `cpu`: `CG3_WORKER_COUNT` CPU workers.
+//! - `gpu`: a GPU adapter is required (start-up fails naming `CG3_BACKEND` without one).
+//!   All render work goes to ONE GPU worker thread that owns the device and takes up to
+//!   `CG3_GPU_BATCH` jobs per GPU call; it encodes PNGs on up to `CG3_WORKER_COUNT` threads.
+//!   GPU failures are job failures and count for the service breaker.
+//! - `auto`: with an adapter, worker 0 is the GPU worker (batches, CPU fallback behind a
+//!   GPU-local breaker) and the other `CG3_WORKER_COUNT - 1` workers render on the CPU, all
+//!   from the same queue; without one (or in a build without the `gpu` feature), all CPU,
+//!   with an info log.
+//!
+//! The adapter (name, API, device type, software or not) is logged at start-up and shown
+//! under `gpu` in `/health`; see [`crate::gpu_backend`] for a batch and its failures.
+
+use std::sync::Arc;
+
+use pipeline::AtlasRepository;
+
+use crate::config::{BackendChoice, Config};
+use crate::state::{App, AppState, AtlasFiles};
+
+/// Starts the service state with the backend `config.backend` selects (module docs).
+///
+/// # Errors
+/// `CG3_BACKEND=gpu` without a usable adapter; worker threads that cannot start.
+pub fn start_app(
+    config: Config,
+    repo: Arc<AtlasRepository>,
+    files: AtlasFiles,
+) -> anyhow::Result<AppState> {
+    match config.backend {
+        BackendChoice::Cpu => Ok(App::start(config, repo, files)?),
+        #[cfg(feature = "gpu")]
+        BackendChoice::Gpu | BackendChoice::Auto => {
+            let mode = if config.backend == BackendChoice::Gpu {
+                crate::gpu_backend::GpuMode::Strict
+            } else {
+                crate::gpu_backend::GpuMode::Auto
+            };
+            gpu::start_gpu_app(
+                config,
+                repo,
+                files,
+                mode,
+                Arc::new(crate::breaker::SystemClock),
+                crate::gpu_backend::wgpu_opener(),
+            )
+        }
+        #[cfg(not(feature = "gpu"))]
+        BackendChoice::Gpu => anyhow::bail!(
+            "CG3_BACKEND=gpu: this build has no GPU support (built without the `gpu` \
+             feature); use CG3_BACKEND=auto or cpu"
+        ),
+        #[cfg(not(feature = "gpu"))]
+        BackendChoice::Auto => {
+            tracing::info!(
+                "CG3_BACKEND=auto: built without the `gpu` feature, rendering on the CPU"
+            );
+            Ok(App::start(config, repo, files)?)
+        }
+    }
+}
+
+#[cfg(feature = "gpu")]
+pub use gpu::start_gpu_app;
+
+#[cfg(feature = "gpu")]
+mod gpu {
+    use std::sync::Arc;
+
+    use anyhow::Context as _;
+    use pipeline::AtlasRepository;
+
+    use crate::breaker::Clock;
+    use crate::config::Config;
+    use crate::gpu_backend::{GpuMode, GpuOpener, GpuSettings, GpuShared};
+    use crate::health::GpuStatus;
+    use crate::metrics::Metrics;
+    use crate::state::{App, AppState, AtlasFiles, StartParts};
+
+    /// Starts the state on the GPU in `mode`, opening the device with `opener`; `clock`
+    /// drives both breakers (tests inject a fake device and a manual clock here).
+    ///
+    /// # Errors
+    /// Strict mode without a usable device; worker threads that cannot start.
+    pub fn start_gpu_app(
+        config: Config,
+        repo: Arc<AtlasRepository>,
+        files: AtlasFiles,
+        mode: GpuMode,
+        clock: Arc<dyn Clock>,
+        opener: GpuOpener,
+    ) -> anyhow::Result<AppState> {
+        let metrics = Arc::new(Metrics::default());
+        let settings = GpuSettings::from_config(&config, mode);
+        let shared = match GpuShared::open(
+            repo.clone(),
+            settings,
+            metrics.clone(),
+            clock.clone(),
+            opener,
+        ) {
+            Ok(shared) => shared,
+            Err(e) if mode == GpuMode::Strict => {
+                return Err(e).context(
+                    "CG3_BACKEND=gpu needs a usable GPU adapter (set CG3_BACKEND=auto or cpu \
+                     to render on the CPU)",
+                );
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "CG3_BACKEND=auto: no usable GPU, rendering on the CPU");
+                let mut parts = StartParts::new(
+                    crate::backend::CpuRenderBackend::factory(repo.clone()),
+                    clock,
+                );
+                parts.metrics = metrics;
+                return Ok(App::start_parts(config, repo, files, parts)?);
+            }
+        };
+        let info = shared.adapter();
+        tracing::info!(
+            adapter = %info.name,
+            api = %info.backend,
+            device_type = %info.device_type,
+            software = info.software,
+            driver = %info.driver,
+            backend = shared.label(),
+            gpu_batch = settings.max_batch,
+            "GPU backend ready"
+        );
+        if info.software {
+            tracing::warn!(
+                adapter = %info.name,
+                "the GPU adapter is a software rasteriser: correct, but slower than the CPU backend"
+            );
+        }
+        let parts = StartParts {
+            factory: shared.factory(),
+            clock,
+            metrics,
+            gpu: Some(shared.clone() as Arc<dyn GpuStatus>),
+            label: Some(shared.label()),
+            workers: (mode == GpuMode::Strict).then_some(1),
+        };
+        Ok(App::start_parts(config, repo, files, parts)?)
+    }
+}

@@ -1,0 +1,547 @@
+//! The GPU backend through the service.
+//!
+//! With an adapter (lavapipe on CI: `CG3_REQUIRE_GPU=1`): `CG3_BACKEND=gpu` answers
+//! `/render`, `/render.png` and `/render/batch` with exactly the CPU's pixels, batches
+//! concurrent requests into one GPU call, and `/health` names the adapter. Without one
+//! those tests print `SKIPPED:` and return.
+//!
+//! Always (a fake device injected through `start_gpu_app`, a manual clock): `auto` answers
+//! with CPU pixels when the GPU fails, opens the GPU-local breaker after N failures and
+//! probes after the reset time; a lost device is reopened; strict `gpu` turns GPU failures
+//! into job failures; a panicked GPU worker comes back with a GPU backend and one device.
+#![cfg(feature = "gpu")]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::{Resp, call, config, cpu_state, files, get, nz, post_json, repo};
+use pipeline::atlas::decode_png;
+use pipeline::compare::compare_rgba;
+use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
+use pipeline::plan::Plan;
+use pipeline::{AtlasRepository, CpuBackend};
+use renderer::AppState;
+use renderer::breaker::{Clock, ManualClock};
+use renderer::config::{BackendChoice, Config};
+use renderer::gpu_backend::{GpuDevice, GpuMode, GpuOpener};
+use renderer::metrics::Outcome;
+use renderer::select::{start_app, start_gpu_app};
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// The adapter the real-GPU tests run on, or `None` after a `SKIPPED:` line naming `test`
+/// (never with `CG3_REQUIRE_GPU=1`: then a missing adapter fails the test).
+fn adapter(test: &str) -> Option<GpuAdapterInfo> {
+    match GpuBackend::try_new_for_tests(&repo()) {
+        Ok(Some(b)) => Some(b.adapter_info().clone()),
+        Ok(None) => {
+            use std::io::Write as _;
+            // Straight to the process's stderr: the harness hides `eprintln!` of a passing
+            // test, and a skip must stay visible.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: gpu_service::{test}: no GPU adapter"
+            );
+            None
+        }
+        Err(e) => panic!("GPU adapter unusable: {e}"),
+    }
+}
+
+fn gpu_state(choice: BackendChoice, f: impl FnOnce(&mut Config)) -> AppState {
+    let cfg = config(|c| {
+        c.backend = choice;
+        c.render_timeout = Duration::from_secs(60);
+        f(c);
+    });
+    start_app(cfg, repo(), files()).expect("GPU state starts")
+}
+
+/// Drains and joins the workers, so the device is dropped before the process exits
+/// (lavapipe can crash at teardown otherwise).
+fn shut(state: &AppState) {
+    state.begin_drain();
+    let pool = state.pool.lock().take();
+    if let Some(pool) = pool {
+        assert!(pool.shutdown(Duration::from_secs(30)), "workers finish");
+    }
+}
+
+fn pixels(png: &[u8]) -> (u32, u32, Vec<u8>) {
+    let img = decode_png(std::io::Cursor::new(png.to_vec()), "t").expect("png");
+    (img.width, img.height, img.pixels)
+}
+
+fn data_url_png(v: &Value) -> Vec<u8> {
+    use base64::Engine as _;
+    let s = v["image"].as_str().expect("image");
+    let b64 = s.strip_prefix("data:image/png;base64,").expect("data url");
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("base64")
+}
+
+/// Asserts two PNGs decode to the same size and pixels.
+fn assert_same_image(what: &str, expected: &[u8], actual: &[u8]) {
+    let (ew, eh, e) = pixels(expected);
+    let (aw, ah, a) = pixels(actual);
+    assert_eq!((aw, ah), (ew, eh), "{what}: size");
+    if let Some(m) = compare_rgba(ew as usize, &e, &a) {
+        panic!("{what}: GPU differs from CPU: {m:?}");
+    }
+}
+
+fn ok(r: &Resp, what: &str) {
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{what}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+}
+
+/// The 13-layer benchmark cat (tortie, tint, white patches, two eyes, scar, accessory).
+fn typical_cat() -> Value {
+    json!({
+        "spriteNumber": 8, "peltName": "Tabby", "colour": "GINGER", "isTortie": true,
+        "tortiePattern": "Speckled", "tortieColour": "BLACK", "tortieMask": "ONE",
+        "tint": "pink", "whitePatches": "TUXEDO", "whitePatchesTint": "offwhite",
+        "eyeColour": "GREEN", "eyeColour2": "BLUE", "scars": ["ONE"], "shading": true,
+        "skinColour": "PINK", "accessories": ["MAPLE LEAF"]
+    })
+}
+
+fn cats() -> Vec<Value> {
+    let mut out = vec![
+        typical_cat(),
+        json!({"peltName": "Tabby", "colour": "GINGER", "shading": true}),
+        json!({"peltName": "SingleColour", "colour": "WHITE", "spriteNumber": 0}),
+    ];
+    for (k, v) in [
+        ("reverse", json!(true)),
+        ("dead", json!(true)),
+        ("darkForest", json!(true)),
+        ("opacity", json!(40)),
+        ("spriteNumber", json!(3)),
+    ] {
+        let mut c = typical_cat();
+        c[k] = v;
+        out.push(c);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Real GPU
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn render_on_the_gpu_answers_exactly_the_cpu_pixels() {
+    if adapter("render_on_the_gpu_answers_exactly_the_cpu_pixels").is_none() {
+        return;
+    }
+    let gpu = gpu_state(BackendChoice::Gpu, |_| {});
+    let cpu = cpu_state(config(|_| {}));
+    for (i, cat) in cats().into_iter().enumerate() {
+        let body = json!({"payload": {"params": cat}});
+        let g = call(&gpu, post_json("/render", &body)).await;
+        let c = call(&cpu, post_json("/render", &body)).await;
+        ok(&g, "gpu /render");
+        ok(&c, "cpu /render");
+        assert_eq!(g.json()["meta"]["backend"], "gpu");
+        assert_same_image(
+            &format!("cat {i}"),
+            &data_url_png(&c.json()),
+            &data_url_png(&g.json()),
+        );
+    }
+    for uri in [
+        "/render.png?peltName=Tabby&colour=GINGER&spriteNumber=5&scale=3",
+        "/render.png?peltName=Tabby&colour=BLACK&reverse=true&scale=2",
+    ] {
+        let g = call(&gpu, get(uri)).await;
+        let c = call(&cpu, get(uri)).await;
+        ok(&g, uri);
+        assert_same_image(uri, &c.body, &g.body);
+    }
+    // Layer capture goes through the GPU worker's CPU path and still answers.
+    let layered = json!({"payload": {"params": typical_cat()}, "options": {"collectLayers": true}});
+    let g = call(&gpu, post_json("/render", &layered)).await;
+    ok(&g, "layers on the gpu worker");
+    assert!(!g.json()["layers"].as_array().expect("layers").is_empty());
+    assert!(gpu.metrics.gpu_batches().0 >= 10, "cats went to the GPU");
+    assert_eq!(gpu.metrics.gpu_failures(), 0);
+    shut(&gpu);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sheet_rendered_on_the_gpu_equals_the_cpu_sheet() {
+    if adapter("a_sheet_rendered_on_the_gpu_equals_the_cpu_sheet").is_none() {
+        return;
+    }
+    let gpu = gpu_state(BackendChoice::Gpu, |_| {});
+    let cpu = cpu_state(config(|_| {}));
+    let body = json!({
+        "payload": {"params": typical_cat()},
+        "variants": [
+            {"id": "black", "overrides": {"colour": "BLACK"}},
+            {"id": "pose0", "spriteNumber": 0},
+            {"id": "flip", "overrides": {"reverse": true}},
+            {"id": "full", "params": {"peltName": "SingleColour", "colour": "WHITE"}}
+        ],
+        "options": {"tileSize": 100, "columns": 2, "includeBase": true}
+    });
+    let g = call(&gpu, post_json("/render/batch", &body)).await;
+    let c = call(&cpu, post_json("/render/batch", &body)).await;
+    ok(&g, "gpu sheet");
+    ok(&c, "cpu sheet");
+    assert_same_image("sheet", &data_url_png(&c.json()), &data_url_png(&g.json()));
+    assert_eq!(
+        gpu.metrics.gpu_batches(),
+        (1, 1),
+        "the five tiles went to the GPU as one call"
+    );
+    shut(&gpu);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_are_batched_into_one_gpu_call() {
+    if adapter("concurrent_requests_are_batched_into_one_gpu_call").is_none() {
+        return;
+    }
+    let gpu = gpu_state(BackendChoice::Gpu, |c| c.cache_bytes = 0);
+    let uris: Vec<String> = ["GINGER", "BLACK"]
+        .iter()
+        .flat_map(|colour| {
+            (0..=20).map(move |pose| {
+                format!("/render.png?peltName=Tabby&colour={colour}&spriteNumber={pose}")
+            })
+        })
+        .collect();
+    let tasks: Vec<_> = uris
+        .iter()
+        .map(|uri| {
+            let (s, uri) = (gpu.clone(), uri.clone());
+            tokio::spawn(async move { call(&s, get(&uri)).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.expect("task"));
+    }
+    let cpu = cpu_state(config(|_| {}));
+    for (uri, g) in uris.iter().zip(&answers) {
+        ok(g, uri);
+        let c = call(&cpu, get(uri)).await;
+        assert_same_image(uri, &c.body, &g.body);
+    }
+    let (calls, multi) = gpu.metrics.gpu_batches();
+    assert!(
+        multi >= 1,
+        "{} requests in {calls} GPU calls, none with more than one cat",
+        uris.len()
+    );
+    let text = call(&gpu, get("/metrics")).await;
+    let text = String::from_utf8_lossy(&text.body).into_owned();
+    assert!(
+        text.contains(&format!("renderer_gpu_batch_size_count {calls}")),
+        "{text}"
+    );
+    assert!(text.contains("renderer_gpu_failures_total 0"), "{text}");
+    shut(&gpu);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_names_the_adapter_and_the_backend_mode() {
+    let Some(info) = adapter("health_names_the_adapter_and_the_backend_mode") else {
+        return;
+    };
+    let gpu = gpu_state(BackendChoice::Gpu, |c| c.worker_count = nz(3));
+    let h = call(&gpu, get("/health")).await.json();
+    assert_eq!(h["backend"], "gpu");
+    assert_eq!(h["workers"], 1, "one GPU worker does all the work");
+    assert_eq!(h["gpu"]["adapter"], info.name.as_str());
+    assert_eq!(h["gpu"]["api"], info.backend.as_str());
+    assert_eq!(h["gpu"]["deviceType"], info.device_type.as_str());
+    assert_eq!(h["gpu"]["software"], info.software);
+    assert_eq!(h["gpu"]["state"], "closed");
+    assert_eq!(h["gpu"]["deviceOpen"], true);
+    shut(&gpu);
+
+    let auto = gpu_state(BackendChoice::Auto, |c| c.worker_count = nz(3));
+    let h = call(&auto, get("/health")).await.json();
+    assert_eq!(h["backend"], "auto(gpu+cpu)");
+    assert_eq!(h["workers"], 3, "worker 0 on the GPU, two on the CPU");
+    assert_eq!(h["gpu"]["adapter"], info.name.as_str());
+    let r = call(&auto, get("/render.png?peltName=Tabby&colour=GINGER")).await;
+    ok(&r, "auto render");
+    shut(&auto);
+
+    let cpu = gpu_state(BackendChoice::Cpu, |_| {});
+    let h = call(&cpu, get("/health")).await.json();
+    assert_eq!(h["backend"], "cpu");
+    assert_eq!(h["gpu"], Value::Null);
+}
+
+// ---------------------------------------------------------------------------------------
+// A fake device: renders with the CPU backend unless told to fail, lose itself or panic.
+
+#[derive(Debug, Default)]
+struct FakeControl {
+    fail: AtomicBool,
+    lose_once: AtomicBool,
+    panic: AtomicBool,
+    no_adapter: AtomicBool,
+    /// `render` calls.
+    calls: AtomicUsize,
+    /// Devices opened.
+    opens: AtomicUsize,
+    /// Devices alive now, and the most alive at once.
+    live: AtomicUsize,
+    max_live: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct FakeGpu {
+    control: Arc<FakeControl>,
+    cpu: CpuBackend,
+}
+
+impl GpuDevice for FakeGpu {
+    fn info(&self) -> GpuAdapterInfo {
+        GpuAdapterInfo {
+            name: "fake adapter".into(),
+            backend: "Vulkan".into(),
+            device_type: "Cpu".into(),
+            software: true,
+            driver: String::new(),
+        }
+    }
+
+    fn render(
+        &mut self,
+        repo: &AtlasRepository,
+        plans: &[&Plan],
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError> {
+        let c = &self.control;
+        c.calls.fetch_add(1, Ordering::SeqCst);
+        assert!(!c.panic.load(Ordering::SeqCst), "fake GPU told to panic");
+        if c.lose_once.swap(false, Ordering::SeqCst) {
+            return Err(GpuError::DeviceLost("fake device lost".into()));
+        }
+        if c.fail.load(Ordering::SeqCst) {
+            return Err(GpuError::Internal("fake GPU told to fail".into()));
+        }
+        out.clear();
+        for p in plans {
+            out.extend_from_slice(self.cpu.render(repo, p));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for FakeGpu {
+    fn drop(&mut self) {
+        self.control.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn fake_opener(control: &Arc<FakeControl>) -> GpuOpener {
+    let control = control.clone();
+    Arc::new(move |_repo| {
+        if control.no_adapter.load(Ordering::SeqCst) {
+            return Err(GpuError::NoAdapter("fake: none".into()));
+        }
+        control.opens.fetch_add(1, Ordering::SeqCst);
+        let live = control.live.fetch_add(1, Ordering::SeqCst) + 1;
+        control.max_live.fetch_max(live, Ordering::SeqCst);
+        Ok(Box::new(FakeGpu {
+            control: control.clone(),
+            cpu: CpuBackend::new(),
+        }) as Box<dyn GpuDevice>)
+    })
+}
+
+/// A fake-GPU service in `mode` with ONE worker (so every job meets the GPU backend),
+/// threshold 3, reset 12 s, no cache.
+fn fake_state(
+    mode: GpuMode,
+    control: &Arc<FakeControl>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    let cfg = config(|c| {
+        c.worker_count = nz(1);
+        c.circuit_failure_threshold = nz(3);
+        c.circuit_reset = Duration::from_secs(12);
+        c.cache_bytes = 0;
+    });
+    start_gpu_app(cfg, repo(), files(), mode, clock, fake_opener(control))
+}
+
+fn pose(n: u32) -> String {
+    format!("/render.png?peltName=Tabby&colour=GINGER&shading=true&spriteNumber={n}")
+}
+
+fn calls(c: &FakeControl) -> usize {
+    c.calls.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn auto_answers_with_cpu_pixels_when_the_gpu_fails_and_its_breaker_opens_then_probes() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_state(GpuMode::Auto, &control, clock.clone()).expect("starts");
+    let cpu = cpu_state(config(|_| {}));
+    control.fail.store(true, Ordering::SeqCst);
+    for n in 0..3 {
+        let r = call(&s, get(&pose(n))).await;
+        ok(&r, "fallback render");
+        assert_same_image("fallback", &call(&cpu, get(&pose(n))).await.body, &r.body);
+        assert_eq!(calls(&control), n as usize + 1, "the GPU was tried");
+    }
+    let h = call(&s, get("/health")).await.json();
+    assert_eq!(h["gpu"]["state"], "open", "{h}");
+    assert_eq!(h["status"], "ok", "the service breaker saw no failure: {h}");
+    assert_eq!(h["backend"], "auto(gpu+cpu)");
+    assert_eq!(h["gpu"]["adapter"], "fake adapter");
+    assert_eq!(s.metrics.gpu_failures(), 3);
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 3);
+    assert_eq!(s.metrics.outcome_count(Outcome::Failed), 0);
+
+    // Open: the GPU is not tried; the CPU answers.
+    let r = call(&s, get(&pose(3))).await;
+    ok(&r, "breaker open");
+    assert_same_image("open", &call(&cpu, get(&pose(3))).await.body, &r.body);
+    assert_eq!(calls(&control), 3);
+    clock.advance(Duration::from_secs(11));
+    ok(&call(&s, get(&pose(4))).await, "still open");
+    assert_eq!(calls(&control), 3, "no probe before the reset time");
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 5);
+
+    // Reset time over, GPU healthy again: one probe closes the breaker.
+    clock.advance(Duration::from_secs(1));
+    control.fail.store(false, Ordering::SeqCst);
+    let r = call(&s, get(&pose(5))).await;
+    ok(&r, "probe");
+    assert_eq!(calls(&control), 4, "the probe went to the GPU");
+    assert_same_image("probe", &call(&cpu, get(&pose(5))).await.body, &r.body);
+    let h = call(&s, get("/health")).await.json();
+    assert_eq!(h["gpu"]["state"], "closed", "{h}");
+    ok(&call(&s, get(&pose(6))).await, "closed");
+    assert_eq!(calls(&control), 5);
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 5);
+    let text = String::from_utf8_lossy(&call(&s, get("/metrics")).await.body).into_owned();
+    assert!(text.contains("renderer_gpu_failures_total 3"), "{text}");
+    assert!(
+        text.contains("renderer_gpu_fallback_jobs_total 5"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_probe_keeps_the_gpu_off_for_another_reset_period() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_state(GpuMode::Auto, &control, clock.clone()).expect("starts");
+    control.fail.store(true, Ordering::SeqCst);
+    for n in 0..3 {
+        ok(&call(&s, get(&pose(n))).await, "fallback");
+    }
+    clock.advance(Duration::from_secs(12));
+    ok(&call(&s, get(&pose(3))).await, "failed probe, CPU answers");
+    assert_eq!(calls(&control), 4);
+    ok(&call(&s, get(&pose(4))).await, "open again");
+    assert_eq!(calls(&control), 4, "open again after a failed probe");
+    assert_eq!(
+        call(&s, get("/health")).await.json()["gpu"]["state"],
+        "open"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_device_is_dropped_and_reopened_by_the_next_attempt() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_state(GpuMode::Auto, &control, clock).expect("starts");
+    assert_eq!(control.opens.load(Ordering::SeqCst), 1);
+    control.lose_once.store(true, Ordering::SeqCst);
+    ok(&call(&s, get(&pose(0))).await, "lost: CPU answers");
+    assert_eq!(
+        control.live.load(Ordering::SeqCst),
+        0,
+        "the lost device was dropped"
+    );
+    assert_eq!(
+        call(&s, get("/health")).await.json()["gpu"]["deviceOpen"],
+        false
+    );
+    ok(&call(&s, get(&pose(1))).await, "reopened");
+    assert_eq!(control.opens.load(Ordering::SeqCst), 2);
+    assert_eq!(calls(&control), 2, "the new device rendered");
+    assert_eq!(control.max_live.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        call(&s, get("/health")).await.json()["gpu"]["deviceOpen"],
+        true
+    );
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 1);
+}
+
+#[tokio::test]
+async fn strict_gpu_mode_turns_gpu_failures_into_job_failures() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_state(GpuMode::Strict, &control, clock).expect("starts");
+    assert_eq!(call(&s, get("/health")).await.json()["backend"], "gpu");
+    control.fail.store(true, Ordering::SeqCst);
+    let r = call(&s, get(&pose(0))).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(s.metrics.outcome_count(Outcome::Failed), 1);
+    assert_eq!(s.metrics.gpu_failures(), 1);
+    assert_eq!(
+        s.metrics.gpu_fallback_jobs(),
+        0,
+        "no CPU fallback in strict mode"
+    );
+    control.fail.store(false, Ordering::SeqCst);
+    ok(&call(&s, get(&pose(1))).await, "GPU healthy again");
+}
+
+#[tokio::test]
+async fn a_panicked_gpu_worker_is_rebuilt_on_the_gpu_without_a_second_device() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_state(GpuMode::Strict, &control, clock).expect("starts");
+    control.panic.store(true, Ordering::SeqCst);
+    let r = call(&s, get(&pose(0))).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(s.metrics.outcome_count(Outcome::Panicked), 1);
+    control.panic.store(false, Ordering::SeqCst);
+    ok(&call(&s, get(&pose(1))).await, "after the rebuild");
+    assert_eq!(calls(&control), 2, "the rebuilt worker rendered on the GPU");
+    assert_eq!(control.opens.load(Ordering::SeqCst), 2, "a new device");
+    assert_eq!(
+        control.max_live.load(Ordering::SeqCst),
+        1,
+        "never two at once"
+    );
+}
+
+#[test]
+fn without_an_adapter_strict_refuses_to_start_and_auto_renders_on_the_cpu() {
+    let control = Arc::new(FakeControl::default());
+    control.no_adapter.store(true, Ordering::SeqCst);
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
+    let e = fake_state(GpuMode::Strict, &control, clock.clone()).expect_err("must fail");
+    let msg = format!("{e:#}");
+    assert!(msg.contains("CG3_BACKEND"), "{msg}");
+    assert!(msg.contains("no GPU adapter"), "{msg}");
+    let s = fake_state(GpuMode::Auto, &control, clock).expect("auto starts");
+    assert_eq!(s.backend, "cpu");
+    assert!(s.gpu.is_none());
+}
