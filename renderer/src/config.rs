@@ -85,6 +85,9 @@ pub struct Config {
     pub max_batch: NonZeroUsize,
     /// Most jobs the GPU worker takes from the queue for one GPU call.
     pub gpu_batch: NonZeroUsize,
+    /// Whether `auto` may use a software GPU adapter (lavapipe, llvmpipe). Off by default:
+    /// a software adapter is correct but slower than the CPU backend.
+    pub gpu_allow_software: bool,
     /// How long queued work may take to finish after SIGTERM.
     pub shutdown_grace: Duration,
     /// Log format.
@@ -116,6 +119,7 @@ impl Default for Config {
             max_body_bytes: nz(1 << 20),
             max_batch: nz(256),
             gpu_batch: nz(256),
+            gpu_allow_software: false,
             shutdown_grace: Duration::from_secs(10),
             log_format: LogFormat::Human,
             chunk_limits: ChunkLimits::default(),
@@ -150,6 +154,7 @@ Environment (defaults < --config TOML < environment < flags):
   CG3_MAX_BODY_BYTES             largest request body (1048576)
   CG3_MAX_BATCH                  most variants per /render/batch (256)
   CG3_GPU_BATCH                  most queued jobs the GPU worker renders in one GPU call (256)
+  CG3_GPU_ALLOW_SOFTWARE         let auto use a software adapter such as lavapipe (false)
   CG3_SHUTDOWN_GRACE_SECONDS     drain time after SIGTERM (10)
   CG3_LOG_FORMAT                 human | json (human); RUST_LOG sets the filter
 Chunk textures (POST /render/chunk, GET /textures/{hash}.png):
@@ -196,6 +201,8 @@ pub struct Layer {
     pub max_batch: Option<toml::Value>,
     /// See [`Config::gpu_batch`].
     pub gpu_batch: Option<toml::Value>,
+    /// See [`Config::gpu_allow_software`].
+    pub gpu_allow_software: Option<toml::Value>,
     /// See [`Config::shutdown_grace`].
     pub shutdown_grace_seconds: Option<toml::Value>,
     /// See [`Config::log_format`].
@@ -250,6 +257,11 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("max_body_bytes", "CG3_MAX_BODY_BYTES", "--max-body-bytes"),
     ("max_batch", "CG3_MAX_BATCH", "--max-batch"),
     ("gpu_batch", "CG3_GPU_BATCH", "--gpu-batch"),
+    (
+        "gpu_allow_software",
+        "CG3_GPU_ALLOW_SOFTWARE",
+        "--gpu-allow-software",
+    ),
     (
         "shutdown_grace_seconds",
         "CG3_SHUTDOWN_GRACE_SECONDS",
@@ -405,6 +417,13 @@ impl Config {
                 "max_body_bytes" => self.max_body_bytes = non_zero(v).map_err(bad)?,
                 "max_batch" => self.max_batch = non_zero(v).map_err(bad)?,
                 "gpu_batch" => self.gpu_batch = non_zero(v).map_err(bad)?,
+                "gpu_allow_software" => {
+                    self.gpu_allow_software = match v.to_ascii_lowercase().as_str() {
+                        "1" | "true" | "yes" => true,
+                        "0" | "false" | "no" => false,
+                        _ => return Err(bad("must be true or false".into())),
+                    }
+                }
                 "shutdown_grace_seconds" => {
                     self.shutdown_grace = Duration::from_secs(num::<u64>(v).map_err(bad)?);
                 }
@@ -510,6 +529,7 @@ fn layer_to_raw(l: &Layer) -> Raw {
     n("max_body_bytes", &l.max_body_bytes);
     n("max_batch", &l.max_batch);
     n("gpu_batch", &l.gpu_batch);
+    n("gpu_allow_software", &l.gpu_allow_software);
     n("shutdown_grace_seconds", &l.shutdown_grace_seconds);
     n("chunk_max_grid", &l.chunk_max_grid);
     n("chunk_min_tile_size", &l.chunk_min_tile_size);

@@ -5,7 +5,8 @@
 //!   All render work goes to ONE GPU worker thread that owns the device and takes up to
 //!   `CG3_GPU_BATCH` jobs per GPU call; it encodes PNGs on up to `CG3_WORKER_COUNT` threads.
 //!   GPU failures are job failures and count for the service breaker.
-//! - `auto`: with an adapter, worker 0 is the GPU worker (batches, CPU fallback behind a
+//! - `auto`: with a hardware adapter (a software one such as lavapipe only with
+//!   `CG3_GPU_ALLOW_SOFTWARE=true`), worker 0 is the GPU worker (batches, CPU fallback behind a
 //!   GPU-local breaker) and the other `CG3_WORKER_COUNT - 1` workers render on the CPU, all
 //!   from the same queue; without one (or in a build without the `gpu` feature), all CPU,
 //!   with an info log.
@@ -119,6 +120,22 @@ mod gpu {
             }
         };
         let info = shared.adapter();
+        if info.software && mode == GpuMode::Auto && !config.gpu_allow_software {
+            // A software rasteriser renders correctly but slower than the CPU backend, and
+            // one worker would be spent on it; only an explicit choice uses it.
+            tracing::info!(
+                adapter = %info.name,
+                "CG3_BACKEND=auto: the only GPU adapter is a software rasteriser, rendering \
+                 on the CPU (CG3_GPU_ALLOW_SOFTWARE=true or CG3_BACKEND=gpu to use it)"
+            );
+            drop(shared);
+            let mut parts = StartParts::new(
+                crate::backend::CpuRenderBackend::factory(repo.clone()),
+                clock,
+            );
+            parts.metrics = metrics;
+            return Ok(App::start_parts(config, repo, files, parts)?);
+        }
         tracing::info!(
             adapter = %info.name,
             api = %info.backend,

@@ -70,6 +70,9 @@ pub struct ServeArgs {
     /// Most jobs per GPU call.
     #[arg(long)]
     pub gpu_batch: Option<String>,
+    /// Let auto use a software GPU adapter (true | false).
+    #[arg(long)]
+    pub gpu_allow_software: Option<String>,
     /// Drain time after SIGTERM, seconds.
     #[arg(long)]
     pub shutdown_grace_seconds: Option<String>,
@@ -127,6 +130,7 @@ impl ServeArgs {
             ("max_body_bytes", &self.max_body_bytes),
             ("max_batch", &self.max_batch),
             ("gpu_batch", &self.gpu_batch),
+            ("gpu_allow_software", &self.gpu_allow_software),
             ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
             ("log_format", &self.log_format),
             ("chunk_max_grid", &self.chunk_max_grid),

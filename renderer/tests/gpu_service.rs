@@ -273,7 +273,11 @@ async fn health_names_the_adapter_and_the_backend_mode() {
     assert_eq!(h["gpu"]["deviceOpen"], true);
     shut(&gpu);
 
-    let auto = gpu_state(BackendChoice::Auto, |c| c.worker_count = nz(3));
+    let auto = gpu_state(BackendChoice::Auto, |c| {
+        c.worker_count = nz(3);
+        // CI's adapter is lavapipe, which auto skips unless told otherwise.
+        c.gpu_allow_software = true;
+    });
     let h = call(&auto, get("/health")).await.json();
     assert_eq!(h["backend"], "auto(gpu+cpu)");
     assert_eq!(h["workers"], 3, "worker 0 on the GPU, two on the CPU");
@@ -281,6 +285,18 @@ async fn health_names_the_adapter_and_the_backend_mode() {
     let r = call(&auto, get("/render.png?peltName=Tabby&colour=GINGER")).await;
     ok(&r, "auto render");
     shut(&auto);
+
+    if info.software {
+        // By default auto leaves a software rasteriser alone: the CPU backend is faster.
+        let auto = gpu_state(BackendChoice::Auto, |_| {});
+        let h = call(&auto, get("/health")).await.json();
+        assert_eq!(
+            h["backend"], "cpu",
+            "auto must not pick a software adapter by default"
+        );
+        assert_eq!(h["gpu"], Value::Null);
+        shut(&auto);
+    }
 
     let cpu = gpu_state(BackendChoice::Cpu, |_| {});
     let h = call(&cpu, get("/health")).await.json();
@@ -380,6 +396,8 @@ fn fake_state(
         c.circuit_failure_threshold = nz(3);
         c.circuit_reset = Duration::from_secs(12);
         c.cache_bytes = 0;
+        // The fake adapter says it is software; auto uses it only when allowed.
+        c.gpu_allow_software = true;
     });
     start_gpu_app(cfg, repo(), files(), mode, clock, fake_opener(control))
 }
