@@ -98,10 +98,18 @@ impl GpuDevice for GpuBackend {
 pub type GpuOpener =
     Arc<dyn Fn(&AtlasRepository) -> Result<Box<dyn GpuDevice>, GpuError> + Send + Sync>;
 
-/// The real opener: [`GpuBackend::new`] (adapter chosen from `WGPU_*` variables).
+/// The real opener: [`GpuBackend::with_options`] (adapter chosen from `WGPU_*` variables).
+/// Without `allow_software` a software rasteriser is refused before any device is created
+/// or any atlas uploaded.
 #[must_use]
-pub fn wgpu_opener() -> GpuOpener {
-    Arc::new(|repo| GpuBackend::new(repo).map(|b| Box::new(b) as Box<dyn GpuDevice>))
+pub fn wgpu_opener(allow_software: bool) -> GpuOpener {
+    Arc::new(move |repo| {
+        let options = pipeline::gpu::GpuOptions {
+            allow_software,
+            ..pipeline::gpu::GpuOptions::from_env()
+        };
+        GpuBackend::with_options(repo, &options).map(|b| Box::new(b) as Box<dyn GpuDevice>)
+    })
 }
 
 /// How the GPU backend behaves.

@@ -34,6 +34,7 @@ pub fn start_app(
         BackendChoice::Cpu => Ok(App::start(config, repo, files)?),
         #[cfg(feature = "gpu")]
         BackendChoice::Gpu | BackendChoice::Auto => {
+            let allow_software = config.backend == BackendChoice::Gpu || config.gpu_allow_software;
             let mode = if config.backend == BackendChoice::Gpu {
                 crate::gpu_backend::GpuMode::Strict
             } else {
@@ -45,7 +46,7 @@ pub fn start_app(
                 files,
                 mode,
                 Arc::new(crate::breaker::SystemClock),
-                crate::gpu_backend::wgpu_opener(),
+                crate::gpu_backend::wgpu_opener(allow_software),
             )
         }
         #[cfg(not(feature = "gpu"))]

@@ -22,6 +22,9 @@ pub struct GpuOptions {
     /// Threads [`super::GpuBackend::render_batch`] uses to copy a large readback (4 MiB or
     /// more per thread) out of the mapped buffer; 1 copies on the calling thread.
     pub copy_threads: usize,
+    /// Whether a software rasteriser (device type `Cpu`, e.g. lavapipe) may be used. When
+    /// false, [`open`] refuses it before creating a device or uploading anything.
+    pub allow_software: bool,
 }
 
 impl Default for GpuOptions {
@@ -30,6 +33,7 @@ impl Default for GpuOptions {
             adapter_name: None,
             max_jobs_per_pass: 16_384,
             copy_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            allow_software: true,
         }
     }
 }
@@ -167,6 +171,11 @@ pub fn open(options: &GpuOptions) -> Result<Opened, GpuError> {
         }
     };
     let info = GpuAdapterInfo::new(&adapter.get_info());
+    if info.software && !options.allow_software {
+        return Err(GpuError::NoAdapter(format!(
+            "{info} is a software rasteriser and software adapters are not allowed here"
+        )));
+    }
     let limits = adapter.limits();
     if limits.max_storage_buffers_per_shader_stage < STORAGE_BUFFERS
         || limits.max_compute_invocations_per_workgroup < WORKGROUP
