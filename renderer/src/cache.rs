@@ -10,14 +10,14 @@ use parking_lot::Mutex;
 pub type Key = [u8; 32];
 
 #[derive(Debug)]
-struct Entry<V> {
+struct Entry<V: ?Sized> {
     value: Arc<V>,
     weight: usize,
     tick: u64,
 }
 
 #[derive(Debug)]
-struct Inner<V> {
+struct Inner<V: ?Sized> {
     map: HashMap<Key, Entry<V>>,
     order: BTreeMap<u64, Key>,
     bytes: usize,
@@ -26,17 +26,26 @@ struct Inner<V> {
 
 /// The cache.
 #[derive(Debug)]
-pub struct ResultCache<V> {
+pub struct ResultCache<V: ?Sized> {
     budget: usize,
+    /// Most entries held (`usize::MAX` unless [`Self::bounded`] set it).
+    max_entries: usize,
     inner: Mutex<Inner<V>>,
 }
 
-impl<V> ResultCache<V> {
+impl<V: ?Sized> ResultCache<V> {
     /// A cache holding at most `budget` bytes (0 holds nothing).
     #[must_use]
     pub fn new(budget: usize) -> Self {
+        Self::bounded(budget, usize::MAX)
+    }
+
+    /// A cache holding at most `budget` bytes and `max_entries` entries.
+    #[must_use]
+    pub fn bounded(budget: usize, max_entries: usize) -> Self {
         Self {
             budget,
+            max_entries,
             inner: Mutex::new(Inner {
                 map: HashMap::new(),
                 order: BTreeMap::new(),
@@ -62,7 +71,7 @@ impl<V> ResultCache<V> {
     /// Stores `value` weighing `weight` bytes, evicting the least recently used entries.
     /// A value larger than the whole budget is not stored.
     pub fn insert(&self, key: Key, value: Arc<V>, weight: usize) {
-        if weight > self.budget {
+        if weight > self.budget || self.max_entries == 0 {
             return;
         }
         let mut g = self.inner.lock();
@@ -82,7 +91,7 @@ impl<V> ResultCache<V> {
         }
         inner.order.insert(tick, key);
         inner.bytes += weight;
-        while inner.bytes > self.budget {
+        while inner.bytes > self.budget || inner.map.len() > self.max_entries {
             let Some((_, victim)) = inner.order.pop_first() else {
                 break;
             };

@@ -3,33 +3,14 @@
 //! Bounded in count and in bytes (a recipe of a large chunk is hundreds of KiB);
 //! least recently used recipes go first, and a hash without a recipe is a 404.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use crate::cache::{Key, ResultCache};
 
-use crate::cache::Key;
-
-#[derive(Debug)]
-struct Entry {
-    json: Arc<str>,
-    tick: u64,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    map: HashMap<Key, Entry>,
-    order: BTreeMap<u64, Key>,
-    bytes: usize,
-    tick: u64,
-}
-
-/// The recipe store.
+/// The recipe store: the service's byte-bounded LRU with a count bound added.
 #[derive(Debug)]
 pub struct RecipeStore {
-    max_count: usize,
-    max_bytes: usize,
-    inner: Mutex<Inner>,
+    cache: ResultCache<str>,
 }
 
 impl RecipeStore {
@@ -37,78 +18,39 @@ impl RecipeStore {
     #[must_use]
     pub fn new(max_count: usize, max_bytes: usize) -> Self {
         Self {
-            max_count,
-            max_bytes,
-            inner: Mutex::default(),
+            cache: ResultCache::bounded(max_bytes, max_count),
         }
     }
 
     /// Records (or refreshes) the recipe of `hash`. A recipe larger than the byte budget is
     /// not kept.
     pub fn insert(&self, hash: Key, json: &str) {
-        if self.max_count == 0 || json.len() > self.max_bytes {
-            return;
-        }
-        let mut g = self.inner.lock();
-        let inner = &mut *g;
-        inner.tick += 1;
-        let tick = inner.tick;
-        if let Some(e) = inner.map.get_mut(&hash) {
-            // Same hash, same canonical request: only the recency changes.
-            inner.order.remove(&e.tick);
-            e.tick = tick;
-            inner.order.insert(tick, hash);
-            return;
-        }
-        inner.map.insert(
-            hash,
-            Entry {
-                json: json.into(),
-                tick,
-            },
-        );
-        inner.order.insert(tick, hash);
-        inner.bytes += json.len();
-        while inner.map.len() > self.max_count || inner.bytes > self.max_bytes {
-            let Some((_, victim)) = inner.order.pop_first() else {
-                break;
-            };
-            if let Some(e) = inner.map.remove(&victim) {
-                inner.bytes -= e.json.len();
-            }
-        }
+        // The same hash always names the same canonical request, so replacing is refreshing.
+        self.cache.insert(hash, Arc::from(json), json.len());
     }
 
     /// The recipe of `hash`, marked as just used.
     #[must_use]
     pub fn get(&self, hash: &Key) -> Option<Arc<str>> {
-        let mut g = self.inner.lock();
-        let inner = &mut *g;
-        inner.tick += 1;
-        let tick = inner.tick;
-        let e = inner.map.get_mut(hash)?;
-        inner.order.remove(&e.tick);
-        e.tick = tick;
-        inner.order.insert(tick, *hash);
-        Some(e.json.clone())
+        self.cache.get(hash)
     }
 
     /// Recipes held.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.inner.lock().map.len()
+        self.cache.len()
     }
 
     /// True when empty.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.cache.is_empty()
     }
 
     /// Bytes of JSON held.
     #[must_use]
     pub fn bytes(&self) -> usize {
-        self.inner.lock().bytes
+        self.cache.bytes()
     }
 }
 
