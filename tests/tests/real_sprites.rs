@@ -17,6 +17,12 @@ use pipeline::atlas::decode_png;
 use pipeline::compare::{compare_rgba, write_diff_strip};
 use pipeline::{AtlasPaths, AtlasRepository, CatParams, CatSpec, CpuBackend, Plan};
 
+/// Says why a test skipped, past libtest's output capture so the line is always seen.
+fn skip(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
 fn pygame_available() -> bool {
     Command::new("python3")
         .args(["-c", "import pygame"])
@@ -131,9 +137,7 @@ fn real_sprite_folder_renders_equal_to_pygame() {
         std::env::var_os("CG3_REAL_SPRITE_ROOT"),
         std::env::var_os("CG3_REAL_DATA_ROOT"),
     ) else {
-        eprintln!(
-            "SKIPPED: set CG3_REAL_SPRITE_ROOT and CG3_REAL_DATA_ROOT to a real sprite folder"
-        );
+        skip("set CG3_REAL_SPRITE_ROOT and CG3_REAL_DATA_ROOT to a real sprite folder");
         return;
     };
     assert!(
@@ -150,16 +154,14 @@ fn catgenerator_layout_fixture_renders_equal_to_pygame() {
         PathBuf::from,
     );
     if !reference.join("spritesIndex.json").is_file() {
-        eprintln!(
-            "SKIPPED: no CatGenerator reference data at {}",
+        skip(&format!(
+            "no CatGenerator reference data at {}",
             reference.display()
-        );
+        ));
         return;
     }
     if !pygame_available() {
-        eprintln!(
-            "SKIPPED: pygame-ce is not installed (pip install -r scripts/golden/requirements.txt)"
-        );
+        skip("pygame-ce is not installed (pip install -r scripts/golden/requirements.txt)");
         return;
     }
     let fixture = std::env::temp_dir().join(format!("cg3-fixture-{}", std::process::id()));
