@@ -29,39 +29,18 @@ pub fn encode(img: &Image) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Decodes a PNG to RGBA8, expanding palette, grey and 16-bit images and ignoring gamma
-/// (the game ignores it too, spec §1).
+/// Decodes a PNG to RGBA8 with the renderer's own decoder (palette, grey and 16-bit
+/// expanded, gamma ignored as the game ignores it, spec §1), so the art is checked the way
+/// the service will read it.
 ///
 /// # Errors
 /// Fails on a malformed PNG.
 pub fn decode(bytes: &[u8]) -> anyhow::Result<Image> {
-    let mut dec = png::Decoder::new(Cursor::new(bytes));
-    dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = dec.read_info()?;
-    let size = reader
-        .output_buffer_size()
-        .ok_or_else(|| anyhow::anyhow!("PNG too large to decode"))?;
-    let mut buf = vec![0; size];
-    let info = reader.next_frame(&mut buf)?;
-    buf.truncate(info.buffer_size());
-    let (width, height) = (info.width as usize, info.height as usize);
-    let rgba = match info.color_type {
-        png::ColorType::Rgba => buf,
-        png::ColorType::Rgb => buf
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        png::ColorType::GrayscaleAlpha => buf
-            .chunks_exact(2)
-            .flat_map(|p| [p[0], p[0], p[0], p[1]])
-            .collect(),
-        png::ColorType::Grayscale => buf.iter().flat_map(|&g| [g, g, g, 255]).collect(),
-        png::ColorType::Indexed => anyhow::bail!("palette PNG was not expanded"),
-    };
+    let img = pipeline::atlas::decode_png(Cursor::new(bytes), "artgen")?;
     Ok(Image {
-        width,
-        height,
-        rgba,
+        width: img.width as usize,
+        height: img.height as usize,
+        rgba: img.pixels,
     })
 }
 
