@@ -49,3 +49,23 @@ pub fn report_warnings(repo: &pipeline::AtlasRepository) -> Vec<String> {
     }
     out
 }
+
+/// Resolves the two roots (as [`resolve`]) and loads the atlases, with an error naming both
+/// folders. The CLI and the server both start this way.
+///
+/// # Errors
+/// When the atlases cannot be loaded.
+pub fn load(
+    sprite_root: Option<&Path>,
+    data_root: Option<&Path>,
+) -> anyhow::Result<pipeline::AtlasRepository> {
+    use anyhow::Context as _;
+    let paths = resolve(sprite_root, data_root);
+    pipeline::AtlasRepository::load(&paths).with_context(|| {
+        format!(
+            "loading sprites from {} and data from {}",
+            paths.sprite_root.display(),
+            paths.data_root.display()
+        )
+    })
+}

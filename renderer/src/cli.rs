@@ -43,14 +43,7 @@ pub struct RenderArgs {
 /// # Errors
 /// When the atlases cannot be loaded, the input cannot be read, or a single cat fails.
 pub fn run(args: &RenderArgs) -> anyhow::Result<bool> {
-    let paths = crate::atlas_paths::resolve(args.sprite_root.as_deref(), args.data_root.as_deref());
-    let repo = AtlasRepository::load(&paths).with_context(|| {
-        format!(
-            "loading sprites from {} and data from {}",
-            paths.sprite_root.display(),
-            paths.data_root.display()
-        )
-    })?;
+    let repo = crate::atlas_paths::load(args.sprite_root.as_deref(), args.data_root.as_deref())?;
     for w in crate::atlas_paths::report_warnings(&repo) {
         eprintln!("warning: {w}");
     }

@@ -173,13 +173,8 @@ pub fn build_state(config: Config) -> anyhow::Result<AppState> {
     let paths =
         crate::atlas_paths::resolve(config.sprite_root.as_deref(), config.data_root.as_deref());
     let t = Instant::now();
-    let repo = pipeline::AtlasRepository::load(&paths).with_context(|| {
-        format!(
-            "loading sprites from {} and data from {}",
-            paths.sprite_root.display(),
-            paths.data_root.display()
-        )
-    })?;
+    let repo =
+        crate::atlas_paths::load(config.sprite_root.as_deref(), config.data_root.as_deref())?;
     for w in crate::atlas_paths::report_warnings(&repo) {
         tracing::warn!("{w}");
     }
