@@ -1,5 +1,6 @@
 //! `GpuBackend`: executes batches of [`Plan`]s as one wgpu compute dispatch with integer
-//! colour math, bit for bit what [`crate::CpuBackend`] produces.
+//! colour math, bit for bit what [`crate::CpuBackend`] produces, and composes chunk
+//! textures bit for bit what [`crate::chunk::ChunkComposer`] produces.
 //!
 //! # Layout
 //!
@@ -9,7 +10,12 @@
 //!   hooks ([`GpuOptions`], [`GpuAdapterInfo`]).
 //! - `layout`: the `Pod` structs shared with the shader and the packing of atlases, cells and
 //!   plans into them.
-//! - `shaders/composite.wgsl`: the compute shader, the WGSL twin of [`crate::blend`].
+//! - `chunk`: [`GpuBackend::compose_chunk`], the chunk pipeline, the host encoding of a
+//!   [`crate::chunk::ChunkPlan`] ([`encode_chunk`]) and the device copies of tilesets.
+//! - `shaders/common.wgsl`: pixel packing, `mul8`/`normal_px` (the WGSL twins of
+//!   [`crate::blend`]) and the atlas bindings, compiled in front of each shader below.
+//! - `shaders/composite.wgsl`: the cat shader, the WGSL twin of [`crate::CpuBackend`].
+//! - `shaders/chunk.wgsl`: the chunk shader, the WGSL twin of the chunk compositor.
 //! - `testing`: [`GpuBackend::try_new_for_tests`], skip-or-require logic for tests and benches.
 //! - [`GpuError`]: every failure, never a panic.
 //!
@@ -22,6 +28,7 @@
 //! one pass while the device renders the next; [`GpuBackend::render_batch`] copies large
 //! readbacks out on several threads ([`GpuOptions::copy_threads`]).
 
+mod chunk;
 mod error;
 mod layout;
 mod setup;
@@ -30,6 +37,7 @@ mod testing;
 use std::sync::Arc;
 use std::sync::mpsc;
 
+pub use chunk::{ChunkEncoding, GpuChunkParams, encode_chunk};
 pub use error::GpuError;
 pub use setup::{GpuAdapterInfo, GpuOptions};
 
@@ -55,8 +63,26 @@ struct Pass {
     mapped: Option<(usize, mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>)>,
 }
 
-/// The compute shader, labelled by its file name.
-const SHADER: (&str, &str) = ("composite.wgsl", include_str!("shaders/composite.wgsl"));
+/// A compute shader: its label (the file name) and its source, `common.wgsl` first.
+type Shader = (&'static str, &'static str);
+
+/// Renders plans (cats).
+const COMPOSITE_SHADER: Shader = (
+    "composite.wgsl",
+    concat!(
+        include_str!("shaders/common.wgsl"),
+        include_str!("shaders/composite.wgsl")
+    ),
+);
+
+/// Composes chunk textures.
+const CHUNK_SHADER: Shader = (
+    "chunk.wgsl",
+    concat!(
+        include_str!("shaders/common.wgsl"),
+        include_str!("shaders/chunk.wgsl")
+    ),
+);
 
 /// Renders plans on a GPU. Owns its device; give each worker thread at most one (it is
 /// `Send`, not meant to be shared).
@@ -99,6 +125,8 @@ pub struct GpuBackend {
     max_groups_per_dimension: u32,
     /// Threads `render_batch` copies a large readback with.
     copy_threads: usize,
+    /// The chunk pipeline and its buffers.
+    chunk: chunk::ChunkResources,
 }
 
 impl std::fmt::Debug for GpuBackend {
@@ -155,29 +183,12 @@ impl GpuBackend {
             )));
         }
 
-        let (pipeline, bind_group_layout, atlas, params) = scoped(device, || {
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(SHADER.0),
-                source: wgpu::ShaderSource::Wgsl(SHADER.1.into()),
-            });
-            let bind_group_layout =
-                device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                    label: Some("composite.wgsl bindings"),
-                    entries: &bind_group_layout_entries(),
-                });
-            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("composite.wgsl layout"),
-                bind_group_layouts: &[Some(&bind_group_layout)],
-                immediate_size: 0,
-            });
-            let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(SHADER.0),
-                layout: Some(&layout),
-                module: &module,
-                entry_point: Some("main"),
-                compilation_options: wgpu::PipelineCompilationOptions::default(),
-                cache: None,
-            });
+        let (pipeline, bind_group_layout, atlas, params, chunk) = scoped(device, || {
+            let (pipeline, bind_group_layout) = compute_pipeline(
+                device,
+                COMPOSITE_SHADER,
+                &bind_group_layout_entries(&[(1, true), (2, true), (3, false)]),
+            );
             let atlas = upload_atlas(device, repo, &packing);
             let params = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("composite params"),
@@ -185,7 +196,8 @@ impl GpuBackend {
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
-            (pipeline, bind_group_layout, atlas, params)
+            let chunk = chunk::ChunkResources::new(device, binding_limit);
+            (pipeline, bind_group_layout, atlas, params, chunk)
         })?;
         let atlas = atlas?;
         opened.health.check_lost()?;
@@ -227,6 +239,7 @@ impl GpuBackend {
             max_jobs_per_pass,
             max_groups_per_dimension: limits.max_compute_workgroups_per_dimension,
             copy_threads: options.copy_threads,
+            chunk,
         })
     }
 
@@ -377,6 +390,40 @@ impl GpuBackend {
         first: usize,
         slot: Option<usize>,
     ) -> Result<Pass, GpuError> {
+        let dims = self.write_composite(plans, first)?;
+        let n = plans.len() as u32;
+        let out_bytes = u64::from(n) * CELL_BYTES as u64;
+        if let Some(slot) = slot {
+            self.readback[slot].ensure(&self.device, out_bytes);
+        }
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("composite batch"),
+            });
+        self.record_composite(&mut encoder, dims);
+        if let Some(slot) = slot {
+            encoder.copy_buffer_to_buffer(
+                self.out.get(),
+                0,
+                self.readback[slot].get(),
+                0,
+                out_bytes,
+            );
+        }
+        let submission = self.queue.submit([encoder.finish()]);
+        let mapped = slot.map(|slot| (slot, self.map_readback(slot, out_bytes)));
+        Ok(Pass {
+            submission,
+            first,
+            out_bytes,
+            mapped,
+        })
+    }
+
+    /// Encodes `plans` (at most `max_jobs_per_pass`) into the job, op and params buffers and
+    /// makes sure the output buffer holds their cats; returns the dispatch's y and z sizes.
+    fn write_composite(&mut self, plans: &[&Plan], first: usize) -> Result<(u32, u32), GpuError> {
         self.host_jobs.clear();
         self.host_ops.clear();
         encode_plans(
@@ -397,9 +444,6 @@ impl GpuBackend {
             .ops
             .ensure(&self.device, byte_len(&self.host_ops).max(16));
         grown |= self.out.ensure(&self.device, out_bytes);
-        if let Some(slot) = slot {
-            self.readback[slot].ensure(&self.device, out_bytes);
-        }
         if grown || self.bind_group.is_none() {
             self.bind_group = Some(self.make_bind_group());
         }
@@ -416,48 +460,41 @@ impl GpuBackend {
             self.queue
                 .write_buffer(self.ops.get(), 0, bytemuck::cast_slice(&self.host_ops));
         }
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("composite batch"),
-            });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("composite"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, self.bind_group.as_ref(), &[]);
-            pass.dispatch_workgroups(GROUPS_PER_JOB, groups_y, groups_z);
-        }
-        if let Some(slot) = slot {
-            encoder.copy_buffer_to_buffer(
-                self.out.get(),
-                0,
-                self.readback[slot].get(),
-                0,
-                out_bytes,
-            );
-        }
-        let submission = self.queue.submit([encoder.finish()]);
-        let mapped = slot.map(|slot| {
-            let (tx, rx) = mpsc::channel();
-            self.readback[slot]
-                .get()
-                .slice(..out_bytes)
-                .map_async(wgpu::MapMode::Read, move |r| {
-                    // The receiver lives until the pass is finished; a failed send only
-                    // means the batch already returned an error.
-                    let _ = tx.send(r);
-                });
-            (slot, rx)
+        Ok((groups_y, groups_z))
+    }
+
+    /// Records the composite dispatch `write_composite` prepared.
+    fn record_composite(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        (groups_y, groups_z): (u32, u32),
+    ) {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("composite"),
+            timestamp_writes: None,
         });
-        Ok(Pass {
-            submission,
-            first,
-            out_bytes,
-            mapped,
-        })
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, self.bind_group.as_ref(), &[]);
+        pass.dispatch_workgroups(GROUPS_PER_JOB, groups_y, groups_z);
+    }
+
+    /// Asks for the first `bytes` of readback buffer `slot` to be mapped once the work
+    /// submitted so far is done; the receiver answers when it is.
+    fn map_readback(
+        &self,
+        slot: usize,
+        bytes: u64,
+    ) -> mpsc::Receiver<Result<(), wgpu::BufferAsyncError>> {
+        let (tx, rx) = mpsc::channel();
+        self.readback[slot]
+            .get()
+            .slice(..bytes)
+            .map_async(wgpu::MapMode::Read, move |r| {
+                // The receiver lives until the pass is finished; a failed send only
+                // means the batch already returned an error.
+                let _ = tx.send(r);
+            });
+        rx
     }
 
     /// Waits for a submitted pass and hands its mapped results to `each`. The readback
@@ -542,6 +579,7 @@ impl Drop for GpuBackend {
             b.destroy();
         }
         self.params.destroy();
+        self.chunk.release();
         let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
     }
 }
@@ -574,7 +612,9 @@ fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
     }
 }
 
-fn bind_group_layout_entries() -> Vec<wgpu::BindGroupLayoutEntry> {
+/// A uniform at binding 0, the atlases at 4..=7 (common.wgsl), and `storage`: further
+/// storage bindings with whether each is read-only.
+fn bind_group_layout_entries(storage: &[(u32, bool)]) -> Vec<wgpu::BindGroupLayoutEntry> {
     let buffer = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
@@ -585,17 +625,51 @@ fn bind_group_layout_entries() -> Vec<wgpu::BindGroupLayoutEntry> {
         },
         count: None,
     };
-    let read = wgpu::BufferBindingType::Storage { read_only: true };
-    let mut entries = vec![
-        buffer(0, wgpu::BufferBindingType::Uniform),
-        buffer(1, read),
-        buffer(2, read),
-        buffer(3, wgpu::BufferBindingType::Storage { read_only: false }),
-    ];
+    let mut entries = vec![buffer(0, wgpu::BufferBindingType::Uniform)];
+    for &(binding, read_only) in storage {
+        entries.push(buffer(
+            binding,
+            wgpu::BufferBindingType::Storage { read_only },
+        ));
+    }
     for i in 0..ATLAS_BINDINGS as u32 {
-        entries.push(buffer(4 + i, read));
+        entries.push(buffer(
+            4 + i,
+            wgpu::BufferBindingType::Storage { read_only: true },
+        ));
     }
     entries
+}
+
+/// Compiles `shader` into a compute pipeline with entry point `main` and one bind group of
+/// `entries`. Call inside an error scope.
+fn compute_pipeline(
+    device: &wgpu::Device,
+    (label, source): Shader,
+    entries: &[wgpu::BindGroupLayoutEntry],
+) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(label),
+        entries,
+    });
+    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(&bind_group_layout)],
+        immediate_size: 0,
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: Some(&layout),
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: wgpu::PipelineCompilationOptions::default(),
+        cache: None,
+    });
+    (pipeline, bind_group_layout)
 }
 
 /// Creates the atlas buffers and copies every sheet into its slot.
@@ -698,41 +772,39 @@ mod tests {
         assert_send::<GpuBackend>();
     }
 
-    /// Parses and validates every WGSL file with naga, so a broken shader fails here with
-    /// no GPU at all instead of panicking at device start-up.
+    /// Parses and validates every shader as compiled (common.wgsl in front) with naga, so
+    /// a broken shader fails here with no GPU at all instead of at device start-up.
     #[test]
-    fn every_wgsl_shader_parses_and_validates() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gpu/shaders");
-        let mut checked = 0;
-        for entry in std::fs::read_dir(&dir).expect("shader folder") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_none_or(|e| e != "wgsl") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("readable");
-            let module = naga::front::wgsl::parse_str(&text).unwrap_or_else(|e| {
-                panic!(
-                    "{}",
-                    e.emit_to_string_with_path(&text, &path.display().to_string())
-                )
-            });
+    fn every_shader_parses_and_validates() {
+        for (label, source) in [COMPOSITE_SHADER, CHUNK_SHADER] {
+            let module = naga::front::wgsl::parse_str(source)
+                .unwrap_or_else(|e| panic!("{}", e.emit_to_string_with_path(source, label)));
             naga::valid::Validator::new(
                 naga::valid::ValidationFlags::all(),
                 naga::valid::Capabilities::empty(),
             )
             .validate(&module)
-            .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.emit_to_string(&text)));
-            checked += 1;
+            .unwrap_or_else(|e| panic!("{label}: {}", e.emit_to_string(source)));
         }
-        assert!(checked >= 1, "no .wgsl files under {}", dir.display());
     }
 
+    /// Every `.wgsl` file in the folder is part of a compiled shader, and each compiled
+    /// shader is `common.wgsl` followed by the file it is named after, as on disk.
     #[test]
-    fn the_embedded_shader_is_the_file_on_disk() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("src/gpu/shaders")
-            .join(SHADER.0);
-        assert_eq!(std::fs::read_to_string(path).expect("readable"), SHADER.1);
+    fn the_embedded_shaders_are_the_files_on_disk() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gpu/shaders");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("readable");
+        let common = read("common.wgsl");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("shader folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".wgsl") && n != "common.wgsl")
+            .collect();
+        files.sort();
+        assert_eq!(files, ["chunk.wgsl", "composite.wgsl"]);
+        for (label, source) in [COMPOSITE_SHADER, CHUNK_SHADER] {
+            assert_eq!(source, format!("{common}{}", read(label)), "{label}");
+        }
     }
 
     #[test]
@@ -746,9 +818,9 @@ mod tests {
             (RgbaMin, "MODE_RGBA_MIN"),
         ] {
             let line = format!("const {name}: u32 = {}u;", mode.code());
-            assert!(SHADER.1.contains(&line), "shader lacks `{line}`");
+            assert!(COMPOSITE_SHADER.1.contains(&line), "shader lacks `{line}`");
         }
         let copy = format!("const MODE_COPY: u32 = {}u;", layout::MODE_COPY);
-        assert!(SHADER.1.contains(&copy), "shader lacks `{copy}`");
+        assert!(COMPOSITE_SHADER.1.contains(&copy), "shader lacks `{copy}`");
     }
 }

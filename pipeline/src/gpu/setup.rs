@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::GpuError;
 use super::layout::{ATLAS_BINDINGS, WORKGROUP};
 
-/// Storage buffers the shader binds: jobs, ops, output and the atlas bindings.
-const STORAGE_BUFFERS: u32 = 3 + ATLAS_BINDINGS as u32;
+/// Storage buffers a shader binds at most: chunk.wgsl's data, tileset, canvas and cats, and
+/// the atlas bindings (composite.wgsl binds one fewer).
+const STORAGE_BUFFERS: u32 = 4 + ATLAS_BINDINGS as u32;
 
 /// How to pick the adapter and size the batches.
 #[derive(Debug, Clone, PartialEq, Eq)]

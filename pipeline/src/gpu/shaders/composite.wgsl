@@ -1,8 +1,9 @@
 // composite.wgsl: the GPU executor of a batch of render plans, integer colour math only.
 //
-// The colour functions are the WGSL twins of `pipeline/src/blend.rs` (`mul8`, `normal_px`,
-// and `blend_px` = the per-pixel body of `blend_row`); a change to one is a change to both,
-// guarded by tests/tests/gpu_equals_cpu.rs. Every channel is a u32 holding 0..=255; every
+// Compiled after common.wgsl (the colour functions and the atlas bindings it shares with
+// chunk.wgsl). `blend_px` here is the per-pixel body of `blend_row` in
+// `pipeline/src/blend.rs`; a change to one is a change to both, guarded by
+// tests/tests/gpu_equals_cpu.rs. Every channel is a u32 holding 0..=255; every
 // step's result fits 8 bits again, exactly as the CPU stores each step as u8 (spec §3).
 // No floats, no samplers, no fixed-function blending.
 //
@@ -67,43 +68,7 @@ struct Op {
 @group(0) @binding(2) var<storage, read> ops: array<Op>;
 // 2,500 packed RGBA8 pixels per job, job after job: the readback is the image bytes.
 @group(0) @binding(3) var<storage, read_write> out_pixels: array<u32>;
-// The sheets, packed RGBA8 (r in the low byte), split over four bindings so an atlas set
-// larger than one binding's limit still fits; unused bindings hold a dummy word.
-@group(0) @binding(4) var<storage, read> atlas0: array<u32>;
-@group(0) @binding(5) var<storage, read> atlas1: array<u32>;
-@group(0) @binding(6) var<storage, read> atlas2: array<u32>;
-@group(0) @binding(7) var<storage, read> atlas3: array<u32>;
-
-fn unpack_px(p: u32) -> vec4<u32> {
-    return vec4<u32>(p & 0xffu, (p >> 8u) & 0xffu, (p >> 16u) & 0xffu, p >> 24u);
-}
-
-fn pack_px(c: vec4<u32>) -> u32 {
-    return c.x | (c.y << 8u) | (c.z << 16u) | (c.w << 24u);
-}
-
-fn atlas_load(binding: u32, index: u32) -> u32 {
-    switch binding {
-        case 0u: { return atlas0[index]; }
-        case 1u: { return atlas1[index]; }
-        case 2u: { return atlas2[index]; }
-        default: { return atlas3[index]; }
-    }
-}
-
-// `mul8` in blend.rs: (d*s + 255) >> 8, per channel.
-fn mul8(d: vec4<u32>, s: vec4<u32>) -> vec4<u32> {
-    return (d * s + vec4<u32>(255u)) >> vec4<u32>(8u);
-}
-
-// `normal_px` in blend.rs: pygame's alpha blit; an empty destination takes the source whole.
-fn normal_px(d: vec4<u32>, s: vec4<u32>) -> vec4<u32> {
-    let sa = s.w;
-    let da = d.w;
-    let rgb = (d.xyz * (256u - sa) + s.xyz * (sa + 1u)) >> vec3<u32>(8u);
-    let a = sa + da - (sa * da) / 255u;
-    return select(vec4<u32>(rgb, a), s, da == 0u);
-}
+// Bindings 4-7: the atlases, declared in common.wgsl.
 
 // One pixel of `blend_row` in blend.rs (and of `blend_row_fill`, whose source is the fill
 // colour with alpha 255), plus MODE_COPY for an op without a blend.
@@ -118,14 +83,9 @@ fn blend_px(mode: u32, d: vec4<u32>, s: vec4<u32>) -> vec4<u32> {
     }
 }
 
-// A sheet pixel of the op's cell; pixels past the sheet's edge are transparent (spec §1).
+// A sheet pixel of the op's cell (`atlas_px` in common.wgsl).
 fn cell_px(op: Op, x: u32, y: u32) -> vec4<u32> {
-    let cols = (op.control >> 16u) & 0xffu;
-    let rows = op.control >> 24u;
-    if x >= cols || y >= rows {
-        return vec4<u32>(0u);
-    }
-    return unpack_px(atlas_load((op.control >> 8u) & 3u, op.base + y * op.stride + x));
+    return atlas_px(op.control, op.base, op.stride, x, y);
 }
 
 @compute @workgroup_size(256)
