@@ -1,6 +1,14 @@
-//! Chunk composition on the CPU: the bundled terrain tileset, 32 px tiles, two layers
-//! (ground everywhere, a path overlay on a quarter of the tiles) and ~20 tileset entities
-//! per 512² of canvas, at 256², 512², 1024² and 2048². Seeded, so runs compare.
+//! Chunk composition: the bundled terrain tileset, 32 px tiles, two layers (ground
+//! everywhere, a path overlay on a quarter of the tiles) and ~20 entities per 512² of
+//! canvas, at 256², 512², 1024² and 2048². Seeded, so runs compare.
+//!
+//! - `chunk/compose_cpu`, `chunk/compose_gpu`: tileset entities only; the GPU figure
+//!   includes the upload of the request and the readback of the canvas into a `Vec`.
+//! - `chunk/with_cats_{cpu,gpu}`: the 512² chunk with a quarter of its entities whole cats
+//!   (composited per chunk on both backends).
+//!
+//! The GPU groups run when an adapter opens (`WGPU_*` variables pick it, as in the
+//! service), and say `SKIPPED` otherwise.
 //!
 //! `cargo bench -p benches --bench chunk`
 
@@ -8,6 +16,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest, TilesetRegistry};
+use pipeline::gpu::GpuBackend;
 use pipeline::{AtlasPaths, AtlasRepository};
 use serde_json::{Value, json};
 
@@ -23,7 +32,9 @@ impl Rng {
     }
 }
 
-fn request(tiles: u64, rng: &mut Rng) -> Value {
+/// The bench chunk of `tiles`×`tiles` tiles; every `cat_every`-th entity is a cat
+/// (0: none).
+fn request(tiles: u64, rng: &mut Rng, cat_every: u64) -> Value {
     let ground = [
         "grass",
         "grass_2",
@@ -56,11 +67,19 @@ fn request(tiles: u64, rng: &mut Rng) -> Value {
         "bush",
         "bush_berries",
     ];
+    let colours = ["GINGER", "BLACK", "WHITE", "SILVER", "CREAM"];
     let entities: Vec<Value> = (0..count)
-        .map(|_| {
-            json!({"x": rng.below(px) as i64 - 16, "y": rng.below(px) as i64 - 32,
-                   "z": rng.below(4), "flip": rng.below(2) == 1,
-                   "tile": sprites[rng.below(6) as usize]})
+        .map(|i| {
+            let mut e = json!({"x": rng.below(px) as i64 - 16, "y": rng.below(px) as i64 - 32,
+                               "z": rng.below(4), "flip": rng.below(2) == 1});
+            if cat_every != 0 && i % cat_every == 0 {
+                e["cat"] = json!({"peltName": "Tabby", "colour": colours[rng.below(5) as usize],
+                                  "spriteNumber": rng.below(21), "shading": true,
+                                  "eyeColour": "GREEN", "skinColour": "PINK"});
+            } else {
+                e["tile"] = json!(sprites[rng.below(6) as usize]);
+            }
+            e
         })
         .collect();
     json!({"tileset": "terrain", "width": tiles, "height": tiles, "tileSize": 32,
@@ -69,38 +88,73 @@ fn request(tiles: u64, rng: &mut Rng) -> Value {
 
 fn bench(c: &mut Criterion) {
     let registry = TilesetRegistry::load(&AtlasPaths::bundled()).expect("bundled tilesets");
-    // Tileset entities need no cat art; an empty repository keeps the bench independent of it.
-    let repo = AtlasRepository::from_parts(
-        Default::default(),
-        &Default::default(),
-        Vec::new(),
-        Default::default(),
-    );
+    let repo = AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled atlases");
     let limits = ChunkLimits::default();
-    let mut group = c.benchmark_group("chunk/compose_cpu");
+    let plan = |tiles: u64, cat_every: u64| {
+        let v = request(tiles, &mut Rng(tiles), cat_every);
+        let req = ChunkRequest::from_json(&v, &limits).expect("valid request");
+        ChunkPlan::resolve(&req, &repo, &registry).expect("resolves")
+    };
+    let sizes: Vec<(String, ChunkPlan)> = [8u64, 16, 32, 64]
+        .into_iter()
+        .map(|t| (format!("{}px", t * 32), plan(t, 0)))
+        .collect();
+    let with_cats = plan(16, 4);
+    let mut gpu = GpuBackend::new(&repo)
+        .inspect(|g| eprintln!("GPU adapter: {}", g.adapter_info()))
+        .map_err(|e| eprintln!("SKIPPED chunk/compose_gpu: {e}"))
+        .ok();
+
     let mut composer = ChunkComposer::new();
     let mut out = Vec::new();
-    for tiles in [8u64, 16, 32, 64] {
-        let v = request(tiles, &mut Rng(tiles));
-        let req = ChunkRequest::from_json(&v, &limits).expect("valid request");
-        let plan = ChunkPlan::resolve(&req, &repo, &registry).expect("resolves");
-        let side = tiles * 32;
-        group.throughput(Throughput::Elements(side * side));
-        group.bench_with_input(
-            BenchmarkId::from_parameter(format!("{side}px")),
-            &plan,
-            |b, p| {
-                b.iter(|| {
-                    composer.compose_into(black_box(p), &repo, &mut out);
-                    black_box(&out);
-                });
-            },
-        );
+    let mut group = c.benchmark_group("chunk/compose_cpu");
+    for (name, plan) in &sizes {
+        group.throughput(Throughput::Elements(u64::from(
+            plan.width_px() * plan.height_px(),
+        )));
+        group.bench_with_input(BenchmarkId::from_parameter(name), plan, |b, p| {
+            b.iter(|| {
+                composer.compose_into(black_box(p), &repo, &mut out);
+                black_box(&out);
+            });
+        });
     }
     group.finish();
+    if let Some(gpu) = gpu.as_mut() {
+        let mut group = c.benchmark_group("chunk/compose_gpu");
+        for (name, plan) in &sizes {
+            group.throughput(Throughput::Elements(u64::from(
+                plan.width_px() * plan.height_px(),
+            )));
+            group.bench_with_input(BenchmarkId::from_parameter(name), plan, |b, p| {
+                b.iter(|| {
+                    gpu.compose_chunk(&repo, black_box(p), &mut out)
+                        .expect("GPU chunk");
+                    black_box(&out);
+                });
+            });
+        }
+        group.finish();
+    }
+
+    c.bench_function("chunk/with_cats_cpu/512px", |b| {
+        b.iter(|| {
+            composer.compose_into(black_box(&with_cats), &repo, &mut out);
+            black_box(&out);
+        });
+    });
+    if let Some(gpu) = gpu.as_mut() {
+        c.bench_function("chunk/with_cats_gpu/512px", |b| {
+            b.iter(|| {
+                gpu.compose_chunk(&repo, black_box(&with_cats), &mut out)
+                    .expect("GPU chunk");
+                black_box(&out);
+            });
+        });
+    }
 
     // The async side of a request: parse + resolve + hash, no pixels.
-    let v = request(16, &mut Rng(16));
+    let v = request(16, &mut Rng(16), 0);
     c.bench_function("chunk/parse_resolve_hash/512px", |b| {
         b.iter(|| {
             let req = ChunkRequest::from_json(black_box(&v), &limits).expect("valid");
