@@ -24,7 +24,7 @@ pub struct GpuOptions {
     /// more per thread) out of the mapped buffer; 1 copies on the calling thread.
     pub copy_threads: usize,
     /// Whether a software rasteriser (device type `Cpu`, e.g. lavapipe) may be used. When
-    /// false, [`open`] refuses it before creating a device or uploading anything.
+    /// false, opening the backend refuses it before creating a device or uploading anything.
     pub allow_software: bool,
 }
 
