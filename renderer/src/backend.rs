@@ -95,6 +95,12 @@ pub trait RenderBackend: Send {
         1
     }
 
+    /// Whether this backend's worker also takes the queue's GPU lane
+    /// ([`crate::queue`], "Lanes"): true for the GPU backend only.
+    fn takes_gpu_lane(&self) -> bool {
+        false
+    }
+
     /// Renders every job; the result at index `i` answers `jobs[i]`.
     fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>>;
 }

@@ -85,6 +85,9 @@ pub struct Config {
     pub max_batch: NonZeroUsize,
     /// Most jobs the GPU worker takes from the queue for one GPU call.
     pub gpu_batch: NonZeroUsize,
+    /// Chunks whose canvas has at least this many pixels are composed on the GPU (0 = every
+    /// chunk); smaller ones on the CPU, where they cost less than a GPU round trip.
+    pub gpu_chunk_min_pixels: u64,
     /// Whether `auto` may use a software GPU adapter (lavapipe, llvmpipe). Off by default:
     /// a software adapter is correct but slower than the CPU backend.
     pub gpu_allow_software: bool,
@@ -119,6 +122,7 @@ impl Default for Config {
             max_body_bytes: nz(1 << 20),
             max_batch: nz(256),
             gpu_batch: nz(256),
+            gpu_chunk_min_pixels: 1 << 20,
             gpu_allow_software: false,
             shutdown_grace: Duration::from_secs(10),
             log_format: LogFormat::Human,
@@ -154,6 +158,8 @@ Environment (defaults < --config TOML < environment < flags):
   CG3_MAX_BODY_BYTES             largest request body (1048576)
   CG3_MAX_BATCH                  most variants per /render/batch (256)
   CG3_GPU_BATCH                  most queued jobs the GPU worker renders in one GPU call (256)
+  CG3_GPU_CHUNK_MIN_PIXELS       chunk canvases of at least this many pixels compose on the
+                                 GPU (auto, gpu); smaller on the CPU; 0 = all (1048576)
   CG3_GPU_ALLOW_SOFTWARE         let auto use a software adapter such as lavapipe (false)
   CG3_SHUTDOWN_GRACE_SECONDS     drain time after SIGTERM (10)
   CG3_LOG_FORMAT                 human | json (human); RUST_LOG sets the filter
@@ -201,6 +207,8 @@ pub struct Layer {
     pub max_batch: Option<toml::Value>,
     /// See [`Config::gpu_batch`].
     pub gpu_batch: Option<toml::Value>,
+    /// See [`Config::gpu_chunk_min_pixels`].
+    pub gpu_chunk_min_pixels: Option<toml::Value>,
     /// See [`Config::gpu_allow_software`].
     pub gpu_allow_software: Option<toml::Value>,
     /// See [`Config::shutdown_grace`].
@@ -257,6 +265,11 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("max_body_bytes", "CG3_MAX_BODY_BYTES", "--max-body-bytes"),
     ("max_batch", "CG3_MAX_BATCH", "--max-batch"),
     ("gpu_batch", "CG3_GPU_BATCH", "--gpu-batch"),
+    (
+        "gpu_chunk_min_pixels",
+        "CG3_GPU_CHUNK_MIN_PIXELS",
+        "--gpu-chunk-min-pixels",
+    ),
     (
         "gpu_allow_software",
         "CG3_GPU_ALLOW_SOFTWARE",
@@ -417,6 +430,7 @@ impl Config {
                 "max_body_bytes" => self.max_body_bytes = non_zero(v).map_err(bad)?,
                 "max_batch" => self.max_batch = non_zero(v).map_err(bad)?,
                 "gpu_batch" => self.gpu_batch = non_zero(v).map_err(bad)?,
+                "gpu_chunk_min_pixels" => self.gpu_chunk_min_pixels = num(v).map_err(bad)?,
                 "gpu_allow_software" => {
                     self.gpu_allow_software = match v.to_ascii_lowercase().as_str() {
                         "1" | "true" | "yes" => true,
@@ -529,6 +543,7 @@ fn layer_to_raw(l: &Layer) -> Raw {
     n("max_body_bytes", &l.max_body_bytes);
     n("max_batch", &l.max_batch);
     n("gpu_batch", &l.gpu_batch);
+    n("gpu_chunk_min_pixels", &l.gpu_chunk_min_pixels);
     n("gpu_allow_software", &l.gpu_allow_software);
     n("shutdown_grace_seconds", &l.shutdown_grace_seconds);
     n("chunk_max_grid", &l.chunk_max_grid);
@@ -631,6 +646,45 @@ mod tests {
         let e = Config::load(None, env_of(&[("CG3_CHUNK_MIN_TILE_SIZE", "200")]), &[])
             .expect_err("min above max is refused");
         assert!(e.to_string().contains("CG3_CHUNK_MIN_TILE_SIZE"), "{e}");
+    }
+
+    #[test]
+    fn gpu_chunk_min_pixels_comes_from_file_environment_and_flags_and_zero_is_allowed() {
+        assert_eq!(
+            Config::default().gpu_chunk_min_pixels,
+            1024 * 1024,
+            "1024×1024 until measured"
+        );
+        let dir = std::env::temp_dir().join(format!("cg3-config-chunk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "gpu_chunk_min_pixels = 4096\n").expect("write");
+        let c = Config::load(Some(&file), env_of(&[]), &[]).expect("loads");
+        assert_eq!(c.gpu_chunk_min_pixels, 4096);
+        let c = Config::load(
+            Some(&file),
+            env_of(&[("CG3_GPU_CHUNK_MIN_PIXELS", "0")]),
+            &[],
+        )
+        .expect("loads");
+        assert_eq!(c.gpu_chunk_min_pixels, 0, "0 sends every chunk to the GPU");
+        let c = Config::load(
+            None,
+            env_of(&[("CG3_GPU_CHUNK_MIN_PIXELS", "0")]),
+            &[("gpu_chunk_min_pixels", "65536".to_owned())],
+        )
+        .expect("loads");
+        assert_eq!(c.gpu_chunk_min_pixels, 65536);
+        let e = Config::load(None, env_of(&[("CG3_GPU_CHUNK_MIN_PIXELS", "-1")]), &[])
+            .expect_err("negative is refused");
+        assert!(e.to_string().contains("CG3_GPU_CHUNK_MIN_PIXELS"), "{e}");
+        let e = Config::load(
+            None,
+            env_of(&[]),
+            &[("gpu_chunk_min_pixels", "lots".into())],
+        )
+        .expect_err("not a number is refused");
+        assert!(e.to_string().contains("--gpu-chunk-min-pixels"), "{e}");
     }
 
     #[test]

@@ -6,19 +6,26 @@
 //! and every sheet tile go to the device in ONE call ([`GpuDevice::render`]); the cats come
 //! back as one readback, and are then upscaled and PNG-encoded with the same functions the
 //! CPU path uses ([`encode_canvas`], [`SheetCanvas`]) — on several threads when
-//! [`GpuSettings::encode_threads`] allows. Jobs with layer capture and chunk jobs (any job
-//! that is not a plain cat or a sheet) go through an internal [`CpuRenderBackend`].
+//! [`GpuSettings::encode_threads`] allows.
+//!
+//! A chunk job whose canvas has at least [`GpuSettings::chunk_min_pixels`] pixels
+//! (`CG3_GPU_CHUNK_MIN_PIXELS`) is composed on the device, one GPU call per chunk
+//! ([`GpuDevice::compose_chunk`]), and encoded with the CPU path's [`chunk_png`]; it counts
+//! in `renderer_gpu_chunks_total`. In auto mode such chunks reach this worker through the
+//! queue's GPU lane ([`GpuShared::router`]). Smaller chunks, jobs with layer capture and any
+//! other kind go through an internal [`CpuRenderBackend`].
 //!
 //! # Failures
 //!
-//! A [`GpuError`] never panics and never reaches the client as such:
+//! Every GPU call — a batch of cats or one chunk — goes through one attempt under the same
+//! rules. A [`GpuError`] never panics and never reaches the client as such:
 //!
-//! - [`GpuMode::Auto`]: the failed batch is re-rendered on the internal CPU backend, so
-//!   clients get their images; the failure counts in `renderer_gpu_failures_total`, the
+//! - [`GpuMode::Auto`]: the failed call's jobs are re-rendered on the internal CPU backend,
+//!   so clients get their images; the failure counts in `renderer_gpu_failures_total`, the
 //!   jobs in `renderer_gpu_fallback_jobs_total`. A GPU-local [`CircuitBreaker`] opens after
 //!   `CG3_CIRCUIT_FAILURE_THRESHOLD` consecutive GPU failures: for
-//!   `CG3_CIRCUIT_RESET_SECONDS` the GPU worker renders everything on the CPU, then one
-//!   batch probes the GPU again.
+//!   `CG3_CIRCUIT_RESET_SECONDS` the GPU worker renders everything on the CPU (and large
+//!   chunks are queued for every worker), then one call probes the GPU again.
 //! - [`GpuMode::Strict`]: GPU failures are job failures (500 to the client), counted by
 //!   the worker for the service breaker, as any backend failure.
 //!
@@ -40,6 +47,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use parking_lot::Mutex;
+use pipeline::chunk::ChunkPlan;
 use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
 use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CELL_BYTES, Canvas};
@@ -51,7 +59,9 @@ use crate::breaker::{CircuitBreaker, CircuitState, Clock};
 use crate::config::Config;
 use crate::health::{GpuHealth, GpuStatus};
 use crate::metrics::Metrics;
+use crate::queue::{Lane, Router};
 use crate::render::{SheetCanvas, encode_canvas};
+use crate::textures::compose::{encode as chunk_png, trim as trim_canvas};
 
 /// What a GPU failure means for the jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +87,18 @@ pub trait GpuDevice: Send + std::fmt::Debug {
         plans: &[&Plan],
         out: &mut Vec<u8>,
     ) -> Result<(), GpuError>;
+
+    /// Composes one chunk into `out` (replacing its contents): `width_px * height_px * 4`
+    /// bytes of RGBA8, bit for bit what `ChunkComposer` makes of it.
+    ///
+    /// # Errors
+    /// Any [`GpuError`].
+    fn compose_chunk(
+        &mut self,
+        repo: &AtlasRepository,
+        plan: &ChunkPlan,
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError>;
 }
 
 impl GpuDevice for GpuBackend {
@@ -91,6 +113,15 @@ impl GpuDevice for GpuBackend {
         out: &mut Vec<u8>,
     ) -> Result<(), GpuError> {
         self.render_batch(repo, plans, out)
+    }
+
+    fn compose_chunk(
+        &mut self,
+        repo: &AtlasRepository,
+        plan: &ChunkPlan,
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError> {
+        GpuBackend::compose_chunk(self, repo, plan, out)
     }
 }
 
@@ -125,6 +156,9 @@ pub struct GpuSettings {
     pub reset: Duration,
     /// Threads that encode one batch's PNGs (1 = the worker thread alone).
     pub encode_threads: usize,
+    /// Chunks with at least this many pixels are composed on the GPU
+    /// (`CG3_GPU_CHUNK_MIN_PIXELS`; 0 = all).
+    pub chunk_min_pixels: u64,
 }
 
 impl GpuSettings {
@@ -143,7 +177,14 @@ impl GpuSettings {
                 GpuMode::Strict => config.worker_count.get(),
                 GpuMode::Auto => 1,
             },
+            chunk_min_pixels: config.gpu_chunk_min_pixels,
         }
+    }
+
+    /// Whether `plan` is large enough to compose on the GPU.
+    #[must_use]
+    pub fn chunk_on_gpu(&self, plan: &ChunkPlan) -> bool {
+        u64::from(plan.width_px()) * u64::from(plan.height_px()) >= self.chunk_min_pixels
     }
 }
 
@@ -218,6 +259,23 @@ impl GpuShared {
         })
     }
 
+    /// The queue router of auto mode: chunks the GPU worker would compose on the device go to
+    /// the GPU lane while the GPU-local breaker is closed; everything else, and those chunks
+    /// while it is open or probing, to the shared lane, where CPU workers share the load.
+    #[must_use]
+    pub fn router(self: &Arc<Self>) -> Router {
+        let shared = self.clone();
+        Arc::new(move |input| match input {
+            JobInput::Chunk { plan }
+                if shared.settings.chunk_on_gpu(plan)
+                    && shared.breaker.state() == CircuitState::Closed =>
+            {
+                Lane::Gpu
+            }
+            _ => Lane::Shared,
+        })
+    }
+
     /// `backend` as `/health` and logs name it.
     #[must_use]
     pub const fn label(&self) -> &'static str {
@@ -270,18 +328,29 @@ pub struct GpuRenderBackend {
     /// `None` until first used, and after a device loss.
     device: Option<Box<dyn GpuDevice>>,
     cpu: CpuRenderBackend,
-    /// The last readback, reused between batches.
+    /// The last cat readback, reused between batches.
     pixels: Vec<u8>,
+    /// The last chunk canvas, reused between chunks (freed when huge, as on the CPU path).
+    canvas: Vec<u8>,
 }
 
-/// Whether the GPU rendered this batch.
-enum Attempt {
-    /// `pixels` holds every plan's cat.
-    Rendered,
-    /// The GPU-local breaker is open: not tried.
-    Refused,
-    /// The device failed (or would not open).
-    Failed(GpuError),
+/// One GPU call.
+#[derive(Clone, Copy)]
+enum Work<'a> {
+    /// Every plain cat and sheet tile of a batch, into `pixels`.
+    Cats(&'a [&'a Plan]),
+    /// One chunk, into `canvas`.
+    Chunk(&'a ChunkPlan),
+}
+
+/// What becomes of the jobs of one GPU call.
+enum Verdict {
+    /// The GPU rendered them: encode its output.
+    Encode,
+    /// Strict mode: the GPU failed, so they fail with this.
+    Fail(BackendError),
+    /// Auto mode: the GPU failed or its breaker refused; render them on the CPU.
+    Cpu,
 }
 
 impl GpuRenderBackend {
@@ -296,23 +365,34 @@ impl GpuRenderBackend {
             device,
             shared,
             pixels: Vec::new(),
+            canvas: Vec::new(),
         }
     }
 
-    /// Runs `plans` on the device, under the GPU-local breaker in auto mode.
-    fn attempt(&mut self, plans: &[&Plan]) -> Attempt {
+    /// Runs `work` (answering `jobs` jobs) on the device, under the GPU-local breaker in
+    /// auto mode, and says what becomes of the jobs; in auto, those left to the CPU are
+    /// counted as fallback here.
+    fn attempt(&mut self, work: Work<'_>, jobs: usize) -> Verdict {
         let shared = self.shared.clone();
         let auto = shared.settings.mode == GpuMode::Auto;
         if auto && shared.breaker.try_acquire().is_err() {
-            return Attempt::Refused;
+            shared.metrics.gpu_fallback(jobs);
+            return Verdict::Cpu;
         }
         let result = match self.device.take() {
             Some(d) => Ok(d),
             None => shared.open_device(),
         }
         .and_then(|mut device| {
-            shared.metrics.gpu_batch(plans.len());
-            let r = device.render(&shared.repo, plans, &mut self.pixels);
+            let r = match work {
+                Work::Cats(plans) => {
+                    shared.metrics.gpu_batch(plans.len());
+                    device.render(&shared.repo, plans, &mut self.pixels)
+                }
+                Work::Chunk(plan) => device
+                    .compose_chunk(&shared.repo, plan, &mut self.canvas)
+                    .and_then(|()| check_canvas(plan, &self.canvas)),
+            };
             if matches!(r, Err(GpuError::DeviceLost(_))) {
                 // Dropped here; the next attempt opens a new one.
                 shared.device_open.store(false, Ordering::Release);
@@ -324,22 +404,37 @@ impl GpuRenderBackend {
         match result {
             Ok(()) => {
                 shared.breaker.record_success();
-                Attempt::Rendered
+                if let Work::Chunk(_) = work {
+                    shared.metrics.gpu_chunk();
+                }
+                Verdict::Encode
             }
             Err(e) => {
                 shared.metrics.gpu_failure();
                 if auto {
                     shared.breaker.record_failure();
+                    shared.metrics.gpu_fallback(jobs);
                 }
+                let (cats, chunk_px) = match work {
+                    Work::Cats(plans) => (plans.len(), 0),
+                    Work::Chunk(plan) => {
+                        (0, u64::from(plan.width_px()) * u64::from(plan.height_px()))
+                    }
+                };
                 tracing::warn!(
                     target: "renderer.gpu",
                     error = %e,
-                    cats = plans.len(),
+                    cats,
+                    chunk_px,
                     fallback = auto,
                     breaker = shared.breaker.state().name(),
-                    "GPU batch failed"
+                    "GPU call failed"
                 );
-                Attempt::Failed(e)
+                if auto {
+                    Verdict::Cpu
+                } else {
+                    Verdict::Fail(BackendError::Failed(format!("GPU: {e}")))
+                }
             }
         }
     }
@@ -350,6 +445,40 @@ impl GpuRenderBackend {
             .render_batch(std::slice::from_ref(job))
             .pop()
             .unwrap_or_else(|| Err(BackendError::Failed("CPU backend gave no result".into())))
+    }
+
+    /// Composes one large chunk on the GPU and encodes it (or the verdict's alternative).
+    fn chunk(&mut self, job: &JobInput, plan: &ChunkPlan) -> Result<JobOutput, BackendError> {
+        match self.attempt(Work::Chunk(plan), 1) {
+            Verdict::Encode => Ok(JobOutput {
+                png: chunk_png(plan, &mut self.canvas)
+                    .map_err(|e| BackendError::Encode(e.to_string()))?
+                    .into(),
+                layers: Vec::new(),
+            }),
+            Verdict::Fail(e) => {
+                trim_canvas(&mut self.canvas);
+                Err(e)
+            }
+            Verdict::Cpu => {
+                trim_canvas(&mut self.canvas);
+                self.on_cpu(job)
+            }
+        }
+    }
+}
+
+/// A device's chunk output must be exactly the canvas; anything else is the device's fault
+/// (so auto falls back), not an encoding error.
+fn check_canvas(plan: &ChunkPlan, canvas: &[u8]) -> Result<(), GpuError> {
+    let want = plan.width_px() as usize * plan.height_px() as usize * 4;
+    if canvas.len() == want {
+        Ok(())
+    } else {
+        Err(GpuError::Readback(format!(
+            "chunk canvas is {} bytes, expected {want}",
+            canvas.len()
+        )))
     }
 }
 
@@ -379,11 +508,16 @@ impl RenderBackend for GpuRenderBackend {
         self.shared.settings.max_batch
     }
 
+    fn takes_gpu_lane(&self) -> bool {
+        true
+    }
+
     fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>> {
         let mut results: Vec<Option<Result<JobOutput, BackendError>>> =
             (0..jobs.len()).map(|_| None).collect();
         let mut plans: Vec<&Plan> = Vec::new();
         let mut gpu_jobs: Vec<GpuJob<'_>> = Vec::new();
+        let mut chunks: Vec<(usize, &ChunkPlan)> = Vec::new();
         for (index, job) in jobs.iter().enumerate() {
             let first = plans.len();
             match job {
@@ -413,33 +547,37 @@ impl RenderBackend for GpuRenderBackend {
                         },
                     });
                 }
-                // Layer capture, chunks and any later kind: the CPU path.
+                JobInput::Chunk { plan } if self.shared.settings.chunk_on_gpu(plan) => {
+                    chunks.push((index, plan));
+                }
+                // Layer capture, small chunks and any later kind: the CPU path.
                 _ => results[index] = Some(self.on_cpu(job)),
             }
         }
         if !gpu_jobs.is_empty() {
-            match self.attempt(&plans) {
-                Attempt::Rendered => {
+            match self.attempt(Work::Cats(&plans), gpu_jobs.len()) {
+                Verdict::Encode => {
                     let encoded =
                         encode_all(&gpu_jobs, &self.pixels, self.shared.settings.encode_threads);
                     for (index, r) in encoded {
                         results[index] = Some(r);
                     }
                 }
-                Attempt::Failed(e) if self.shared.settings.mode == GpuMode::Strict => {
-                    let msg = format!("GPU: {e}");
+                Verdict::Fail(e) => {
                     for j in &gpu_jobs {
-                        results[j.index] = Some(Err(BackendError::Failed(msg.clone())));
+                        results[j.index] = Some(Err(e.clone()));
                     }
                 }
-                // Auto: the breaker refused, or the GPU failed; the client still gets its image.
-                Attempt::Refused | Attempt::Failed(_) => {
-                    self.shared.metrics.gpu_fallback(gpu_jobs.len());
+                // The client still gets its image.
+                Verdict::Cpu => {
                     for j in &gpu_jobs {
                         results[j.index] = Some(self.on_cpu(&jobs[j.index]));
                     }
                 }
             }
+        }
+        for (index, plan) in chunks {
+            results[index] = Some(self.chunk(&jobs[index], plan));
         }
         results
             .into_iter()

@@ -1,5 +1,11 @@
 //! Prometheus metrics, hand-written: atomic counters and fixed-bucket histograms rendered as
 //! the text exposition format. Names start with `renderer_`.
+//!
+//! The GPU worker's are `renderer_gpu_batch_size` (cats per GPU call),
+//! `renderer_gpu_chunks_total` (chunk textures composed on the device),
+//! `renderer_gpu_failures_total` and `renderer_gpu_fallback_jobs_total` (cats and chunks
+//! alike); every job the GPU worker answers is labelled `backend="gpu"` in the render-time
+//! and queue-wait histograms.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -144,6 +150,7 @@ pub struct Metrics {
     http: Mutex<BTreeMap<(String, u16), u64>>,
     gpu_failures: AtomicU64,
     gpu_fallback_jobs: AtomicU64,
+    gpu_chunks: AtomicU64,
     gpu_batch_sizes: Mutex<Histogram>,
 }
 
@@ -160,6 +167,7 @@ impl Default for Metrics {
             http: Mutex::default(),
             gpu_failures: AtomicU64::new(0),
             gpu_fallback_jobs: AtomicU64::new(0),
+            gpu_chunks: AtomicU64::new(0),
             gpu_batch_sizes: Mutex::new(Histogram::new(&BATCH_BUCKETS)),
         }
     }
@@ -236,6 +244,17 @@ impl Metrics {
         let h = self.gpu_batch_sizes.lock();
         // Bucket 0 is `le="1"` (BATCH_BUCKETS starts at 1).
         (h.count, h.count - h.counts.first().copied().unwrap_or(0))
+    }
+
+    /// Counts one chunk composed on the GPU.
+    pub fn gpu_chunk(&self) {
+        self.gpu_chunks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Chunks composed on the GPU so far.
+    #[must_use]
+    pub fn gpu_chunks(&self) -> u64 {
+        self.gpu_chunks.load(Ordering::Relaxed)
     }
 
     /// Counts one failed GPU call (device error, readback, a device that would not open).
@@ -394,6 +413,11 @@ impl Metrics {
         );
         self.gpu_batch_sizes.lock().write(&mut out, name, "");
         for (name, help, v) in [
+            (
+                "renderer_gpu_chunks_total",
+                "Chunk textures composed on the GPU.",
+                &self.gpu_chunks,
+            ),
             (
                 "renderer_gpu_failures_total",
                 "GPU calls that failed (the jobs fell back to the CPU in auto mode).",

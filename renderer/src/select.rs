@@ -4,12 +4,18 @@
 //! - `gpu`: a GPU adapter is required (start-up fails naming `CG3_BACKEND` without one).
 //!   All render work goes to ONE GPU worker thread that owns the device and takes up to
 //!   `CG3_GPU_BATCH` jobs per GPU call; it encodes PNGs on up to `CG3_WORKER_COUNT` threads.
-//!   GPU failures are job failures and count for the service breaker.
+//!   Chunks of at least `CG3_GPU_CHUNK_MIN_PIXELS` pixels are composed on the device, smaller
+//!   ones on the CPU (a GPU round trip costs more than a small chunk). GPU failures are job
+//!   failures and count for the service breaker.
 //! - `auto`: with a hardware adapter (a software one such as lavapipe only with
 //!   `CG3_GPU_ALLOW_SOFTWARE=true`), worker 0 is the GPU worker (batches, CPU fallback behind a
 //!   GPU-local breaker) and the other `CG3_WORKER_COUNT - 1` workers render on the CPU, all
 //!   from the same queue; without one (or in a build without the `gpu` feature), all CPU,
-//!   with an info log.
+//!   with an info log. The queue then has a GPU lane that only the GPU worker takes from
+//!   (before the shared lane): while the GPU-local breaker is closed, chunks of at least
+//!   `CG3_GPU_CHUNK_MIN_PIXELS` pixels are queued there, so each is composed on the device
+//!   and not by whichever CPU worker is free. While that breaker is open (or probing) they go
+//!   to the shared lane, and CPU workers share them. One bound covers both lanes.
 //!
 //! The adapter (name, API, device type, software or not) is logged at start-up and shown
 //! under `gpu` in `/health`; see [`crate::gpu_backend`] for a batch and its failures.
@@ -145,6 +151,7 @@ mod gpu {
             driver = %info.driver,
             backend = shared.label(),
             gpu_batch = settings.max_batch,
+            gpu_chunk_min_pixels = settings.chunk_min_pixels,
             "GPU backend ready"
         );
         if info.software {
@@ -160,6 +167,8 @@ mod gpu {
             gpu: Some(shared.clone() as Arc<dyn GpuStatus>),
             label: Some(shared.label()),
             workers: (mode == GpuMode::Strict).then_some(1),
+            // Strict has one worker, the GPU's: it takes every job, and needs no lane.
+            router: (mode == GpuMode::Auto).then(|| shared.router()),
         };
         Ok(App::start_parts(config, repo, files, parts)?)
     }

@@ -70,6 +70,9 @@ pub struct ServeArgs {
     /// Most jobs per GPU call.
     #[arg(long)]
     pub gpu_batch: Option<String>,
+    /// Chunk canvases of at least this many pixels compose on the GPU (0 = all).
+    #[arg(long)]
+    pub gpu_chunk_min_pixels: Option<String>,
     /// Let auto use a software GPU adapter (true | false).
     #[arg(long)]
     pub gpu_allow_software: Option<String>,
@@ -130,6 +133,7 @@ impl ServeArgs {
             ("max_body_bytes", &self.max_body_bytes),
             ("max_batch", &self.max_batch),
             ("gpu_batch", &self.gpu_batch),
+            ("gpu_chunk_min_pixels", &self.gpu_chunk_min_pixels),
             ("gpu_allow_software", &self.gpu_allow_software),
             ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
             ("log_format", &self.log_format),

@@ -9,6 +9,11 @@
 //! with CPU pixels when the GPU fails, opens the GPU-local breaker after N failures and
 //! probes after the reset time; a lost device is reopened; strict `gpu` turns GPU failures
 //! into job failures; a panicked GPU worker comes back with a GPU backend and one device.
+//! Chunks: with several workers in `auto`, every chunk of at least `CG3_GPU_CHUNK_MIN_PIXELS`
+//! is composed by the (fake) device through the queue's GPU lane, which CPU workers never
+//! take, and answers the CPU's pixels; smaller chunks stay on the CPU; a failing device
+//! falls back (auto) or fails the job (strict); with the GPU breaker open, large chunks are
+//! queued for every worker.
 #![cfg(feature = "gpu")]
 
 mod common;
@@ -20,15 +25,18 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::{Resp, call, config, cpu_state, files, get, nz, post_json, repo};
 use pipeline::atlas::decode_png;
+use pipeline::chunk::{ChunkComposer, ChunkPlan};
 use pipeline::compare::compare_rgba;
 use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
 use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CpuBackend};
 use renderer::AppState;
+use renderer::backend::JobInput;
 use renderer::breaker::{Clock, ManualClock};
 use renderer::config::{BackendChoice, Config};
 use renderer::gpu_backend::{GpuDevice, GpuMode, GpuOpener};
 use renderer::metrics::Outcome;
+use renderer::queue::Lane;
 use renderer::select::{start_app, start_gpu_app};
 use serde_json::{Value, json};
 
@@ -180,6 +188,31 @@ async fn render_on_the_gpu_answers_exactly_the_cpu_pixels() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_chunks_compose_on_the_real_gpu_with_the_cpu_pixels() {
+    if adapter("large_chunks_compose_on_the_real_gpu_with_the_cpu_pixels").is_none() {
+        return;
+    }
+    // Auto with two workers (one GPU, one CPU) and the software adapter allowed, so CI's
+    // lavapipe runs it; the threshold sends the 256² chunks to the GPU lane.
+    let gpu = gpu_state(BackendChoice::Auto, |c| {
+        c.worker_count = nz(2);
+        c.gpu_allow_software = true;
+        c.gpu_chunk_min_pixels = MIN_PIXELS;
+    });
+    let bodies: Vec<Value> = (0..4).map(large).chain((0..2).map(small)).collect();
+    let pngs = chunk_pngs(&gpu, &bodies).await;
+    assert_cpu_pixels("real GPU chunk", &bodies, &pngs).await;
+    assert_eq!(
+        gpu.metrics.gpu_chunks(),
+        4,
+        "the large chunks, and only they"
+    );
+    assert_eq!(gpu.metrics.gpu_failures(), 0);
+    assert_eq!(gpu.metrics.gpu_fallback_jobs(), 0);
+    shut(&gpu);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sheet_rendered_on_the_gpu_equals_the_cpu_sheet() {
     if adapter("a_sheet_rendered_on_the_gpu_equals_the_cpu_sheet").is_none() {
         return;
@@ -313,8 +346,14 @@ struct FakeControl {
     lose_once: AtomicBool,
     panic: AtomicBool,
     no_adapter: AtomicBool,
+    /// While set, `compose_chunk` waits (the GPU worker stays busy) until it is cleared.
+    hold_chunks: AtomicBool,
+    /// Set once a `compose_chunk` call is waiting on `hold_chunks`.
+    held: AtomicBool,
     /// `render` calls.
     calls: AtomicUsize,
+    /// `compose_chunk` calls.
+    chunk_calls: AtomicUsize,
     /// Devices opened.
     opens: AtomicUsize,
     /// Devices alive now, and the most alive at once.
@@ -326,6 +365,21 @@ struct FakeControl {
 struct FakeGpu {
     control: Arc<FakeControl>,
     cpu: CpuBackend,
+    chunks: ChunkComposer,
+}
+
+impl FakeControl {
+    /// The failure the fake was told to give, if any (a loss only once).
+    fn trouble(&self) -> Result<(), GpuError> {
+        assert!(!self.panic.load(Ordering::SeqCst), "fake GPU told to panic");
+        if self.lose_once.swap(false, Ordering::SeqCst) {
+            return Err(GpuError::DeviceLost("fake device lost".into()));
+        }
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(GpuError::Internal("fake GPU told to fail".into()));
+        }
+        Ok(())
+    }
 }
 
 impl GpuDevice for FakeGpu {
@@ -345,19 +399,29 @@ impl GpuDevice for FakeGpu {
         plans: &[&Plan],
         out: &mut Vec<u8>,
     ) -> Result<(), GpuError> {
-        let c = &self.control;
-        c.calls.fetch_add(1, Ordering::SeqCst);
-        assert!(!c.panic.load(Ordering::SeqCst), "fake GPU told to panic");
-        if c.lose_once.swap(false, Ordering::SeqCst) {
-            return Err(GpuError::DeviceLost("fake device lost".into()));
-        }
-        if c.fail.load(Ordering::SeqCst) {
-            return Err(GpuError::Internal("fake GPU told to fail".into()));
-        }
+        self.control.calls.fetch_add(1, Ordering::SeqCst);
+        self.control.trouble()?;
         out.clear();
         for p in plans {
             out.extend_from_slice(self.cpu.render(repo, p));
         }
+        Ok(())
+    }
+
+    fn compose_chunk(
+        &mut self,
+        repo: &AtlasRepository,
+        plan: &ChunkPlan,
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError> {
+        let c = &self.control;
+        c.chunk_calls.fetch_add(1, Ordering::SeqCst);
+        while c.hold_chunks.load(Ordering::SeqCst) {
+            c.held.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        c.trouble()?;
+        self.chunks.compose_into(plan, repo, out);
         Ok(())
     }
 }
@@ -380,6 +444,7 @@ fn fake_opener(control: &Arc<FakeControl>) -> GpuOpener {
         Ok(Box::new(FakeGpu {
             control: control.clone(),
             cpu: CpuBackend::new(),
+            chunks: ChunkComposer::new(),
         }) as Box<dyn GpuDevice>)
     })
 }
@@ -391,13 +456,26 @@ fn fake_state(
     control: &Arc<FakeControl>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<AppState> {
+    fake_app(mode, control, clock, |_| {})
+}
+
+/// [`fake_state`] with further settings; chunks of at least [`MIN_PIXELS`] go to the GPU.
+fn fake_app(
+    mode: GpuMode,
+    control: &Arc<FakeControl>,
+    clock: Arc<dyn Clock>,
+    f: impl FnOnce(&mut Config),
+) -> anyhow::Result<AppState> {
     let cfg = config(|c| {
         c.worker_count = nz(1);
         c.circuit_failure_threshold = nz(3);
         c.circuit_reset = Duration::from_secs(12);
         c.cache_bytes = 0;
+        c.render_timeout = Duration::from_secs(60);
+        c.gpu_chunk_min_pixels = MIN_PIXELS;
         // The fake adapter says it is software; auto uses it only when allowed.
         c.gpu_allow_software = true;
+        f(c);
     });
     start_gpu_app(cfg, repo(), files(), mode, clock, fake_opener(control))
 }
@@ -562,4 +640,343 @@ fn without_an_adapter_strict_refuses_to_start_and_auto_renders_on_the_cpu() {
     let s = fake_state(GpuMode::Auto, &control, clock).expect("auto starts");
     assert_eq!(s.backend, "cpu");
     assert!(s.gpu.is_none());
+}
+
+// ---------------------------------------------------------------------------------------
+// Chunks on the (fake) GPU
+
+/// `CG3_GPU_CHUNK_MIN_PIXELS` of the fake apps: between a small and a large chunk.
+const MIN_PIXELS: u64 = 128 * 128;
+
+/// A `side`×`side` terrain chunk of 32 px tiles with a tree, a sprite cell and a cat; `n`
+/// (below 256) picks the first eight ground tiles, so every `n` is its own texture.
+fn chunk_body(side: usize, n: usize) -> Value {
+    let names = ["grass", "grass_2", "dirt", "grass_flowers"];
+    let mut ground: Vec<Value> = (0..side * side).map(|i| json!(names[i % 4])).collect();
+    for (bit, tile) in ground.iter_mut().take(8).enumerate() {
+        *tile = json!(if n >> bit & 1 == 1 { "sand" } else { "stone" });
+    }
+    json!({
+        "chunkX": n, "chunkY": 0, "tileset": "terrain", "width": side, "height": side,
+        "tileSize": 32, "layers": [ground],
+        "entities": [
+            {"x": 40, "y": -20, "z": 2, "tile": "tree"},
+            {"x": 10, "y": 30, "z": 1, "flip": true, "sprite": {"group": "tabbyGINGER", "pose": 3}},
+            {"x": 70, "y": 40, "cat": {"peltName": "Tabby", "colour": "GINGER"}}
+        ]
+    })
+}
+
+/// 256×256 px: at least [`MIN_PIXELS`].
+fn large(n: usize) -> Value {
+    chunk_body(8, n)
+}
+
+/// 64×64 px: below [`MIN_PIXELS`].
+fn small(n: usize) -> Value {
+    chunk_body(2, n)
+}
+
+/// `POST /render/chunk`, then the texture it names: its PNG.
+async fn chunk_png(s: &AppState, body: &Value) -> Vec<u8> {
+    let r = call(s, post_json("/render/chunk", body)).await;
+    ok(&r, "POST /render/chunk");
+    let url = r.json()["textureUrl"].as_str().expect("url").to_owned();
+    let png = call(s, get(&url)).await;
+    ok(&png, &url);
+    png.body.to_vec()
+}
+
+/// Every chunk body's texture, requested concurrently.
+async fn chunk_pngs(s: &AppState, bodies: &[Value]) -> Vec<Vec<u8>> {
+    let tasks: Vec<_> = bodies
+        .iter()
+        .map(|b| {
+            let (s, b) = (s.clone(), b.clone());
+            tokio::spawn(async move { chunk_png(&s, &b).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("task"));
+    }
+    out
+}
+
+/// Asserts each texture decodes to the CPU-only service's pixels for the same body.
+async fn assert_cpu_pixels(what: &str, bodies: &[Value], pngs: &[Vec<u8>]) {
+    let cpu = cpu_state(config(|_| {}));
+    for (i, (body, png)) in bodies.iter().zip(pngs).enumerate() {
+        assert_same_image(&format!("{what} {i}"), &chunk_png(&cpu, body).await, png);
+    }
+}
+
+fn chunk_calls(c: &FakeControl) -> usize {
+    c.chunk_calls.load(Ordering::SeqCst)
+}
+
+/// The value of one `/metrics` series (`name{labels}`), 0 when absent.
+async fn metric(s: &AppState, series: &str) -> u64 {
+    let text = String::from_utf8_lossy(&call(s, get("/metrics")).await.body).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The job `POST /render/chunk` would queue for `body`.
+fn chunk_job(s: &AppState, body: &Value) -> JobInput {
+    let planned = s.plan_chunk(body).expect("plans");
+    JobInput::Chunk { plan: planned.plan }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_composes_every_large_chunk_on_the_gpu_and_small_ones_on_the_cpu() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_app(GpuMode::Auto, &control, clock, |c| c.worker_count = nz(4)).expect("starts");
+    assert_eq!(s.workers, 4, "one GPU worker, three CPU workers");
+
+    // One at a time, so any idle worker could take each (at once, the GPU worker would
+    // batch them all whatever the lane).
+    let bodies: Vec<Value> = (0..12).map(large).collect();
+    let mut pngs = Vec::new();
+    for (n, body) in bodies.iter().enumerate() {
+        pngs.push(chunk_png(&s, body).await);
+        assert_eq!(
+            chunk_calls(&control),
+            n + 1,
+            "large chunk {n} went to a CPU worker"
+        );
+    }
+    assert_cpu_pixels("large chunk", &bodies, &pngs).await;
+    // And many at once.
+    let bodies: Vec<Value> = (12..20).map(large).collect();
+    let pngs = chunk_pngs(&s, &bodies).await;
+    assert_eq!(chunk_calls(&control), 20);
+    assert_eq!(s.metrics.gpu_chunks(), 20);
+    assert_cpu_pixels("large chunk", &bodies, &pngs).await;
+
+    let bodies: Vec<Value> = (0..8).map(small).collect();
+    let pngs = chunk_pngs(&s, &bodies).await;
+    assert_eq!(chunk_calls(&control), 20, "small chunks stay on the CPU");
+    assert_cpu_pixels("small chunk", &bodies, &pngs).await;
+
+    assert_eq!(metric(&s, "renderer_gpu_chunks_total").await, 20);
+    assert!(
+        metric(
+            &s,
+            "renderer_render_seconds_count{kind=\"chunk\",backend=\"gpu\"}"
+        )
+        .await
+            >= 20,
+        "GPU-composed chunks are timed as backend gpu"
+    );
+    assert_eq!(s.metrics.gpu_failures(), 0);
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 0);
+    shut(&s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_chunk_waits_for_the_busy_gpu_worker_while_cpu_workers_serve_the_rest() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_app(GpuMode::Auto, &control, clock, |c| c.worker_count = nz(3)).expect("starts");
+    control.hold_chunks.store(true, Ordering::SeqCst);
+    let first = {
+        let s = s.clone();
+        tokio::spawn(async move { chunk_png(&s, &large(1)).await })
+    };
+    for _ in 0..2000 {
+        if control.held.load(Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        control.held.load(Ordering::SeqCst),
+        "the GPU worker is busy"
+    );
+    let second = {
+        let s = s.clone();
+        tokio::spawn(async move { chunk_png(&s, &large(2)).await })
+    };
+    // Two CPU workers are idle; a large chunk in the shared lane would be done in a few ms.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "a CPU worker took a large chunk from the GPU lane"
+    );
+    assert_eq!(s.queue.len(), 1, "it waits in the queue");
+    // Meanwhile the CPU workers serve everything else.
+    let png = chunk_png(&s, &small(3)).await;
+    assert_cpu_pixels("small chunk", &[small(3)], &[png]).await;
+    ok(&call(&s, get(&pose(0))).await, "a cat");
+    assert_eq!(calls(&control), 0, "the cat was a CPU worker's");
+
+    control.hold_chunks.store(false, Ordering::SeqCst);
+    let pngs = [first.await.expect("first"), second.await.expect("second")];
+    assert_cpu_pixels("large chunk", &[large(1), large(2)], &pngs).await;
+    assert_eq!(chunk_calls(&control), 2, "both large chunks were the GPU's");
+    assert_eq!(s.metrics.gpu_chunks(), 2);
+    shut(&s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_or_lost_gpu_in_auto_still_answers_large_chunks_with_cpu_pixels() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_app(GpuMode::Auto, &control, clock, |c| {
+        c.worker_count = nz(3);
+        c.circuit_failure_threshold = nz(5);
+    })
+    .expect("starts");
+    control.fail.store(true, Ordering::SeqCst);
+    for n in 0..2 {
+        let png = chunk_png(&s, &large(n)).await;
+        assert_cpu_pixels("fallback chunk", &[large(n)], &[png]).await;
+    }
+    assert_eq!(chunk_calls(&control), 2, "the GPU was tried for each");
+    assert_eq!(s.metrics.gpu_failures(), 2);
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 2);
+    assert_eq!(s.metrics.gpu_chunks(), 0);
+    assert_eq!(s.metrics.outcome_count(Outcome::Failed), 0);
+    assert_eq!(metric(&s, "renderer_gpu_fallback_jobs_total").await, 2);
+    let h = call(&s, get("/health")).await.json();
+    assert_eq!(h["status"], "ok", "the service breaker saw no failure: {h}");
+    assert_eq!(h["gpu"]["state"], "closed", "two failures of five: {h}");
+
+    // A lost device is dropped exactly as for cats, and the next large chunk reopens one.
+    control.fail.store(false, Ordering::SeqCst);
+    control.lose_once.store(true, Ordering::SeqCst);
+    let png = chunk_png(&s, &large(2)).await;
+    assert_cpu_pixels("lost device", &[large(2)], &[png]).await;
+    assert_eq!(control.live.load(Ordering::SeqCst), 0, "dropped");
+    assert_eq!(
+        call(&s, get("/health")).await.json()["gpu"]["deviceOpen"],
+        false
+    );
+    let png = chunk_png(&s, &large(3)).await;
+    assert_cpu_pixels("reopened", &[large(3)], &[png]).await;
+    assert_eq!(control.opens.load(Ordering::SeqCst), 2);
+    assert_eq!(control.max_live.load(Ordering::SeqCst), 1);
+    assert_eq!(s.metrics.gpu_chunks(), 1, "the new device composed it");
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 3);
+    shut(&s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_gpu_breaker_open_large_chunks_go_to_the_shared_lane() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_app(GpuMode::Auto, &control, clock.clone(), |c| {
+        c.worker_count = nz(3);
+    })
+    .expect("starts");
+    let big = chunk_job(&s, &large(0));
+    assert_eq!(s.queue.lane_for(&big), Lane::Gpu);
+    assert_eq!(s.queue.lane_for(&chunk_job(&s, &small(0))), Lane::Shared);
+    let cat = JobInput::Cat {
+        plan: Plan::default(),
+        scale: 1,
+        layers: None,
+    };
+    assert_eq!(s.queue.lane_for(&cat), Lane::Shared);
+
+    control.fail.store(true, Ordering::SeqCst);
+    for n in 0..3 {
+        chunk_png(&s, &large(n)).await;
+    }
+    assert_eq!(
+        call(&s, get("/health")).await.json()["gpu"]["state"],
+        "open"
+    );
+    assert_eq!(s.queue.lane_for(&big), Lane::Shared);
+
+    // One at a time: at once, whichever worker woke first would take them all as a batch.
+    let bodies: Vec<Value> = (3..15).map(large).collect();
+    let mut pngs = Vec::new();
+    for body in &bodies {
+        pngs.push(chunk_png(&s, body).await);
+    }
+    assert_cpu_pixels("breaker open", &bodies, &pngs).await;
+    assert_eq!(chunk_calls(&control), 3, "no GPU call while open");
+    assert!(
+        metric(
+            &s,
+            "renderer_render_seconds_count{kind=\"chunk\",backend=\"cpu\"}"
+        )
+        .await
+            >= 1,
+        "CPU workers shared the large chunks"
+    );
+    let fallback = s.metrics.gpu_fallback_jobs();
+    assert!(
+        (3..=15).contains(&fallback),
+        "3 failed, and those the GPU worker took while open: {fallback}"
+    );
+
+    // After the reset time the GPU worker probes with whatever it takes next; once the
+    // breaker closes, large chunks use the lane again.
+    clock.advance(Duration::from_secs(12));
+    control.fail.store(false, Ordering::SeqCst);
+    for n in 15..100 {
+        chunk_png(&s, &large(n)).await;
+        if s.queue.lane_for(&big) == Lane::Gpu {
+            break;
+        }
+    }
+    assert_eq!(s.queue.lane_for(&big), Lane::Gpu, "the probe closed it");
+    assert_eq!(
+        call(&s, get("/health")).await.json()["gpu"]["state"],
+        "closed"
+    );
+    shut(&s);
+}
+
+#[tokio::test]
+async fn strict_gpu_mode_fails_a_large_chunk_the_gpu_fails_and_keeps_small_ones_on_the_cpu() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_state(GpuMode::Strict, &control, clock).expect("starts");
+    control.fail.store(true, Ordering::SeqCst);
+    let r = call(&s, post_json("/render/chunk", &large(0))).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(r.code(), "internal");
+    assert_eq!(chunk_calls(&control), 1);
+    assert_eq!(s.metrics.outcome_count(Outcome::Failed), 1);
+    assert_eq!(s.metrics.gpu_failures(), 1);
+    assert_eq!(
+        s.metrics.gpu_fallback_jobs(),
+        0,
+        "no CPU fallback in strict mode"
+    );
+
+    // The one (GPU) worker composes small chunks on its CPU path, even with the GPU failing.
+    let png = chunk_png(&s, &small(0)).await;
+    assert_cpu_pixels("small chunk", &[small(0)], &[png]).await;
+    assert_eq!(
+        chunk_calls(&control),
+        1,
+        "a small chunk is not sent to the device"
+    );
+
+    control.fail.store(false, Ordering::SeqCst);
+    let png = chunk_png(&s, &large(1)).await;
+    assert_cpu_pixels("large chunk", &[large(1)], &[png]).await;
+    assert_eq!(chunk_calls(&control), 2);
+    assert_eq!(s.metrics.gpu_chunks(), 1);
+}
+
+#[tokio::test]
+async fn a_zero_minimum_sends_every_chunk_to_the_gpu() {
+    let control = Arc::new(FakeControl::default());
+    let clock = Arc::new(ManualClock::default());
+    let s = fake_app(GpuMode::Strict, &control, clock, |c| {
+        c.gpu_chunk_min_pixels = 0;
+    })
+    .expect("starts");
+    let png = chunk_png(&s, &small(0)).await;
+    assert_cpu_pixels("small chunk", &[small(0)], &[png]).await;
+    assert_eq!(chunk_calls(&control), 1);
+    assert_eq!(s.metrics.gpu_chunks(), 1);
 }

@@ -9,13 +9,16 @@
 //!   an evicted texture is re-rendered from its recipe instead of answering 404.
 //! - [`metrics`]: [`ChunkMetrics`], chunk requests by outcome, store hits and misses,
 //!   re-renders.
-//! - [`compose`]: [`ChunkRenderer`], the worker-side compose → PNG with reused buffers.
+//! - [`compose`]: [`ChunkRenderer`], the worker-side compose → PNG with reused buffers, and
+//!   the [`compose::encode`] step the GPU backend shares for chunks it composes on the device.
 //! - [`service`]: the render path on [`crate::state::App`] (store → coalesce → queue →
 //!   store) and re-rendering from a recipe.
 //!
 //! Parsing and name resolution are cheap and run on the request's task; composition and
 //! encoding run on the worker pool as a `JobInput::Chunk`, through the same bounded queue,
-//! deadline, breaker and coalescing as cat renders.
+//! deadline, breaker and coalescing as cat renders. With a GPU (`CG3_BACKEND` auto or gpu),
+//! chunks of at least `CG3_GPU_CHUNK_MIN_PIXELS` are composed on the device by the GPU worker
+//! (in auto they wait in the queue's GPU lane; see [`crate::select`]), smaller ones on the CPU.
 
 pub mod compose;
 pub mod metrics;
