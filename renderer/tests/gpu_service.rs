@@ -5,6 +5,9 @@
 //! concurrent requests into one GPU call, and `/health` names the adapter. Without one
 //! those tests print `SKIPPED:` and return.
 //!
+//! A real device destroyed under a batch (as a driver reset would): `auto` answers from the
+//! CPU, reports the device closed, and the next batch opens a new one.
+//!
 //! Always (a fake device injected through `start_gpu_app`, a manual clock): `auto` answers
 //! with CPU pixels when the GPU fails, opens the GPU-local breaker after N failures and
 //! probes after the reset time; a lost device is reopened; strict `gpu` turns GPU failures
@@ -210,6 +213,129 @@ async fn large_chunks_compose_on_the_real_gpu_with_the_cpu_pixels() {
     assert_eq!(gpu.metrics.gpu_failures(), 0);
     assert_eq!(gpu.metrics.gpu_fallback_jobs(), 0);
     shut(&gpu);
+}
+
+/// A real device that destroys itself (as a driver reset would) when told to.
+#[derive(Debug)]
+struct LosableGpu {
+    inner: GpuBackend,
+    lose: Arc<AtomicBool>,
+}
+
+impl LosableGpu {
+    fn maybe_lose(&self) {
+        if self.lose.swap(false, Ordering::SeqCst) {
+            self.inner.lose_device_for_tests();
+        }
+    }
+}
+
+impl GpuDevice for LosableGpu {
+    fn info(&self) -> GpuAdapterInfo {
+        self.inner.adapter_info().clone()
+    }
+
+    fn render(
+        &mut self,
+        repo: &AtlasRepository,
+        plans: &[&Plan],
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError> {
+        self.maybe_lose();
+        self.inner.render_batch(repo, plans, out)
+    }
+
+    fn compose_chunk(
+        &mut self,
+        repo: &AtlasRepository,
+        plan: &ChunkPlan,
+        out: &mut Vec<u8>,
+    ) -> Result<(), GpuError> {
+        self.maybe_lose();
+        self.inner.compose_chunk(repo, plan, out)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_device_loss_falls_back_to_the_cpu_and_a_new_device_takes_over() {
+    if adapter("a_real_device_loss_falls_back_to_the_cpu_and_a_new_device_takes_over").is_none() {
+        return;
+    }
+    let lose = Arc::new(AtomicBool::new(false));
+    let opens = Arc::new(AtomicUsize::new(0));
+    let opener: GpuOpener = {
+        let (lose, opens) = (lose.clone(), opens.clone());
+        Arc::new(move |repo| {
+            opens.fetch_add(1, Ordering::SeqCst);
+            let options = pipeline::gpu::GpuOptions {
+                allow_software: true,
+                ..pipeline::gpu::GpuOptions::from_env()
+            };
+            let inner = GpuBackend::with_options(repo, &options)?;
+            Ok(Box::new(LosableGpu {
+                inner,
+                lose: lose.clone(),
+            }) as Box<dyn GpuDevice>)
+        })
+    };
+    let cfg = config(|c| {
+        c.worker_count = nz(1);
+        c.cache_bytes = 0;
+        c.render_timeout = Duration::from_secs(60);
+        c.gpu_allow_software = true;
+        c.gpu_chunk_min_pixels = MIN_PIXELS;
+    });
+    let s = start_gpu_app(
+        cfg,
+        repo(),
+        files(),
+        GpuMode::Auto,
+        Arc::new(ManualClock::default()),
+        opener,
+    )
+    .expect("starts");
+    let cpu = cpu_state(config(|c| c.cache_bytes = 0));
+    let uri = "/render.png?peltName=Tabby&colour=GINGER&spriteNumber=4&shading=true";
+    let expected = call(&cpu, get(uri)).await.body;
+
+    let first = call(&s, get(uri)).await;
+    ok(&first, "before the loss");
+    assert_same_image("before the loss", &expected, &first.body);
+    assert_eq!(s.metrics.gpu_failures(), 0);
+
+    // The driver resets under a cat batch: the client still gets its cat, from the CPU.
+    lose.store(true, Ordering::SeqCst);
+    let lost = call(&s, get(uri)).await;
+    ok(&lost, "during the loss");
+    assert_same_image("during the loss", &expected, &lost.body);
+    assert_eq!(s.metrics.gpu_failures(), 1);
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 1);
+    assert_eq!(
+        call(&s, get("/health")).await.json()["gpu"]["deviceOpen"],
+        false
+    );
+
+    // The next batch opens a new device and renders there.
+    let again = call(&s, get(uri)).await;
+    ok(&again, "after the loss");
+    assert_same_image("after the loss", &expected, &again.body);
+    assert_eq!(opens.load(Ordering::SeqCst), 2, "a new device was opened");
+    assert_eq!(s.metrics.gpu_failures(), 1, "the new device works");
+
+    // And the same for a chunk on the GPU.
+    lose.store(true, Ordering::SeqCst);
+    let pngs = chunk_pngs(&s, &[large(1)]).await;
+    assert_cpu_pixels("chunk during a loss", &[large(1)], &pngs).await;
+    assert_eq!(s.metrics.gpu_failures(), 2);
+    let pngs = chunk_pngs(&s, &[large(2)]).await;
+    assert_cpu_pixels("chunk after a loss", &[large(2)], &pngs).await;
+    assert_eq!(opens.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        s.metrics.gpu_chunks(),
+        1,
+        "the chunk after the loss ran on the GPU"
+    );
+    shut(&s);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

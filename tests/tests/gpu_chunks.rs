@@ -364,3 +364,29 @@ fn a_chunk_planned_over_another_repository_is_an_error_not_a_panic() {
         Err(GpuError::WrongRepository)
     );
 }
+
+#[test]
+fn a_real_device_loss_is_an_error_on_every_later_call_not_a_panic() {
+    let repo = bundled_repo();
+    let Some(mut gpu) = open(repo) else { return };
+    let request = json!({"tileset": "terrain", "width": 2, "height": 2, "tileSize": 32,
+                         "layers": [["grass", "dirt", "sand", "water"]],
+                         "entities": [{"x": 3, "y": 4, "cat": {"peltName": "Tabby", "colour": "GINGER"}}]});
+    let plan = plan(repo, &bundled_tilesets(), &request);
+    assert_gpu_equals_cpu("before-loss", repo, &mut gpu, &plan);
+    gpu.lose_device_for_tests();
+    let mut out = Vec::new();
+    for attempt in 0..2 {
+        let chunk = gpu.compose_chunk(repo, &plan, &mut out);
+        assert!(
+            matches!(chunk, Err(GpuError::DeviceLost(_))),
+            "chunk after loss, attempt {attempt}: {chunk:?}"
+        );
+        let cat = gpu_support::plan_of(repo, &json!({"peltName": "Tabby", "colour": "BLACK"}));
+        let cats = gpu.render_batch(repo, &[&cat], &mut out);
+        assert!(
+            matches!(cats, Err(GpuError::DeviceLost(_))),
+            "cats after loss, attempt {attempt}: {cats:?}"
+        );
+    }
+}

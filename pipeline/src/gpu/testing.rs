@@ -43,3 +43,14 @@ impl GpuBackend {
         }
     }
 }
+
+impl GpuBackend {
+    /// Destroys the device under the backend, as a driver reset would, so tests can drive
+    /// the real device-loss path: every later call must answer [`GpuError::DeviceLost`]
+    /// (or another [`GpuError`]), never panic. The backend is useless afterwards.
+    pub fn lose_device_for_tests(&self) {
+        self.device.destroy();
+        // Lets the loss callback run before the caller's next call.
+        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+    }
+}
