@@ -4,6 +4,7 @@
 //!
 //! - `chunk/compose_cpu`, `chunk/compose_gpu`: tileset entities only; the GPU figure
 //!   includes the upload of the request and the readback of the canvas into a `Vec`.
+//! - `chunk/encode_png`: the PNG encoding of each canvas, which every mode does on the CPU.
 //! - `chunk/with_cats_{cpu,gpu}`: the 512² chunk with a quarter of its entities whole cats
 //!   (composited per chunk on both backends).
 //!
@@ -16,6 +17,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest, TilesetRegistry};
+use pipeline::encode::encode_png_into;
 use pipeline::gpu::GpuBackend;
 use pipeline::{AtlasPaths, AtlasRepository};
 use serde_json::{Value, json};
@@ -136,6 +138,25 @@ fn bench(c: &mut Criterion) {
         }
         group.finish();
     }
+
+    // The PNG each texture is served as (fast deflate, on the CPU in every mode).
+    let mut group = c.benchmark_group("chunk/encode_png");
+    for (name, plan) in &sizes {
+        composer.compose_into(plan, &repo, &mut out);
+        let mut png = Vec::new();
+        group.throughput(Throughput::Elements(u64::from(
+            plan.width_px() * plan.height_px(),
+        )));
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                png.clear();
+                encode_png_into(&mut png, plan.width_px(), plan.height_px(), black_box(&out))
+                    .expect("encodes");
+                black_box(&png);
+            });
+        });
+    }
+    group.finish();
 
     c.bench_function("chunk/with_cats_cpu/512px", |b| {
         b.iter(|| {

@@ -11,7 +11,11 @@
 //! A chunk job whose canvas has at least [`GpuSettings::chunk_min_pixels`] pixels
 //! (`CG3_GPU_CHUNK_MIN_PIXELS`) is composed on the device, one GPU call per chunk
 //! ([`GpuDevice::compose_chunk`]), and encoded with the CPU path's [`chunk_png`]; it counts
-//! in `renderer_gpu_chunks_total`. In auto mode such chunks reach this worker through the
+//! in `renderer_gpu_chunks_total`. A large chunk's PNG costs ten times or more its GPU
+//! composition (BENCHMARKS.md), so the chunks of one batch are composed a group at a time
+//! and each group's PNGs encoded in parallel on [`GpuSettings::chunk_encode_threads`]
+//! threads: otherwise the one GPU worker, encoding alone, would deliver large chunks at a
+//! quarter of the rate the CPU workers together would. In auto mode such chunks reach this worker through the
 //! queue's GPU lane ([`GpuShared::router`]). Smaller chunks, jobs with layer capture and any
 //! other kind go through an internal [`CpuRenderBackend`].
 //!
@@ -156,6 +160,9 @@ pub struct GpuSettings {
     pub reset: Duration,
     /// Threads that encode one batch's PNGs (1 = the worker thread alone).
     pub encode_threads: usize,
+    /// Threads that encode the PNGs of the GPU-composed chunks of a batch, and so how many
+    /// canvases are composed before they are encoded together (`CG3_WORKER_COUNT`).
+    pub chunk_encode_threads: usize,
     /// Chunks with at least this many pixels are composed on the GPU
     /// (`CG3_GPU_CHUNK_MIN_PIXELS`; 0 = all).
     pub chunk_min_pixels: u64,
@@ -177,6 +184,7 @@ impl GpuSettings {
                 GpuMode::Strict => config.worker_count.get(),
                 GpuMode::Auto => 1,
             },
+            chunk_encode_threads: config.worker_count.get(),
             chunk_min_pixels: config.gpu_chunk_min_pixels,
         }
     }
@@ -447,25 +455,70 @@ impl GpuRenderBackend {
             .unwrap_or_else(|| Err(BackendError::Failed("CPU backend gave no result".into())))
     }
 
-    /// Composes one large chunk on the GPU and encodes it (or the verdict's alternative).
-    fn chunk(&mut self, job: &JobInput, plan: &ChunkPlan) -> Result<JobOutput, BackendError> {
-        match self.attempt(Work::Chunk(plan), 1) {
-            Verdict::Encode => Ok(JobOutput {
-                png: chunk_png(plan, &mut self.canvas)
-                    .map_err(|e| BackendError::Encode(e.to_string()))?
-                    .into(),
-                layers: Vec::new(),
-            }),
-            Verdict::Fail(e) => {
-                trim_canvas(&mut self.canvas);
-                Err(e)
+    /// Composes large chunks on the GPU a group at a time and encodes each group's PNGs in
+    /// parallel (module docs); a chunk the GPU did not compose gets the verdict's
+    /// alternative. Answers `(job index, result)` pairs.
+    fn chunks(
+        &mut self,
+        jobs: &[JobInput],
+        chunks: &[(usize, &ChunkPlan)],
+    ) -> Vec<(usize, Result<JobOutput, BackendError>)> {
+        let mut results = Vec::with_capacity(chunks.len());
+        let group = self.shared.settings.chunk_encode_threads.max(1);
+        for part in chunks.chunks(group) {
+            let mut composed = Vec::with_capacity(part.len());
+            for &(index, plan) in part {
+                match self.attempt(Work::Chunk(plan), 1) {
+                    // Each canvas moves out to be encoded; the next one is allocated anew
+                    // (these are the 1 Mpx-and-up chunks, where encoding costs far more).
+                    Verdict::Encode => {
+                        composed.push((index, plan, std::mem::take(&mut self.canvas)))
+                    }
+                    Verdict::Fail(e) => results.push((index, Err(e))),
+                    Verdict::Cpu => results.push((index, self.on_cpu(&jobs[index]))),
+                }
             }
-            Verdict::Cpu => {
-                trim_canvas(&mut self.canvas);
-                self.on_cpu(job)
-            }
+            trim_canvas(&mut self.canvas);
+            results.extend(encode_chunks(composed));
         }
+        results
     }
+}
+
+/// Encodes each GPU-composed canvas as PNG, one thread per canvas.
+fn encode_chunks(
+    composed: Vec<(usize, &ChunkPlan, Vec<u8>)>,
+) -> Vec<(usize, Result<JobOutput, BackendError>)> {
+    let encode = |plan: &ChunkPlan, mut pixels: Vec<u8>| {
+        chunk_png(plan, &mut pixels)
+            .map(|png| JobOutput {
+                png: png.into(),
+                layers: Vec::new(),
+            })
+            .map_err(|e| BackendError::Encode(e.to_string()))
+    };
+    if composed.len() <= 1 {
+        return composed
+            .into_iter()
+            .map(|(index, plan, pixels)| (index, encode(plan, pixels)))
+            .collect();
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = composed
+            .into_iter()
+            .map(|(index, plan, pixels)| (index, s.spawn(move || encode(plan, pixels))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|(index, h)| {
+                // An encoder panic fails its own job, not the batch.
+                let r = h.join().unwrap_or_else(|_| {
+                    Err(BackendError::Encode("encoder thread panicked".into()))
+                });
+                (index, r)
+            })
+            .collect()
+    })
 }
 
 /// A device's chunk output must be exactly the canvas; anything else is the device's fault
@@ -576,8 +629,8 @@ impl RenderBackend for GpuRenderBackend {
                 }
             }
         }
-        for (index, plan) in chunks {
-            results[index] = Some(self.chunk(&jobs[index], plan));
+        for (index, r) in self.chunks(jobs, &chunks) {
+            results[index] = Some(r);
         }
         results
             .into_iter()
