@@ -95,12 +95,6 @@ pub trait RenderBackend: Send {
         1
     }
 
-    /// Whether this backend's worker also takes the queue's GPU lane
-    /// ([`crate::queue`], "Lanes"): true for the GPU backend only.
-    fn takes_gpu_lane(&self) -> bool {
-        false
-    }
-
     /// Renders every job; the result at index `i` answers `jobs[i]`.
     fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>>;
 }
@@ -108,12 +102,26 @@ pub trait RenderBackend: Send {
 /// Builds one backend per worker thread (and a fresh one after a panic).
 pub type BackendFactory = Arc<dyn Fn() -> Box<dyn RenderBackend> + Send + Sync>;
 
+/// Composes large chunk canvases somewhere faster than the calling worker's thread (the
+/// GPU), for any worker; the worker still encodes the PNG itself.
+pub trait ChunkAccelerator: Send + Sync + std::fmt::Debug {
+    /// Composes `plan` into `canvas` (RGBA8, `width_px * height_px * 4` bytes): `Ok(true)`
+    /// when it did; `Ok(false)` when the caller should compose it on the CPU (too small to
+    /// be worth it, or the accelerator is unavailable and falling back is allowed).
+    ///
+    /// # Errors
+    /// When the accelerator failed and falling back is not allowed (`CG3_BACKEND=gpu`).
+    fn compose(&self, plan: &ChunkPlan, canvas: &mut Vec<u8>) -> Result<bool, BackendError>;
+}
+
 /// The CPU reference backend.
 #[derive(Debug)]
 pub struct CpuRenderBackend {
     repo: Arc<AtlasRepository>,
     cpu: CpuBackend,
     chunks: ChunkRenderer,
+    /// Composes the chunks it takes, when set.
+    accelerator: Option<Arc<dyn ChunkAccelerator>>,
 }
 
 impl CpuRenderBackend {
@@ -124,6 +132,19 @@ impl CpuRenderBackend {
             repo,
             cpu: CpuBackend::new(),
             chunks: ChunkRenderer::default(),
+            accelerator: None,
+        }
+    }
+
+    /// A backend rendering from `repo` that offers every chunk to `accelerator` first.
+    #[must_use]
+    pub fn with_accelerator(
+        repo: Arc<AtlasRepository>,
+        accelerator: Arc<dyn ChunkAccelerator>,
+    ) -> Self {
+        Self {
+            accelerator: Some(accelerator),
+            ..Self::new(repo)
         }
     }
 
@@ -167,8 +188,7 @@ impl CpuRenderBackend {
             JobInput::Chunk { plan } => Ok(JobOutput {
                 png: self
                     .chunks
-                    .render_png(&self.repo, plan)
-                    .map_err(enc)?
+                    .render_png(&self.repo, plan, self.accelerator.as_deref())?
                     .into(),
                 layers: Vec::new(),
             }),

@@ -9,16 +9,15 @@
 //! [`GpuSettings::encode_threads`] allows.
 //!
 //! A chunk job whose canvas has at least [`GpuSettings::chunk_min_pixels`] pixels
-//! (`CG3_GPU_CHUNK_MIN_PIXELS`) is composed on the device, one GPU call per chunk
-//! ([`GpuDevice::compose_chunk`]), and encoded with the CPU path's [`chunk_png`]; it counts
-//! in `renderer_gpu_chunks_total`. A large chunk's PNG costs ten times or more its GPU
-//! composition (BENCHMARKS.md), so the chunks of one batch are composed a group at a time
-//! and each group's PNGs encoded in parallel on [`GpuSettings::chunk_encode_threads`]
-//! threads: otherwise the one GPU worker, encoding alone, would deliver large chunks at a
-//! quarter of the rate the CPU workers together would. In auto mode such chunks reach this worker through the
-//! queue's GPU lane ([`GpuShared::router`]). Smaller chunks, jobs with layer capture and any
-//! other kind go through an internal [`CpuRenderBackend`].
-//!
+//! (`CG3_GPU_CHUNK_MIN_PIXELS`) is composed on the device ([`GpuDevice::compose_chunk`]) by
+//! whichever worker took it: [`GpuShared`] is every worker's [`ChunkAccelerator`], and a
+//! worker holds the device only for the composition, then encodes the PNG on its own
+//! thread. A large chunk's PNG costs ten times or more its GPU composition (BENCHMARKS.md),
+//! so funnelling large chunks to one GPU worker would make its encoding the bottleneck;
+//! spread over the workers they run at least at the CPU backend's rate. Such chunks count in
+//! `renderer_gpu_chunks_total`. Smaller chunks, jobs with layer capture and any other kind go
+//! through the CPU path ([`CpuRenderBackend`]).
+
 //! # Failures
 //!
 //! Every GPU call — a batch of cats or one chunk — goes through one attempt under the same
@@ -28,8 +27,8 @@
 //!   so clients get their images; the failure counts in `renderer_gpu_failures_total`, the
 //!   jobs in `renderer_gpu_fallback_jobs_total`. A GPU-local [`CircuitBreaker`] opens after
 //!   `CG3_CIRCUIT_FAILURE_THRESHOLD` consecutive GPU failures: for
-//!   `CG3_CIRCUIT_RESET_SECONDS` the GPU worker renders everything on the CPU (and large
-//!   chunks are queued for every worker), then one call probes the GPU again.
+//!   `CG3_CIRCUIT_RESET_SECONDS` every worker renders everything on the CPU, then one call
+//!   probes the GPU again.
 //! - [`GpuMode::Strict`]: GPU failures are job failures (500 to the client), counted by
 //!   the worker for the service breaker, as any backend failure.
 //!
@@ -39,11 +38,13 @@
 //! # One device
 //!
 //! [`GpuShared`] is what every worker's backend shares: the settings, the GPU-local
-//! breaker, the device opened at start-up (parked until the GPU worker takes it) and the
-//! GPU role. Its [`GpuShared::factory`] gives the first caller the GPU backend and every
-//! later caller a CPU backend while the role is held; the GPU backend gives the role back
-//! when dropped. The worker pool drops a panicked backend before calling the factory again,
-//! so a rebuilt GPU worker gets a GPU backend again and no two devices exist at once.
+//! breaker, the one device (behind a mutex: a cat batch or a chunk composition holds it for
+//! its GPU call only) and the GPU role. Its [`GpuShared::factory`] gives the first caller
+//! the GPU backend (the worker that batches cats) and every later caller a CPU backend with
+//! the device as its chunk accelerator; the GPU backend frees the device and gives the role
+//! back when dropped, and without a GPU worker no one uses or reopens the device. The worker
+//! pool drops a panicked backend before calling the factory again, so a rebuilt GPU worker
+//! gets a GPU backend again, and the mutex means no two devices exist at once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,15 +58,14 @@ use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CELL_BYTES, Canvas};
 
 use crate::backend::{
-    BackendError, BackendFactory, CpuRenderBackend, JobInput, JobOutput, RenderBackend,
+    BackendError, BackendFactory, ChunkAccelerator, CpuRenderBackend, JobInput, JobOutput,
+    RenderBackend,
 };
 use crate::breaker::{CircuitBreaker, CircuitState, Clock};
 use crate::config::Config;
 use crate::health::{GpuHealth, GpuStatus};
 use crate::metrics::Metrics;
-use crate::queue::{Lane, Router};
 use crate::render::{SheetCanvas, encode_canvas};
-use crate::textures::compose::{encode as chunk_png, trim as trim_canvas};
 
 /// What a GPU failure means for the jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,9 +160,6 @@ pub struct GpuSettings {
     pub reset: Duration,
     /// Threads that encode one batch's PNGs (1 = the worker thread alone).
     pub encode_threads: usize,
-    /// Threads that encode the PNGs of the GPU-composed chunks of a batch, and so how many
-    /// canvases are composed before they are encoded together (`CG3_WORKER_COUNT`).
-    pub chunk_encode_threads: usize,
     /// Chunks with at least this many pixels are composed on the GPU
     /// (`CG3_GPU_CHUNK_MIN_PIXELS`; 0 = all).
     pub chunk_min_pixels: u64,
@@ -184,7 +181,6 @@ impl GpuSettings {
                 GpuMode::Strict => config.worker_count.get(),
                 GpuMode::Auto => 1,
             },
-            chunk_encode_threads: config.worker_count.get(),
             chunk_min_pixels: config.gpu_chunk_min_pixels,
         }
     }
@@ -204,11 +200,12 @@ pub struct GpuShared {
     /// The GPU-local breaker (consulted in auto mode only).
     breaker: CircuitBreaker,
     metrics: Arc<Metrics>,
-    /// A device no worker owns yet (the one start-up opened).
-    parked: Mutex<Option<Box<dyn GpuDevice>>>,
+    /// The device; `None` before the first GPU call after a loss or after the GPU worker
+    /// dropped it. Held for one GPU call at a time.
+    device: Mutex<Option<Box<dyn GpuDevice>>>,
     /// True while a worker's backend is the GPU backend.
     claimed: AtomicBool,
-    /// True while the GPU worker holds an open device.
+    /// True while a device is open.
     device_open: AtomicBool,
     /// The adapter last opened.
     info: Mutex<GpuAdapterInfo>,
@@ -246,7 +243,7 @@ impl GpuShared {
             settings,
             opener,
             metrics,
-            parked: Mutex::new(Some(device)),
+            device: Mutex::new(Some(device)),
             claimed: AtomicBool::new(false),
             device_open: AtomicBool::new(true),
             info: Mutex::new(info),
@@ -260,27 +257,13 @@ impl GpuShared {
         let shared = self.clone();
         Arc::new(move || {
             if shared.claimed.swap(true, Ordering::AcqRel) {
-                Box::new(CpuRenderBackend::new(shared.repo.clone()))
+                Box::new(CpuRenderBackend::with_accelerator(
+                    shared.repo.clone(),
+                    shared.clone(),
+                ))
             } else {
                 Box::new(GpuRenderBackend::new(shared.clone()))
             }
-        })
-    }
-
-    /// The queue router of auto mode: chunks the GPU worker would compose on the device go to
-    /// the GPU lane while the GPU-local breaker is closed; everything else, and those chunks
-    /// while it is open or probing, to the shared lane, where CPU workers share the load.
-    #[must_use]
-    pub fn router(self: &Arc<Self>) -> Router {
-        let shared = self.clone();
-        Arc::new(move |input| match input {
-            JobInput::Chunk { plan }
-                if shared.settings.chunk_on_gpu(plan)
-                    && shared.breaker.state() == CircuitState::Closed =>
-            {
-                Lane::Gpu
-            }
-            _ => Lane::Shared,
         })
     }
 
@@ -313,6 +296,100 @@ impl GpuShared {
         self.device_open.store(true, Ordering::Release);
         Ok(d)
     }
+
+    /// Frees the device (the GPU worker's backend is going away).
+    fn close_device(&self) {
+        if self.device.lock().take().is_some() {
+            self.device_open.store(false, Ordering::Release);
+        }
+    }
+
+    /// Runs `work` (answering `jobs` jobs) on the device into `out`, under the GPU-local
+    /// breaker in auto mode, and says what becomes of the jobs; in auto, those left to the
+    /// CPU are counted as fallback here. The device is held for the GPU call only.
+    fn attempt(&self, work: Work<'_>, jobs: usize, out: &mut Vec<u8>) -> Verdict {
+        let auto = self.settings.mode == GpuMode::Auto;
+        if auto && self.breaker.try_acquire().is_err() {
+            self.metrics.gpu_fallback(jobs);
+            return Verdict::Cpu;
+        }
+        let result = {
+            let mut slot = self.device.lock();
+            match slot.take() {
+                Some(d) => Ok(d),
+                None => self.open_device(),
+            }
+            .and_then(|mut device| {
+                let r = match work {
+                    Work::Cats(plans) => {
+                        self.metrics.gpu_batch(plans.len());
+                        device.render(&self.repo, plans, out)
+                    }
+                    Work::Chunk(plan) => device
+                        .compose_chunk(&self.repo, plan, out)
+                        .and_then(|()| check_canvas(plan, out)),
+                };
+                if matches!(r, Err(GpuError::DeviceLost(_))) {
+                    // Dropped here; the next attempt opens a new one.
+                    self.device_open.store(false, Ordering::Release);
+                } else {
+                    *slot = Some(device);
+                }
+                r
+            })
+        };
+        match result {
+            Ok(()) => {
+                self.breaker.record_success();
+                if let Work::Chunk(_) = work {
+                    self.metrics.gpu_chunk();
+                }
+                Verdict::Encode
+            }
+            Err(e) => {
+                self.metrics.gpu_failure();
+                if auto {
+                    self.breaker.record_failure();
+                    self.metrics.gpu_fallback(jobs);
+                }
+                let (cats, chunk_px) = match work {
+                    Work::Cats(plans) => (plans.len(), 0),
+                    Work::Chunk(plan) => {
+                        (0, u64::from(plan.width_px()) * u64::from(plan.height_px()))
+                    }
+                };
+                tracing::warn!(
+                    target: "renderer.gpu",
+                    error = %e,
+                    cats,
+                    chunk_px,
+                    fallback = auto,
+                    breaker = self.breaker.state().name(),
+                    "GPU call failed"
+                );
+                if auto {
+                    Verdict::Cpu
+                } else {
+                    Verdict::Fail(BackendError::Failed(format!("GPU: {e}")))
+                }
+            }
+        }
+    }
+}
+
+impl ChunkAccelerator for GpuShared {
+    /// Composes chunks of at least `chunk_min_pixels` on the device, for any worker, while a
+    /// GPU worker exists (so a device is never reopened during shutdown).
+    fn compose(&self, plan: &ChunkPlan, canvas: &mut Vec<u8>) -> Result<bool, BackendError> {
+        if !self.settings.chunk_on_gpu(plan) || !self.claimed.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        match self.attempt(Work::Chunk(plan), 1, canvas) {
+            Verdict::Encode => Ok(true),
+            Verdict::Cpu => Ok(false),
+            Verdict::Fail(e) => Err(e),
+        }
+    }
 }
 
 impl GpuStatus for GpuShared {
@@ -333,21 +410,19 @@ impl GpuStatus for GpuShared {
 #[derive(Debug)]
 pub struct GpuRenderBackend {
     shared: Arc<GpuShared>,
-    /// `None` until first used, and after a device loss.
-    device: Option<Box<dyn GpuDevice>>,
+    /// Renders what the device does not: layer capture, fallbacks, chunks (offered to the
+    /// device first, as on every worker).
     cpu: CpuRenderBackend,
     /// The last cat readback, reused between batches.
     pixels: Vec<u8>,
-    /// The last chunk canvas, reused between chunks (freed when huge, as on the CPU path).
-    canvas: Vec<u8>,
 }
 
 /// One GPU call.
 #[derive(Clone, Copy)]
 enum Work<'a> {
-    /// Every plain cat and sheet tile of a batch, into `pixels`.
+    /// Every plain cat and sheet tile of a batch.
     Cats(&'a [&'a Plan]),
-    /// One chunk, into `canvas`.
+    /// One chunk's canvas.
     Chunk(&'a ChunkPlan),
 }
 
@@ -363,87 +438,12 @@ enum Verdict {
 
 impl GpuRenderBackend {
     /// The GPU backend of `shared` (it should hold the GPU role; see [`GpuShared::factory`]).
-    /// It takes the device start-up opened, so the worker thread owns (and at exit drops)
-    /// it; a rebuilt backend finds none and opens one at its first GPU attempt.
     #[must_use]
     pub fn new(shared: Arc<GpuShared>) -> Self {
-        let device = shared.parked.lock().take();
         Self {
-            cpu: CpuRenderBackend::new(shared.repo.clone()),
-            device,
+            cpu: CpuRenderBackend::with_accelerator(shared.repo.clone(), shared.clone()),
             shared,
             pixels: Vec::new(),
-            canvas: Vec::new(),
-        }
-    }
-
-    /// Runs `work` (answering `jobs` jobs) on the device, under the GPU-local breaker in
-    /// auto mode, and says what becomes of the jobs; in auto, those left to the CPU are
-    /// counted as fallback here.
-    fn attempt(&mut self, work: Work<'_>, jobs: usize) -> Verdict {
-        let shared = self.shared.clone();
-        let auto = shared.settings.mode == GpuMode::Auto;
-        if auto && shared.breaker.try_acquire().is_err() {
-            shared.metrics.gpu_fallback(jobs);
-            return Verdict::Cpu;
-        }
-        let result = match self.device.take() {
-            Some(d) => Ok(d),
-            None => shared.open_device(),
-        }
-        .and_then(|mut device| {
-            let r = match work {
-                Work::Cats(plans) => {
-                    shared.metrics.gpu_batch(plans.len());
-                    device.render(&shared.repo, plans, &mut self.pixels)
-                }
-                Work::Chunk(plan) => device
-                    .compose_chunk(&shared.repo, plan, &mut self.canvas)
-                    .and_then(|()| check_canvas(plan, &self.canvas)),
-            };
-            if matches!(r, Err(GpuError::DeviceLost(_))) {
-                // Dropped here; the next attempt opens a new one.
-                shared.device_open.store(false, Ordering::Release);
-            } else {
-                self.device = Some(device);
-            }
-            r
-        });
-        match result {
-            Ok(()) => {
-                shared.breaker.record_success();
-                if let Work::Chunk(_) = work {
-                    shared.metrics.gpu_chunk();
-                }
-                Verdict::Encode
-            }
-            Err(e) => {
-                shared.metrics.gpu_failure();
-                if auto {
-                    shared.breaker.record_failure();
-                    shared.metrics.gpu_fallback(jobs);
-                }
-                let (cats, chunk_px) = match work {
-                    Work::Cats(plans) => (plans.len(), 0),
-                    Work::Chunk(plan) => {
-                        (0, u64::from(plan.width_px()) * u64::from(plan.height_px()))
-                    }
-                };
-                tracing::warn!(
-                    target: "renderer.gpu",
-                    error = %e,
-                    cats,
-                    chunk_px,
-                    fallback = auto,
-                    breaker = shared.breaker.state().name(),
-                    "GPU call failed"
-                );
-                if auto {
-                    Verdict::Cpu
-                } else {
-                    Verdict::Fail(BackendError::Failed(format!("GPU: {e}")))
-                }
-            }
         }
     }
 
@@ -454,71 +454,6 @@ impl GpuRenderBackend {
             .pop()
             .unwrap_or_else(|| Err(BackendError::Failed("CPU backend gave no result".into())))
     }
-
-    /// Composes large chunks on the GPU a group at a time and encodes each group's PNGs in
-    /// parallel (module docs); a chunk the GPU did not compose gets the verdict's
-    /// alternative. Answers `(job index, result)` pairs.
-    fn chunks(
-        &mut self,
-        jobs: &[JobInput],
-        chunks: &[(usize, &ChunkPlan)],
-    ) -> Vec<(usize, Result<JobOutput, BackendError>)> {
-        let mut results = Vec::with_capacity(chunks.len());
-        let group = self.shared.settings.chunk_encode_threads.max(1);
-        for part in chunks.chunks(group) {
-            let mut composed = Vec::with_capacity(part.len());
-            for &(index, plan) in part {
-                match self.attempt(Work::Chunk(plan), 1) {
-                    // Each canvas moves out to be encoded; the next one is allocated anew
-                    // (these are the 1 Mpx-and-up chunks, where encoding costs far more).
-                    Verdict::Encode => {
-                        composed.push((index, plan, std::mem::take(&mut self.canvas)))
-                    }
-                    Verdict::Fail(e) => results.push((index, Err(e))),
-                    Verdict::Cpu => results.push((index, self.on_cpu(&jobs[index]))),
-                }
-            }
-            trim_canvas(&mut self.canvas);
-            results.extend(encode_chunks(composed));
-        }
-        results
-    }
-}
-
-/// Encodes each GPU-composed canvas as PNG, one thread per canvas.
-fn encode_chunks(
-    composed: Vec<(usize, &ChunkPlan, Vec<u8>)>,
-) -> Vec<(usize, Result<JobOutput, BackendError>)> {
-    let encode = |plan: &ChunkPlan, mut pixels: Vec<u8>| {
-        chunk_png(plan, &mut pixels)
-            .map(|png| JobOutput {
-                png: png.into(),
-                layers: Vec::new(),
-            })
-            .map_err(|e| BackendError::Encode(e.to_string()))
-    };
-    if composed.len() <= 1 {
-        return composed
-            .into_iter()
-            .map(|(index, plan, pixels)| (index, encode(plan, pixels)))
-            .collect();
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = composed
-            .into_iter()
-            .map(|(index, plan, pixels)| (index, s.spawn(move || encode(plan, pixels))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|(index, h)| {
-                // An encoder panic fails its own job, not the batch.
-                let r = h.join().unwrap_or_else(|_| {
-                    Err(BackendError::Encode("encoder thread panicked".into()))
-                });
-                (index, r)
-            })
-            .collect()
-    })
 }
 
 /// A device's chunk output must be exactly the canvas; anything else is the device's fault
@@ -561,16 +496,11 @@ impl RenderBackend for GpuRenderBackend {
         self.shared.settings.max_batch
     }
 
-    fn takes_gpu_lane(&self) -> bool {
-        true
-    }
-
     fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>> {
         let mut results: Vec<Option<Result<JobOutput, BackendError>>> =
             (0..jobs.len()).map(|_| None).collect();
         let mut plans: Vec<&Plan> = Vec::new();
         let mut gpu_jobs: Vec<GpuJob<'_>> = Vec::new();
-        let mut chunks: Vec<(usize, &ChunkPlan)> = Vec::new();
         for (index, job) in jobs.iter().enumerate() {
             let first = plans.len();
             match job {
@@ -600,15 +530,16 @@ impl RenderBackend for GpuRenderBackend {
                         },
                     });
                 }
-                JobInput::Chunk { plan } if self.shared.settings.chunk_on_gpu(plan) => {
-                    chunks.push((index, plan));
-                }
-                // Layer capture, small chunks and any later kind: the CPU path.
+                // Layer capture, chunks (composed on the device when large) and any later
+                // kind: the CPU path.
                 _ => results[index] = Some(self.on_cpu(job)),
             }
         }
         if !gpu_jobs.is_empty() {
-            match self.attempt(Work::Cats(&plans), gpu_jobs.len()) {
+            match self
+                .shared
+                .attempt(Work::Cats(&plans), gpu_jobs.len(), &mut self.pixels)
+            {
                 Verdict::Encode => {
                     let encoded =
                         encode_all(&gpu_jobs, &self.pixels, self.shared.settings.encode_threads);
@@ -629,9 +560,6 @@ impl RenderBackend for GpuRenderBackend {
                 }
             }
         }
-        for (index, r) in self.chunks(jobs, &chunks) {
-            results[index] = Some(r);
-        }
         results
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(BackendError::Failed("job left unrendered".into()))))
@@ -643,9 +571,7 @@ impl Drop for GpuRenderBackend {
     /// Frees the device first, then the GPU role, so the next GPU backend cannot open a
     /// second device while this one still lives.
     fn drop(&mut self) {
-        if self.device.take().is_some() {
-            self.shared.device_open.store(false, Ordering::Release);
-        }
+        self.shared.close_device();
         self.shared.claimed.store(false, Ordering::Release);
     }
 }

@@ -11,11 +11,9 @@
 //!   `CG3_GPU_ALLOW_SOFTWARE=true`), worker 0 is the GPU worker (batches, CPU fallback behind a
 //!   GPU-local breaker) and the other `CG3_WORKER_COUNT - 1` workers render on the CPU, all
 //!   from the same queue; without one (or in a build without the `gpu` feature), all CPU,
-//!   with an info log. The queue then has a GPU lane that only the GPU worker takes from
-//!   (before the shared lane): while the GPU-local breaker is closed, chunks of at least
-//!   `CG3_GPU_CHUNK_MIN_PIXELS` pixels are queued there, so each is composed on the device
-//!   and not by whichever CPU worker is free. While that breaker is open (or probing) they go
-//!   to the shared lane, and CPU workers share them. One bound covers both lanes.
+//!   with an info log. Every worker composes chunks of at least `CG3_GPU_CHUNK_MIN_PIXELS`
+//!   pixels on the device (it holds the device only for the composition, then encodes the
+//!   PNG on its own thread), so large chunks are spread over all workers like any job.
 //!
 //! The adapter (name, API, device type, software or not) is logged at start-up and shown
 //! under `gpu` in `/health`; see [`crate::gpu_backend`] for a batch and its failures.
@@ -167,8 +165,6 @@ mod gpu {
             gpu: Some(shared.clone() as Arc<dyn GpuStatus>),
             label: Some(shared.label()),
             workers: (mode == GpuMode::Strict).then_some(1),
-            // Strict has one worker, the GPU's: it takes every job, and needs no lane.
-            router: (mode == GpuMode::Auto).then(|| shared.router()),
         };
         Ok(App::start_parts(config, repo, files, parts)?)
     }

@@ -1,6 +1,5 @@
 //! `AppState`: everything the handlers share, and the one path every render takes —
-//! cache → coalesce → breaker → bounded queue → worker → cache. The queue has a GPU lane
-//! when [`StartParts::router`] is set (the GPU app in `auto` mode; see [`crate::queue`]).
+//! cache → coalesce → breaker → bounded queue → worker → cache.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +20,7 @@ use crate::config::Config;
 use crate::health::GpuStatus;
 use crate::http::error::ApiError;
 use crate::metrics::{Gauges, Metrics, Outcome};
-use crate::queue::{Job, JobError, JobQueue, Router, SubmitError};
+use crate::queue::{Job, JobError, JobQueue, SubmitError};
 use crate::textures::Textures;
 use crate::worker::WorkerPool;
 
@@ -87,8 +86,6 @@ pub struct StartParts {
     pub label: Option<&'static str>,
     /// Worker threads; `None` = `CG3_WORKER_COUNT`.
     pub workers: Option<usize>,
-    /// Picks each job's queue lane; `None` = one shared lane (no GPU worker to route to).
-    pub router: Option<Router>,
 }
 
 impl StartParts {
@@ -102,7 +99,6 @@ impl StartParts {
             gpu: None,
             label: None,
             workers: None,
-            router: None,
         }
     }
 }
@@ -165,17 +161,13 @@ impl App {
             gpu,
             label,
             workers,
-            router,
         } = parts;
         let breaker = Arc::new(CircuitBreaker::new(
             config.circuit_failure_threshold.get(),
             config.circuit_reset,
             clock,
         ));
-        let queue = match router {
-            Some(router) => JobQueue::with_router(config.max_queue_size.get(), router),
-            None => JobQueue::new(config.max_queue_size.get()),
-        };
+        let queue = JobQueue::new(config.max_queue_size.get());
         let pool = WorkerPool::start(
             workers.unwrap_or(config.worker_count.get()),
             factory,

@@ -1,12 +1,6 @@
 //! `WorkerPool`: dedicated render threads (never tokio's). Each owns a backend, takes up to a
 //! batch of jobs, drops those whose deadline passed or whose client left, renders the rest
 //! under `catch_unwind`, and reports each outcome to the breaker and metrics.
-//!
-//! A worker whose backend is the GPU backend also takes the queue's GPU lane, before the
-//! shared one ([`crate::queue`], "Lanes"); a rebuilt backend picks its intake anew, since
-//! after a panic the GPU role goes to whichever worker's factory call claims it. Jobs from
-//! either lane meet the same deadline and cancellation checks, and at shutdown a worker
-//! exits only when every lane it takes from is empty.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -14,13 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::RecvTimeoutError;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 use tokio::sync::oneshot;
 
 use crate::backend::{BackendFactory, JobInput, RenderBackend};
 use crate::breaker::CircuitBreaker;
 use crate::metrics::{Metrics, Outcome};
-use crate::queue::{Intake, Job, JobError, JobQueue, JobResult};
+use crate::queue::{Job, JobError, JobQueue, JobResult};
 
 /// How often an idle worker looks whether the queue was closed.
 const IDLE_POLL: Duration = Duration::from_millis(25);
@@ -37,6 +31,7 @@ pub struct WorkerPool {
 /// What every worker shares.
 #[derive(Clone)]
 struct Shared {
+    rx: Receiver<Job>,
     queue: JobQueue,
     breaker: Arc<CircuitBreaker>,
     metrics: Arc<Metrics>,
@@ -58,6 +53,7 @@ impl WorkerPool {
     ) -> std::io::Result<Self> {
         let busy = Arc::new(AtomicUsize::new(0));
         let shared = Shared {
+            rx: queue.receiver(),
             queue: queue.clone(),
             breaker,
             metrics,
@@ -133,21 +129,14 @@ struct Pending {
     enqueued: Instant,
 }
 
-/// Where a worker with `backend` takes jobs from: the GPU worker's intake includes the GPU
-/// lane. Runs once per backend built.
-fn intake_for(queue: &JobQueue, backend: &dyn RenderBackend) -> Intake {
-    queue.intake(backend.takes_gpu_lane())
-}
-
 fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
     let mut inputs: Vec<JobInput> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
-    let mut intake = intake_for(&s.queue, &*backend);
     loop {
-        let first = match intake.recv_timeout(IDLE_POLL) {
+        let first = match s.rx.recv_timeout(IDLE_POLL) {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout) => {
-                if s.queue.is_closed() && intake.is_empty() {
+                if s.queue.is_closed() && s.rx.is_empty() {
                     return;
                 }
                 continue;
@@ -158,9 +147,9 @@ fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
         let now = Instant::now();
         take(s, first, now, &mut inputs, &mut pending);
         while inputs.len() < max {
-            match intake.try_recv() {
-                Some(job) => take(s, job, now, &mut inputs, &mut pending),
-                None => break,
+            match s.rx.try_recv() {
+                Ok(job) => take(s, job, now, &mut inputs, &mut pending),
+                Err(_) => break,
             }
         }
         if inputs.is_empty() {
@@ -174,7 +163,6 @@ fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
             // role, before the factory builds the successor.
             drop(backend);
             backend = (s.factory)();
-            intake = intake_for(&s.queue, &*backend);
         }
         s.busy.fetch_sub(1, Ordering::Relaxed);
         inputs.clear();

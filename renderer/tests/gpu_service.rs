@@ -13,10 +13,10 @@
 //! probes after the reset time; a lost device is reopened; strict `gpu` turns GPU failures
 //! into job failures; a panicked GPU worker comes back with a GPU backend and one device.
 //! Chunks: with several workers in `auto`, every chunk of at least `CG3_GPU_CHUNK_MIN_PIXELS`
-//! is composed by the (fake) device through the queue's GPU lane, which CPU workers never
-//! take, and answers the CPU's pixels; smaller chunks stay on the CPU; a failing device
-//! falls back (auto) or fails the job (strict); with the GPU breaker open, large chunks are
-//! queued for every worker.
+//! is composed by the (fake) device, whichever worker takes it, and answers the CPU's
+//! pixels; smaller chunks stay on the CPU; a failing device falls back (auto) or fails the
+//! job (strict); with the GPU breaker open, large chunks compose on the CPU until a probe
+//! closes it; without a GPU worker the device is not reopened.
 #![cfg(feature = "gpu")]
 
 mod common;
@@ -34,12 +34,11 @@ use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
 use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CpuBackend};
 use renderer::AppState;
-use renderer::backend::JobInput;
+use renderer::backend::{JobInput, RenderBackend as _};
 use renderer::breaker::{Clock, ManualClock};
 use renderer::config::{BackendChoice, Config};
-use renderer::gpu_backend::{GpuDevice, GpuMode, GpuOpener};
+use renderer::gpu_backend::{GpuDevice, GpuMode, GpuOpener, GpuSettings, GpuShared};
 use renderer::metrics::Outcome;
-use renderer::queue::Lane;
 use renderer::select::{start_app, start_gpu_app};
 use serde_json::{Value, json};
 
@@ -196,7 +195,7 @@ async fn large_chunks_compose_on_the_real_gpu_with_the_cpu_pixels() {
         return;
     }
     // Auto with two workers (one GPU, one CPU) and the software adapter allowed, so CI's
-    // lavapipe runs it; the threshold sends the 256² chunks to the GPU lane.
+    // lavapipe runs it; the threshold sends the 256² chunks to the device.
     let gpu = gpu_state(BackendChoice::Auto, |c| {
         c.worker_count = nz(2);
         c.gpu_allow_software = true;
@@ -472,10 +471,6 @@ struct FakeControl {
     lose_once: AtomicBool,
     panic: AtomicBool,
     no_adapter: AtomicBool,
-    /// While set, `compose_chunk` waits (the GPU worker stays busy) until it is cleared.
-    hold_chunks: AtomicBool,
-    /// Set once a `compose_chunk` call is waiting on `hold_chunks`.
-    held: AtomicBool,
     /// `render` calls.
     calls: AtomicUsize,
     /// `compose_chunk` calls.
@@ -542,10 +537,6 @@ impl GpuDevice for FakeGpu {
     ) -> Result<(), GpuError> {
         let c = &self.control;
         c.chunk_calls.fetch_add(1, Ordering::SeqCst);
-        while c.hold_chunks.load(Ordering::SeqCst) {
-            c.held.store(true, Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(2));
-        }
         c.trouble()?;
         self.chunks.compose_into(plan, repo, out);
         Ok(())
@@ -862,8 +853,7 @@ async fn auto_composes_every_large_chunk_on_the_gpu_and_small_ones_on_the_cpu() 
     let s = fake_app(GpuMode::Auto, &control, clock, |c| c.worker_count = nz(4)).expect("starts");
     assert_eq!(s.workers, 4, "one GPU worker, three CPU workers");
 
-    // One at a time, so any idle worker could take each (at once, the GPU worker would
-    // batch them all whatever the lane).
+    // One at a time, so any idle worker takes each: every one must reach the device.
     let bodies: Vec<Value> = (0..12).map(large).collect();
     let mut pngs = Vec::new();
     for (n, body) in bodies.iter().enumerate() {
@@ -888,63 +878,60 @@ async fn auto_composes_every_large_chunk_on_the_gpu_and_small_ones_on_the_cpu() 
     assert_cpu_pixels("small chunk", &bodies, &pngs).await;
 
     assert_eq!(metric(&s, "renderer_gpu_chunks_total").await, 20);
-    assert!(
-        metric(
-            &s,
-            "renderer_render_seconds_count{kind=\"chunk\",backend=\"gpu\"}"
-        )
-        .await
-            >= 20,
-        "GPU-composed chunks are timed as backend gpu"
-    );
     assert_eq!(s.metrics.gpu_failures(), 0);
     assert_eq!(s.metrics.gpu_fallback_jobs(), 0);
     shut(&s);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_large_chunk_waits_for_the_busy_gpu_worker_while_cpu_workers_serve_the_rest() {
+#[test]
+fn every_worker_composes_large_chunks_on_the_device_while_a_gpu_worker_exists() {
     let control = Arc::new(FakeControl::default());
-    let clock = Arc::new(ManualClock::default());
-    let s = fake_app(GpuMode::Auto, &control, clock, |c| c.worker_count = nz(3)).expect("starts");
-    control.hold_chunks.store(true, Ordering::SeqCst);
-    let first = {
-        let s = s.clone();
-        tokio::spawn(async move { chunk_png(&s, &large(1)).await })
+    let cfg = config(|c| c.gpu_chunk_min_pixels = MIN_PIXELS);
+    let shared = GpuShared::open(
+        repo(),
+        GpuSettings::from_config(&cfg, GpuMode::Auto),
+        Arc::new(renderer::metrics::Metrics::default()),
+        Arc::new(ManualClock::default()),
+        fake_opener(&control),
+    )
+    .expect("opens");
+    let factory = shared.factory();
+    let mut gpu_worker = factory();
+    let mut cpu_worker = factory();
+    assert_eq!((gpu_worker.name(), cpu_worker.name()), ("gpu", "cpu"));
+    let state = cpu_state(config(|_| {}));
+    let job = |body: &Value| chunk_job(&state, body);
+    let png = |r: Vec<Result<renderer::backend::JobOutput, _>>| {
+        let mut r = r;
+        r.pop().expect("one result").expect("rendered").png.to_vec()
     };
-    for _ in 0..2000 {
-        if control.held.load(Ordering::SeqCst) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(
-        control.held.load(Ordering::SeqCst),
-        "the GPU worker is busy"
-    );
-    let second = {
-        let s = s.clone();
-        tokio::spawn(async move { chunk_png(&s, &large(2)).await })
-    };
-    // Two CPU workers are idle; a large chunk in the shared lane would be done in a few ms.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        !second.is_finished(),
-        "a CPU worker took a large chunk from the GPU lane"
-    );
-    assert_eq!(s.queue.len(), 1, "it waits in the queue");
-    // Meanwhile the CPU workers serve everything else.
-    let png = chunk_png(&s, &small(3)).await;
-    assert_cpu_pixels("small chunk", &[small(3)], &[png]).await;
-    ok(&call(&s, get(&pose(0))).await, "a cat");
-    assert_eq!(calls(&control), 0, "the cat was a CPU worker's");
 
-    control.hold_chunks.store(false, Ordering::SeqCst);
-    let pngs = [first.await.expect("first"), second.await.expect("second")];
-    assert_cpu_pixels("large chunk", &[large(1), large(2)], &pngs).await;
-    assert_eq!(chunk_calls(&control), 2, "both large chunks were the GPU's");
-    assert_eq!(s.metrics.gpu_chunks(), 2);
-    shut(&s);
+    // A CPU worker holds the device for the composition only, and encodes itself.
+    let from_cpu_worker = png(cpu_worker.render_batch(&[job(&large(1))]));
+    assert_eq!(chunk_calls(&control), 1, "the CPU worker used the device");
+    let from_gpu_worker = png(gpu_worker.render_batch(&[job(&large(1))]));
+    assert_eq!(chunk_calls(&control), 2, "so did the GPU worker");
+    assert_eq!(
+        from_cpu_worker, from_gpu_worker,
+        "same pixels, same PNG bytes"
+    );
+    let cpu_only =
+        png(renderer::backend::CpuRenderBackend::new(repo()).render_batch(&[job(&large(1))]));
+    assert_eq!(from_cpu_worker, cpu_only);
+    png(cpu_worker.render_batch(&[job(&small(1))]));
+    assert_eq!(chunk_calls(&control), 2, "a small chunk stays on the CPU");
+
+    // Without a GPU worker (shutting down) the device is freed and never reopened.
+    drop(gpu_worker);
+    assert_eq!(
+        control.live.load(Ordering::SeqCst),
+        0,
+        "the device was freed"
+    );
+    let late = png(cpu_worker.render_batch(&[job(&large(1))]));
+    assert_eq!(late, cpu_only);
+    assert_eq!(chunk_calls(&control), 2);
+    assert_eq!(control.opens.load(Ordering::SeqCst), 1, "not reopened");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -991,23 +978,13 @@ async fn a_failing_or_lost_gpu_in_auto_still_answers_large_chunks_with_cpu_pixel
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_the_gpu_breaker_open_large_chunks_go_to_the_shared_lane() {
+async fn with_the_gpu_breaker_open_large_chunks_compose_on_the_cpu_until_a_probe_closes_it() {
     let control = Arc::new(FakeControl::default());
     let clock = Arc::new(ManualClock::default());
     let s = fake_app(GpuMode::Auto, &control, clock.clone(), |c| {
         c.worker_count = nz(3);
     })
     .expect("starts");
-    let big = chunk_job(&s, &large(0));
-    assert_eq!(s.queue.lane_for(&big), Lane::Gpu);
-    assert_eq!(s.queue.lane_for(&chunk_job(&s, &small(0))), Lane::Shared);
-    let cat = JobInput::Cat {
-        plan: Plan::default(),
-        scale: 1,
-        layers: None,
-    };
-    assert_eq!(s.queue.lane_for(&cat), Lane::Shared);
-
     control.fail.store(true, Ordering::SeqCst);
     for n in 0..3 {
         chunk_png(&s, &large(n)).await;
@@ -1016,42 +993,19 @@ async fn with_the_gpu_breaker_open_large_chunks_go_to_the_shared_lane() {
         call(&s, get("/health")).await.json()["gpu"]["state"],
         "open"
     );
-    assert_eq!(s.queue.lane_for(&big), Lane::Shared);
-
-    // One at a time: at once, whichever worker woke first would take them all as a batch.
     let bodies: Vec<Value> = (3..15).map(large).collect();
-    let mut pngs = Vec::new();
-    for body in &bodies {
-        pngs.push(chunk_png(&s, body).await);
-    }
+    let pngs = chunk_pngs(&s, &bodies).await;
     assert_cpu_pixels("breaker open", &bodies, &pngs).await;
     assert_eq!(chunk_calls(&control), 3, "no GPU call while open");
-    assert!(
-        metric(
-            &s,
-            "renderer_render_seconds_count{kind=\"chunk\",backend=\"cpu\"}"
-        )
-        .await
-            >= 1,
-        "CPU workers shared the large chunks"
-    );
-    let fallback = s.metrics.gpu_fallback_jobs();
-    assert!(
-        (3..=15).contains(&fallback),
-        "3 failed, and those the GPU worker took while open: {fallback}"
-    );
+    assert_eq!(s.metrics.gpu_fallback_jobs(), 15);
 
-    // After the reset time the GPU worker probes with whatever it takes next; once the
-    // breaker closes, large chunks use the lane again.
+    // After the reset time the next large chunk probes the device and closes the breaker.
     clock.advance(Duration::from_secs(12));
     control.fail.store(false, Ordering::SeqCst);
-    for n in 15..100 {
-        chunk_png(&s, &large(n)).await;
-        if s.queue.lane_for(&big) == Lane::Gpu {
-            break;
-        }
-    }
-    assert_eq!(s.queue.lane_for(&big), Lane::Gpu, "the probe closed it");
+    let png = chunk_png(&s, &large(15)).await;
+    assert_cpu_pixels("probe", &[large(15)], &[png]).await;
+    assert_eq!(chunk_calls(&control), 4);
+    assert_eq!(s.metrics.gpu_chunks(), 1);
     assert_eq!(
         call(&s, get("/health")).await.json()["gpu"]["state"],
         "closed"

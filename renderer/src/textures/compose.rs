@@ -1,11 +1,13 @@
-//! [`ChunkRenderer`]: what a worker runs for a `JobInput::Chunk` — compose on the CPU into a
-//! reused pixel buffer, then [`encode`]. The GPU backend composes large chunks on the device
-//! and encodes them with the same [`encode`], so both paths give the same PNG bytes for the
-//! same pixels and follow the same rule: no worker keeps a huge canvas after a rare big chunk.
+//! [`ChunkRenderer`]: what a worker runs for a `JobInput::Chunk` — compose into a reused
+//! pixel buffer (on the worker's [`ChunkAccelerator`], the GPU, when it takes the chunk; on
+//! the CPU otherwise), then [`encode`] on the worker's thread. Either way the same pixels
+//! give the same PNG bytes, and no worker keeps a huge canvas after a rare big chunk.
 
 use pipeline::AtlasRepository;
 use pipeline::chunk::{ChunkComposer, ChunkPlan};
 use pipeline::encode::{EncodeError, encode_png_into};
+
+use crate::backend::{BackendError, ChunkAccelerator};
 
 /// Largest canvas buffer a worker keeps between chunks (a 2048² canvas is 16 MiB).
 const KEEP_BYTES: usize = 4 << 20;
@@ -18,17 +20,27 @@ pub struct ChunkRenderer {
 }
 
 impl ChunkRenderer {
-    /// Composes `plan` and encodes it as PNG.
+    /// Composes `plan` (offered to `accelerator` first) and encodes it as PNG.
     ///
     /// # Errors
-    /// [`EncodeError`] only if the encoder itself fails.
+    /// [`BackendError::Encode`] if the encoder fails; the accelerator's error when it failed
+    /// and may not fall back.
     pub fn render_png(
         &mut self,
         repo: &AtlasRepository,
         plan: &ChunkPlan,
-    ) -> Result<Vec<u8>, EncodeError> {
-        self.composer.compose_into(plan, repo, &mut self.pixels);
-        encode(plan, &mut self.pixels)
+        accelerator: Option<&dyn ChunkAccelerator>,
+    ) -> Result<Vec<u8>, BackendError> {
+        let composed = match accelerator {
+            Some(a) => a
+                .compose(plan, &mut self.pixels)
+                .inspect_err(|_| trim(&mut self.pixels))?,
+            None => false,
+        };
+        if !composed {
+            self.composer.compose_into(plan, repo, &mut self.pixels);
+        }
+        encode(plan, &mut self.pixels).map_err(|e| BackendError::Encode(e.to_string()))
     }
 }
 

@@ -17,8 +17,9 @@
 //! Parsing and name resolution are cheap and run on the request's task; composition and
 //! encoding run on the worker pool as a `JobInput::Chunk`, through the same bounded queue,
 //! deadline, breaker and coalescing as cat renders. With a GPU (`CG3_BACKEND` auto or gpu),
-//! chunks of at least `CG3_GPU_CHUNK_MIN_PIXELS` are composed on the device by the GPU worker
-//! (in auto they wait in the queue's GPU lane; see [`crate::select`]), smaller ones on the CPU.
+//! chunks of at least `CG3_GPU_CHUNK_MIN_PIXELS` are composed on the device by whichever
+//! worker took them, which then encodes the PNG itself ([`crate::gpu_backend`]); smaller ones
+//! on the CPU.
 
 pub mod compose;
 pub mod metrics;
