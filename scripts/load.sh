@@ -7,7 +7,7 @@
 #   uncached  4,788 different cats rotating, result cache off, 64 connections
 #   chunk     POST /render/chunk, a different 512² chunk each request (16×16 tiles of 32 px,
 #             two layers, 20 entities), CG3_BACKEND=cpu, CHUNK_CONNS connections;
-#             with CG3_LOAD_GPU=1 also CG3_BACKEND=gpu CG3_GPU_CHUNK_MIN_PIXELS=0
+#             with CG3_LOAD_GPU=1 also CG3_BACKEND=auto CG3_GPU_CHUNK_MIN_PIXELS=0
 #   capacity  queue 8, 1 worker, cache off, CAP_CONNS connections (enough to keep the
 #             worker busy, too few to fill the queue: no 503s expected)
 #   overload  the same server, 32 connections (4× what the queue holds) + a /health probe;
@@ -100,8 +100,8 @@ echo "   peak RSS: $(peak_rss "$SPID")"
 stop "$SPID"
 
 if [ "${CG3_LOAD_GPU:-0}" = 1 ]; then
-  echo "-- chunk, GPU: the same, CG3_BACKEND=gpu CG3_GPU_CHUNK_MIN_PIXELS=0 (every chunk on the GPU)"
-  start "$PORT" CG3_BACKEND=gpu CG3_GPU_CHUNK_MIN_PIXELS=0
+  echo "-- chunk, GPU: the same, CG3_BACKEND=auto CG3_GPU_CHUNK_MIN_PIXELS=0 (every worker composes every chunk on the device)"
+  start "$PORT" CG3_BACKEND=auto CG3_GPU_CHUNK_MIN_PIXELS=0
   phase chunk-gpu "$PORT" --scenario "chunk:$CHUNK_CONNS" --tiles "$CHUNK_TILES"
   echo "   peak RSS: $(peak_rss "$SPID")"
   stop "$SPID"
