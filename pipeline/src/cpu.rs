@@ -1,28 +1,59 @@
 //! `CpuBackend`: the reference executor of a [`Plan`], written for speed — planar registers
-//! reused across renders, elementwise loops the compiler vectorises, no allocation per
-//! render. Cells are read as planes cached by the repository.
+//! reused across renders, 32-pixel block kernels the compiler vectorises, no allocation per
+//! render. Cells are read as blocks cached by the repository, with per-block facts.
+//!
+//! Work avoided, all exact:
+//! - A copy of a cell (or of a register that holds one) does not copy: the register records
+//!   where its value lives, and the next blend onto it reads from there.
+//! - A normal blit looks at each block's facts: a block it cannot change is skipped, a block
+//!   where the destination is all transparent takes the source whole, and a block where the
+//!   source is all transparent is a select (pygame copies the source into alpha-0 pixels,
+//!   RGB included, and leaves the rest); only the others are blended.
 
-use crate::atlas::AtlasRepository;
+use crate::atlas::{AtlasRepository, CellId};
 use crate::blend::{BlendMode, planes};
 use crate::cell::{CELL, CELL_ROW_BYTES, Canvas, transparent_canvas};
 use crate::plan::{Op, Plan, Reg, Source, StageKind};
-use crate::planar::{self, ALL_ROWS, PlanarCell};
+use crate::planar::{self, ALL_BLOCKS, Block, Facts, Mask, PlanarCell, TRANSPARENT};
 
-/// A register: planes plus which rows are "clean" (every alpha-0 pixel has RGB 0).
-///
-/// Clean rows let a normal blit skip the rows where its source is all `(0,0,0,0)`: there
-/// pygame's rule copies the source into alpha-0 pixels, which changes nothing on a clean row.
+/// Where a register's value lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Base {
+    /// In the register's own blocks.
+    Own,
+    /// In a cached cell of the repository (the register was set to that cell).
+    Cell(CellId),
+    /// All `(0,0,0,0)` (the state every render starts from).
+    Transparent,
+}
+
+/// A register of the plan machine.
 #[derive(Debug)]
 struct Register {
-    planes: Box<PlanarCell>,
-    clean: u64,
+    /// Storage for a value computed by a blend; stale unless `base` is `Own`.
+    blocks: Box<PlanarCell>,
+    /// Where the value is, so copies need not move pixels.
+    base: Base,
+    /// What is known about the value's blocks; drives the skipping.
+    facts: Facts,
 }
 
 impl Register {
     fn new() -> Self {
         Self {
-            planes: planar::zeroed(),
-            clean: ALL_ROWS,
+            blocks: planar::zeroed(),
+            base: Base::Transparent,
+            facts: Facts::TRANSPARENT,
+        }
+    }
+
+    /// The register's value.
+    #[inline(always)]
+    fn view<'a>(&'a self, repo: &'a AtlasRepository) -> &'a PlanarCell {
+        match self.base {
+            Base::Own => &self.blocks,
+            Base::Cell(id) => &repo.planar_cell(id).blocks,
+            Base::Transparent => &TRANSPARENT,
         }
     }
 }
@@ -56,10 +87,8 @@ impl CpuBackend {
     #[inline(always)]
     fn reset(&mut self) {
         for reg in [&mut self.cat, &mut self.scratch] {
-            for plane in reg.planes.iter_mut() {
-                plane.fill(0);
-            }
-            reg.clean = ALL_ROWS;
+            reg.base = Base::Transparent;
+            reg.facts = Facts::TRANSPARENT;
         }
     }
 
@@ -96,10 +125,16 @@ impl CpuBackend {
         for op in &plan.ops {
             self.apply(repo, op);
         }
-        if plan.flip {
-            planar::flip_horizontal(&mut self.cat.planes);
+        self.finish(repo, plan.flip)
+    }
+
+    /// Writes the cat register to the output canvas, mirrored if `flip`.
+    #[inline(always)]
+    fn finish(&mut self, repo: &AtlasRepository, flip: bool) -> &Canvas {
+        planar::to_canvas(self.cat.view(repo), &mut self.out);
+        if flip {
+            planar::flip_canvas(&mut self.out);
         }
-        planar::to_canvas(&self.cat.planes, &mut self.out);
         &self.out
     }
 
@@ -112,18 +147,16 @@ impl CpuBackend {
         mut each_stage: impl FnMut(StageKind, &Canvas),
     ) -> &Canvas {
         self.reset();
+        // The flip is always the last stage; it mirrors the canvas, not the register.
+        let mut flipped = false;
         for stage in &plan.stages {
             for op in &plan.ops[stage.start..stage.end] {
                 self.apply(repo, op);
             }
-            if stage.kind == StageKind::Flip {
-                planar::flip_horizontal(&mut self.cat.planes);
-            }
-            planar::to_canvas(&self.cat.planes, &mut self.out);
-            each_stage(stage.kind, &self.out);
+            flipped |= stage.kind == StageKind::Flip;
+            each_stage(stage.kind, self.finish(repo, flipped));
         }
-        planar::to_canvas(&self.cat.planes, &mut self.out);
-        &self.out
+        self.finish(repo, flipped)
     }
 
     #[inline(always)]
@@ -132,70 +165,272 @@ impl CpuBackend {
             Reg::Cat => (&mut self.cat, &self.scratch),
             Reg::Scratch => (&mut self.scratch, &self.cat),
         };
-        match (op.source, op.blend) {
-            (Source::Cell(id), None) => {
-                let sprite = repo.planar_cell(id);
-                *dst.planes = sprite.planes;
-                dst.clean = sprite.clean_rows;
-            }
-            (Source::Cell(id), Some(BlendMode::Normal)) => {
-                let sprite = repo.planar_cell(id);
-                let (y0, y1) = sprite.span;
-                planes::normal(&mut dst.planes, &sprite.planes, y0 * CELL, y1 * CELL);
-                // Outside the span the source is all zeros: dirty rows get their alpha-0
-                // pixels cleared (pygame copies the zero source there), clean rows are
-                // already what the blit would leave.
-                let span_rows = rows_mask(y0, y1);
-                let mut dirty = !dst.clean & !span_rows & ALL_ROWS;
-                while dirty != 0 {
-                    let y = dirty.trailing_zeros() as usize;
-                    planes::clear_transparent_rgb(&mut dst.planes, y * CELL, (y + 1) * CELL);
-                    dirty &= dirty - 1;
+        let Some(mode) = op.blend else {
+            match op.source {
+                Source::Cell(id) => {
+                    dst.base = Base::Cell(id);
+                    dst.facts = repo.planar_cell(id).facts;
                 }
-                // Inside the span a row ends clean exactly when the source row is clean.
-                dst.clean = (sprite.clean_rows & span_rows) | (!span_rows & ALL_ROWS);
-            }
-            (Source::Cell(id), Some(mode)) => {
-                let sprite = repo.planar_cell(id);
-                planes::blend(mode, &mut dst.planes, &sprite.planes);
-                dst.clean = clean_after(mode, dst.clean, sprite.clean_rows);
-            }
-            (Source::Fill(rgb), None) => {
-                for (plane, v) in dst.planes.iter_mut().zip([rgb[0], rgb[1], rgb[2], 255]) {
-                    plane.fill(v);
+                Source::Other => {
+                    if other.base == Base::Own {
+                        *dst.blocks = *other.blocks;
+                    }
+                    dst.base = other.base;
+                    dst.facts = other.facts;
                 }
-                dst.clean = ALL_ROWS;
+                Source::Fill(rgb) => {
+                    dst.blocks.fill(planes::fill(rgb));
+                    dst.base = Base::Own;
+                    dst.facts = Facts::OPAQUE;
+                }
             }
-            (Source::Fill(rgb), Some(mode)) => {
-                planes::blend_fill(mode, &mut dst.planes, rgb);
-                dst.clean = clean_after(mode, dst.clean, ALL_ROWS);
+            return;
+        };
+        // The value blended onto: the register's own blocks (in place) or where it lives.
+        let base = match dst.base {
+            Base::Own => None,
+            Base::Cell(id) => Some(&repo.planar_cell(id).blocks),
+            Base::Transparent => Some(&TRANSPARENT),
+        };
+        dst.base = Base::Own;
+        let out = &mut *dst.blocks;
+        let df = dst.facts;
+        dst.facts = match op.source {
+            Source::Fill(rgb) => blend_fill(mode, out, base, df, rgb),
+            Source::Cell(id) => {
+                let sprite = repo.planar_cell(id);
+                blend(mode, out, base, df, &sprite.blocks, sprite.facts)
             }
-            (Source::Other, None) => {
-                *dst.planes = *other.planes;
-                dst.clean = other.clean;
+            Source::Other => blend(mode, out, base, df, other.view(repo), other.facts),
+        };
+    }
+}
+
+/// The set bits of a mask, lowest first.
+#[inline(always)]
+fn blocks_of(mut mask: Mask) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            k
+        })
+    })
+}
+
+/// `out[k] = f(value's block k)`, where the value is `base` if given, else `out` itself.
+///
+/// The kernel works on a copy in a local: once everything is inlined the compiler cannot
+/// tell that `out` and the source blocks do not overlap, and does not vectorise in place.
+#[inline(always)]
+fn update(out: &mut PlanarCell, base: Option<&PlanarCell>, k: usize, f: impl FnOnce(&mut Block)) {
+    let mut d = base.unwrap_or(out)[k];
+    f(&mut d);
+    out[k] = d;
+}
+
+/// Makes `out` hold the value: blocks in `keep` are the base's unchanged (nothing to do in
+/// place), blocks in `zero` become `(0,0,0,0)`, every other block `d` gets `f(d, k)`.
+#[inline(always)]
+fn map_blocks(
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    keep: Mask,
+    zero: Mask,
+    f: impl Fn(&mut Block, usize),
+) {
+    if let Some(b) = base {
+        for k in blocks_of(keep) {
+            out[k] = b[k];
+        }
+    }
+    for k in blocks_of(zero & !keep) {
+        out[k] = TRANSPARENT[0];
+    }
+    for k in blocks_of(ALL_BLOCKS & !keep & !zero) {
+        update(
+            out,
+            base,
+            k,
+            #[inline(always)]
+            |d| f(d, k),
+        );
+    }
+}
+
+/// `out = blend(base, src)` (in place when `base` is `None`); returns the result's facts.
+#[inline(always)]
+fn blend(
+    mode: BlendMode,
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    df: Facts,
+    src: &PlanarCell,
+    sf: Facts,
+) -> Facts {
+    match mode {
+        BlendMode::Normal => normal(out, base, df, src, sf),
+        // Alpha is kept; zero RGB stays zero; a zero source makes RGB zero.
+        BlendMode::RgbMultiply => {
+            map_blocks(
+                out,
+                base,
+                df.zero(),
+                0,
+                #[inline(always)]
+                |d, k| {
+                    let s = src[k];
+                    planes::blend(mode, d, &s);
+                },
+            );
+            Facts {
+                clean: df.clean | sf.zero(),
+                ..df
             }
-            (Source::Other, Some(mode)) => {
-                planes::blend(mode, &mut dst.planes, &other.planes);
-                dst.clean = clean_after(mode, dst.clean, other.clean);
+        }
+        // Alpha is kept; adding zero changes nothing; adding colour can colour alpha-0 pixels.
+        BlendMode::RgbAdd => {
+            let keep = sf.zero();
+            map_blocks(
+                out,
+                base,
+                keep,
+                0,
+                #[inline(always)]
+                |d, k| {
+                    let s = src[k];
+                    planes::blend(mode, d, &s);
+                },
+            );
+            Facts {
+                clean: (keep & df.clean) | df.solid,
+                ..df
+            }
+        }
+        // Both are 0 wherever either side is 0 and positive where both are, so an alpha-0
+        // result has an alpha-0 side, whose RGB is 0 when that side is clean, and then so
+        // is the result's. Either side may be the alpha-0 one: both must be clean.
+        BlendMode::RgbaMultiply | BlendMode::RgbaMin => {
+            let zero = df.zero() | sf.zero();
+            map_blocks(
+                out,
+                base,
+                df.zero(),
+                zero,
+                #[inline(always)]
+                |d, k| {
+                    let s = src[k];
+                    planes::blend(mode, d, &s);
+                },
+            );
+            Facts {
+                empty: df.empty | sf.empty,
+                solid: df.solid & sf.solid,
+                clean: (df.clean & sf.clean) | zero,
             }
         }
     }
 }
 
-/// Rows `y0..y1` as a bit mask.
-fn rows_mask(y0: usize, y1: usize) -> u64 {
-    ((1u64 << y1) - 1) & !((1u64 << y0) - 1)
+/// The normal blit, block by block.
+#[inline(always)]
+fn normal(
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    df: Facts,
+    src: &PlanarCell,
+    sf: Facts,
+) -> Facts {
+    // Unchanged: a zero source over a clean block (alpha-0 pixels take RGB 0, which they
+    // have), or a transparent source over a solid block (no alpha-0 pixel to copy into).
+    let keep = (sf.zero() & df.clean) | (sf.empty & df.solid);
+    // An empty destination takes the source whole.
+    let copy = df.empty & !keep;
+    // A transparent source: alpha-0 pixels take the source, the rest keep their value.
+    let select = sf.empty & !keep & !copy;
+    let mix = ALL_BLOCKS & !(keep | copy | select);
+    if let Some(b) = base {
+        for k in blocks_of(keep) {
+            out[k] = b[k];
+        }
+    }
+    for k in blocks_of(copy) {
+        out[k] = src[k];
+    }
+    for k in blocks_of(select) {
+        let s = src[k];
+        update(
+            out,
+            base,
+            k,
+            #[inline(always)]
+            |d| planes::normal_transparent_source(d, &s),
+        );
+    }
+    for k in blocks_of(mix) {
+        let s = src[k];
+        update(
+            out,
+            base,
+            k,
+            #[inline(always)]
+            |d| planes::normal(d, &s),
+        );
+    }
+    // A blended pixel has alpha > 0 where either side had it; its alpha-0 pixels are those
+    // where both had alpha 0, and they hold the source pixel.
+    let solid_mix = mix & (df.solid | sf.solid);
+    Facts {
+        empty: (keep & df.empty) | (copy & sf.empty),
+        solid: (keep & df.solid) | (copy & sf.solid) | (select & df.solid) | solid_mix,
+        clean: (keep & df.clean)
+            | (copy & sf.clean)
+            | ((select | mix) & (sf.clean | df.solid))
+            | solid_mix,
+    }
 }
 
-/// Which rows stay clean after a whole-cell blend (conservative: "dirty" is always safe).
-fn clean_after(mode: BlendMode, dst: u64, src: u64) -> u64 {
+/// `out = blend(base, fill)` with the opaque colour `(r, g, b, 255)`; returns the facts.
+#[inline(always)]
+fn blend_fill(
+    mode: BlendMode,
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    df: Facts,
+    rgb: [u8; 3],
+) -> Facts {
     match mode {
-        // Alpha-0 results come only from alpha-0 destinations copying the source.
-        BlendMode::Normal => src,
-        // Alpha is kept and zero RGB stays zero under multiplication.
-        BlendMode::RgbMultiply => dst,
-        // Alpha can drop to 0 under RGB that is not 0; adding can colour alpha-0 pixels.
-        BlendMode::RgbAdd | BlendMode::RgbaMultiply | BlendMode::RgbaMin => 0,
+        BlendMode::Normal => {
+            out.fill(planes::fill(rgb));
+            Facts::OPAQUE
+        }
+        // Alpha is kept (the fill's alpha is 255); zero RGB stays zero under multiply and min.
+        BlendMode::RgbMultiply | BlendMode::RgbaMultiply | BlendMode::RgbaMin => {
+            map_blocks(
+                out,
+                base,
+                df.zero(),
+                0,
+                #[inline(always)]
+                |d, _| planes::blend_fill(mode, d, rgb),
+            );
+            df
+        }
+        BlendMode::RgbAdd => {
+            let keep = if rgb == [0; 3] { ALL_BLOCKS } else { 0 };
+            map_blocks(
+                out,
+                base,
+                keep,
+                0,
+                #[inline(always)]
+                |d, _| planes::blend_fill(mode, d, rgb),
+            );
+            Facts {
+                clean: (keep & df.clean) | df.solid,
+                ..df
+            }
+        }
     }
 }
 
@@ -231,29 +466,51 @@ mod tests {
         }
     }
 
-    /// Sheets whose cells are sparse (a few rows), with RGB under zero alpha, all-zero rows
-    /// and opaque rows: the cases the row skipping must get right.
+    /// Sheets whose cells look like the art: a background of `(0,0,0,0)` or of colour under
+    /// zero alpha, a band of rows drawn in, each row mixed, opaque, transparent with colour,
+    /// all zero, or a "silhouette" (opaque inside a span of columns). These give blocks of
+    /// every kind the block facts distinguish (empty, solid, clean, none of them).
     fn sparse_repo(rng: &mut Rng) -> AtlasRepository {
         let (w, h) = (150u32, 350u32 * 4);
         let mut pixels = vec![0u8; (w * h * 4) as usize];
         for cell_row in 0..(h / 50) {
             for cell_col in 0..3 {
+                let coloured_background = rng.below(2) == 0;
                 let y0 = rng.below(50) as u32;
                 let y1 = (y0 + 1 + rng.below(50 - u64::from(y0)) as u32).min(50);
-                for y in y0..y1 {
-                    for x in 0..50 {
-                        let i = (((cell_row * 50 + y) * w + cell_col * 50 + x) * 4) as usize;
-                        let kind = rng.below(6);
-                        let px: [u8; 4] = match kind {
-                            0 => [0, 0, 0, 0],
-                            1 => [rng.next() as u8, rng.next() as u8, 9, 0],
-                            2 => [rng.next() as u8, 3, rng.next() as u8, 255],
-                            _ => [
-                                rng.next() as u8,
-                                rng.next() as u8,
-                                rng.next() as u8,
-                                rng.next() as u8,
-                            ],
+                for y in 0..50 {
+                    let style = if (y0..y1).contains(&y) {
+                        rng.below(5)
+                    } else {
+                        5
+                    };
+                    let x0 = rng.below(25);
+                    let x1 = 25 + rng.below(26);
+                    for x in 0..50u64 {
+                        let i = (((cell_row * 50 + y) * w + cell_col * 50 + x as u32) * 4) as usize;
+                        let background: [u8; 4] = if coloured_background {
+                            [rng.next() as u8, 7, rng.next() as u8, 0]
+                        } else {
+                            [0; 4]
+                        };
+                        let opaque = [rng.next() as u8, 3, rng.next() as u8, 255];
+                        let px: [u8; 4] = match style {
+                            0 => match rng.below(6) {
+                                0 => [0, 0, 0, 0],
+                                1 => [rng.next() as u8, rng.next() as u8, 9, 0],
+                                2 => opaque,
+                                _ => [
+                                    rng.next() as u8,
+                                    rng.next() as u8,
+                                    rng.next() as u8,
+                                    rng.next() as u8,
+                                ],
+                            },
+                            1 => [rng.next() as u8, 1, 2, 1 + rng.below(255) as u8],
+                            2 => [rng.next() as u8, rng.next() as u8, 9, 0],
+                            3 => [0; 4],
+                            4 if (x0..x1).contains(&x) => opaque,
+                            _ => background,
                         };
                         pixels[i..i + 4].copy_from_slice(&px);
                     }
@@ -327,8 +584,8 @@ mod tests {
     }
 
     #[test]
-    fn row_skipping_backend_equals_a_naive_executor_on_random_plans() {
-        use crate::plan::Op;
+    fn block_skipping_backend_equals_a_naive_executor_on_random_plans() {
+        use crate::plan::{Op, Stage};
         let mut rng = Rng(0x5eed);
         let repo = sparse_repo(&mut rng);
         let modes = [
@@ -366,6 +623,24 @@ mod tests {
                 });
             }
             plan.flip = rng.below(4) == 0;
+            // Stages of a few ops each, for the layer inspector's path.
+            let mut start = 0;
+            while start < plan.ops.len() {
+                let end = (start + 1 + rng.below(3) as usize).min(plan.ops.len());
+                plan.stages.push(Stage {
+                    kind: StageKind::Base,
+                    start,
+                    end,
+                });
+                start = end;
+            }
+            if plan.flip {
+                plan.stages.push(Stage {
+                    kind: StageKind::Flip,
+                    start,
+                    end: start,
+                });
+            }
             let expected = naive(&repo, &plan);
             // The baseline build of the same code (render() may take the AVX2 path).
             let portable = *cpu.render_portable(&repo, &plan);
@@ -380,6 +655,27 @@ mod tests {
                 "case {case}: {plan:?}"
             );
             assert_eq!(actual.len(), CELL_BYTES);
+            // The block facts the skipping relies on hold after every op.
+            cpu.reset();
+            for (i, op) in plan.ops.iter().enumerate() {
+                cpu.apply(&repo, op);
+                for reg in [&cpu.cat, &cpu.scratch] {
+                    let exact = Facts::of(reg.view(&repo));
+                    assert!(
+                        reg.facts.implied_by(&exact),
+                        "case {case} op {i} {op:?}: {:?} not implied by {exact:?}",
+                        reg.facts
+                    );
+                }
+            }
+            // The layer inspector ends on the same cat.
+            let mut stages = 0;
+            let staged = *cpu.render_stages(&repo, &plan, |_, _| stages += 1);
+            assert_eq!(stages, plan.stages.len());
+            assert_eq!(
+                crate::compare::compare_rgba(CELL, &expected[..], &staged[..]),
+                None
+            );
         }
     }
 }
