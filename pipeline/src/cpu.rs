@@ -206,16 +206,17 @@ impl CpuBackend {
     }
 }
 
-/// The set bits of a mask, lowest first.
+/// Calls `f(k)` for every block `k` in `mask`, lowest first (two 64-bit halves: cheaper
+/// than stepping through a `u128`).
 #[inline(always)]
-fn blocks_of(mut mask: Mask) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        (mask != 0).then(|| {
-            let k = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            k
-        })
-    })
+fn each_block(mask: Mask, mut f: impl FnMut(usize)) {
+    for (offset, half) in [(0, mask as u64), (64, (mask >> 64) as u64)] {
+        let mut m = half;
+        while m != 0 {
+            f(offset + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+    }
 }
 
 /// `out[k] = f(value's block k)`, where the value is `base` if given, else `out` itself.
@@ -240,22 +241,30 @@ fn map_blocks(
     f: impl Fn(&mut Block, usize),
 ) {
     if let Some(b) = base {
-        for k in blocks_of(keep) {
-            out[k] = b[k];
-        }
-    }
-    for k in blocks_of(zero & !keep) {
-        out[k] = TRANSPARENT[0];
-    }
-    for k in blocks_of(ALL_BLOCKS & !keep & !zero) {
-        update(
-            out,
-            base,
-            k,
+        each_block(
+            keep,
             #[inline(always)]
-            |d| f(d, k),
+            |k| out[k] = b[k],
         );
     }
+    each_block(
+        zero & !keep,
+        #[inline(always)]
+        |k| out[k] = TRANSPARENT[0],
+    );
+    each_block(
+        ALL_BLOCKS & !keep & !zero,
+        #[inline(always)]
+        |k| {
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| f(d, k),
+            );
+        },
+    );
 }
 
 /// `out = blend(base, src)` (in place when `base` is `None`); returns the result's facts.
@@ -280,7 +289,7 @@ fn blend(
                 #[inline(always)]
                 |d, k| {
                     let s = src[k];
-                    planes::blend(mode, d, &s);
+                    planes::blend(BlendMode::RgbMultiply, d, &s);
                 },
             );
             Facts {
@@ -299,7 +308,7 @@ fn blend(
                 #[inline(always)]
                 |d, k| {
                     let s = src[k];
-                    planes::blend(mode, d, &s);
+                    planes::blend(BlendMode::RgbAdd, d, &s);
                 },
             );
             Facts {
@@ -312,17 +321,32 @@ fn blend(
         // is the result's. Either side may be the alpha-0 one: both must be clean.
         BlendMode::RgbaMultiply | BlendMode::RgbaMin => {
             let zero = df.zero() | sf.zero();
-            map_blocks(
-                out,
-                base,
-                df.zero(),
-                zero,
-                #[inline(always)]
-                |d, k| {
-                    let s = src[k];
-                    planes::blend(mode, d, &s);
-                },
-            );
+            // One loop per mode, so the mode is not dispatched per block.
+            if mode == BlendMode::RgbaMultiply {
+                map_blocks(
+                    out,
+                    base,
+                    df.zero(),
+                    zero,
+                    #[inline(always)]
+                    |d, k| {
+                        let s = src[k];
+                        planes::blend(BlendMode::RgbaMultiply, d, &s);
+                    },
+                );
+            } else {
+                map_blocks(
+                    out,
+                    base,
+                    df.zero(),
+                    zero,
+                    #[inline(always)]
+                    |d, k| {
+                        let s = src[k];
+                        planes::blend(BlendMode::RgbaMin, d, &s);
+                    },
+                );
+            }
             Facts {
                 empty: df.empty | sf.empty,
                 solid: df.solid & sf.solid,
@@ -350,33 +374,45 @@ fn normal(
     let select = sf.empty & !keep & !copy;
     let mix = ALL_BLOCKS & !(keep | copy | select);
     if let Some(b) = base {
-        for k in blocks_of(keep) {
-            out[k] = b[k];
-        }
-    }
-    for k in blocks_of(copy) {
-        out[k] = src[k];
-    }
-    for k in blocks_of(select) {
-        let s = src[k];
-        update(
-            out,
-            base,
-            k,
+        each_block(
+            keep,
             #[inline(always)]
-            |d| planes::normal_transparent_source(d, &s),
+            |k| out[k] = b[k],
         );
     }
-    for k in blocks_of(mix) {
-        let s = src[k];
-        update(
-            out,
-            base,
-            k,
-            #[inline(always)]
-            |d| planes::normal(d, &s),
-        );
-    }
+    each_block(
+        copy,
+        #[inline(always)]
+        |k| out[k] = src[k],
+    );
+    each_block(
+        select,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal_transparent_source(d, &s),
+            );
+        },
+    );
+    each_block(
+        mix,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal(d, &s),
+            );
+        },
+    );
     // A blended pixel has alpha > 0 where either side had it; its alpha-0 pixels are those
     // where both had alpha 0, and they hold the source pixel.
     let solid_mix = mix & (df.solid | sf.solid);
@@ -404,15 +440,27 @@ fn blend_fill(
             out.fill(planes::fill(rgb));
             Facts::OPAQUE
         }
-        // Alpha is kept (the fill's alpha is 255); zero RGB stays zero under multiply and min.
-        BlendMode::RgbMultiply | BlendMode::RgbaMultiply | BlendMode::RgbaMin => {
+        // Alpha is kept (the fill's alpha is 255, so RGBA multiply is RGB multiply); zero RGB
+        // stays zero under multiply and min.
+        BlendMode::RgbMultiply | BlendMode::RgbaMultiply => {
             map_blocks(
                 out,
                 base,
                 df.zero(),
                 0,
                 #[inline(always)]
-                |d, _| planes::blend_fill(mode, d, rgb),
+                |d, _| planes::blend_fill(BlendMode::RgbMultiply, d, rgb),
+            );
+            df
+        }
+        BlendMode::RgbaMin => {
+            map_blocks(
+                out,
+                base,
+                df.zero(),
+                0,
+                #[inline(always)]
+                |d, _| planes::blend_fill(BlendMode::RgbaMin, d, rgb),
             );
             df
         }
@@ -424,7 +472,7 @@ fn blend_fill(
                 keep,
                 0,
                 #[inline(always)]
-                |d, _| planes::blend_fill(mode, d, rgb),
+                |d, _| planes::blend_fill(BlendMode::RgbAdd, d, rgb),
             );
             Facts {
                 clean: (keep & df.clean) | df.solid,
