@@ -64,6 +64,10 @@ pub struct CpuBackend {
     cat: Register,
     scratch: Register,
     out: Box<Canvas>,
+    /// Per op of the plan being rendered: whether the RGB under zero alpha of the register
+    /// it writes can still reach the output (see [`colour_under_zero_alpha_seen`]). Kept
+    /// across renders so its allocation is reused.
+    seen: Vec<bool>,
 }
 
 impl Default for CpuBackend {
@@ -80,6 +84,7 @@ impl CpuBackend {
             cat: Register::new(),
             scratch: Register::new(),
             out: transparent_canvas(),
+            seen: Vec::new(),
         }
     }
 
@@ -122,8 +127,10 @@ impl CpuBackend {
     #[inline(always)]
     fn render_portable(&mut self, repo: &AtlasRepository, plan: &Plan) -> &Canvas {
         self.reset();
-        for op in &plan.ops {
-            self.apply(repo, op);
+        colour_under_zero_alpha_seen(&plan.ops, |_| false, &mut self.seen);
+        for (i, op) in plan.ops.iter().enumerate() {
+            let seen = self.seen[i];
+            self.apply(repo, op, seen);
         }
         self.finish(repo, plan.flip)
     }
@@ -147,11 +154,15 @@ impl CpuBackend {
         mut each_stage: impl FnMut(StageKind, &Canvas),
     ) -> &Canvas {
         self.reset();
+        // Every stage's canvas is shown whole, colour under zero alpha included.
+        let stage_ends = |i: usize| plan.stages.iter().any(|s| s.end == i + 1);
+        colour_under_zero_alpha_seen(&plan.ops, stage_ends, &mut self.seen);
         // The flip is always the last stage; it mirrors the canvas, not the register.
         let mut flipped = false;
         for stage in &plan.stages {
-            for op in &plan.ops[stage.start..stage.end] {
-                self.apply(repo, op);
+            for i in stage.start..stage.end {
+                let seen = self.seen[i];
+                self.apply(repo, &plan.ops[i], seen);
             }
             flipped |= stage.kind == StageKind::Flip;
             each_stage(stage.kind, self.finish(repo, flipped));
@@ -159,8 +170,10 @@ impl CpuBackend {
         self.finish(repo, flipped)
     }
 
+    /// Executes `op`. Where `seen` is false the RGB under zero alpha of the result is left
+    /// as whatever is cheapest (alpha is always exact).
     #[inline(always)]
-    fn apply(&mut self, repo: &AtlasRepository, op: &Op) {
+    fn apply(&mut self, repo: &AtlasRepository, op: &Op, seen: bool) {
         let (dst, other) = match op.target {
             Reg::Cat => (&mut self.cat, &self.scratch),
             Reg::Scratch => (&mut self.scratch, &self.cat),
@@ -195,14 +208,63 @@ impl CpuBackend {
         dst.base = Base::Own;
         let out = &mut *dst.blocks;
         let df = dst.facts;
+        // Blocks whose every alpha is 0 before (alpha-keeping modes) or after the op need
+        // no work when their colour will not be seen.
+        let unseen = if seen { 0 } else { ALL_BLOCKS };
         dst.facts = match op.source {
-            Source::Fill(rgb) => blend_fill(mode, out, base, df, rgb),
+            Source::Fill(rgb) => blend_fill(mode, out, base, df, rgb, unseen),
             Source::Cell(id) => {
                 let sprite = repo.planar_cell(id);
-                blend(mode, out, base, df, &sprite.blocks, sprite.facts)
+                blend(mode, out, base, df, &sprite.blocks, sprite.facts, unseen)
             }
-            Source::Other => blend(mode, out, base, df, other.view(repo), other.facts),
+            Source::Other => blend(mode, out, base, df, other.view(repo), other.facts, unseen),
         };
+    }
+}
+
+/// Fills `seen[i]` with whether, after op `i`, the RGB of zero-alpha pixels of the register
+/// it writes can still reach the output: the final cat, or the cat after every op `i` with
+/// `observed(i)`. Walks the plan backwards from "the cat's are seen, the scratch's are not".
+///
+/// A normal blit never reads the destination's colour under zero alpha (pygame takes the
+/// source whole there), and a copy replaces it, so before either it is unseen; the
+/// alpha-keeping and alpha-multiplying modes pass it on from their result. A register read
+/// as a source passes its own on to the result's (normal blit where both alphas are 0, the
+/// RGBA modes where one is), except that an RGB multiply or add reads it into pixels that
+/// have alpha.
+fn colour_under_zero_alpha_seen(
+    ops: &[Op],
+    observed: impl Fn(usize) -> bool,
+    seen: &mut Vec<bool>,
+) {
+    let idx = |r: Reg| usize::from(r == Reg::Scratch);
+    seen.clear();
+    seen.resize(ops.len(), true);
+    let mut live = [true, false];
+    for (i, op) in ops.iter().enumerate().rev() {
+        live[0] |= observed(i);
+        let (t, o) = (idx(op.target), idx(op.target.other()));
+        let after = live[t];
+        seen[i] = after;
+        let reads_other = op.source == Source::Other;
+        match op.blend {
+            None | Some(BlendMode::Normal) => {
+                live[t] = false;
+                if reads_other {
+                    live[o] |= after;
+                }
+            }
+            Some(BlendMode::RgbMultiply | BlendMode::RgbAdd) => {
+                if reads_other {
+                    live[o] = true;
+                }
+            }
+            Some(BlendMode::RgbaMultiply | BlendMode::RgbaMin) => {
+                if reads_other {
+                    live[o] |= after;
+                }
+            }
+        }
     }
 }
 
@@ -276,15 +338,17 @@ fn blend(
     df: Facts,
     src: &PlanarCell,
     sf: Facts,
+    unseen: Mask,
 ) -> Facts {
     match mode {
-        BlendMode::Normal => normal(out, base, df, src, sf),
+        BlendMode::Normal => normal(out, base, df, src, sf, unseen),
         // Alpha is kept; zero RGB stays zero; a zero source makes RGB zero.
         BlendMode::RgbMultiply => {
+            let keep = df.zero() | (df.empty & unseen);
             map_blocks(
                 out,
                 base,
-                df.zero(),
+                keep,
                 0,
                 #[inline(always)]
                 |d, k| {
@@ -293,13 +357,13 @@ fn blend(
                 },
             );
             Facts {
-                clean: df.clean | sf.zero(),
+                clean: df.clean | (sf.zero() & !keep),
                 ..df
             }
         }
         // Alpha is kept; adding zero changes nothing; adding colour can colour alpha-0 pixels.
         BlendMode::RgbAdd => {
-            let keep = sf.zero();
+            let keep = sf.zero() | (df.empty & unseen);
             map_blocks(
                 out,
                 base,
@@ -320,13 +384,16 @@ fn blend(
         // result has an alpha-0 side, whose RGB is 0 when that side is clean, and then so
         // is the result's. Either side may be the alpha-0 one: both must be clean.
         BlendMode::RgbaMultiply | BlendMode::RgbaMin => {
-            let zero = df.zero() | sf.zero();
+            // Where either alpha row is all 0 so is the result's: kept if it is the
+            // destination's, else zeroed (exact when the source is zero).
+            let keep = df.zero() | (df.empty & unseen);
+            let zero = (sf.zero() | (sf.empty & unseen)) & !keep;
             // One loop per mode, so the mode is not dispatched per block.
             if mode == BlendMode::RgbaMultiply {
                 map_blocks(
                     out,
                     base,
-                    df.zero(),
+                    keep,
                     zero,
                     #[inline(always)]
                     |d, k| {
@@ -338,7 +405,7 @@ fn blend(
                 map_blocks(
                     out,
                     base,
-                    df.zero(),
+                    keep,
                     zero,
                     #[inline(always)]
                     |d, k| {
@@ -350,7 +417,7 @@ fn blend(
             Facts {
                 empty: df.empty | sf.empty,
                 solid: df.solid & sf.solid,
-                clean: (df.clean & sf.clean) | zero,
+                clean: (df.clean & sf.clean) | zero | df.zero(),
             }
         }
     }
@@ -364,10 +431,12 @@ fn normal(
     df: Facts,
     src: &PlanarCell,
     sf: Facts,
+    unseen: Mask,
 ) -> Facts {
     // Unchanged: a zero source over a clean block (alpha-0 pixels take RGB 0, which they
-    // have), or a transparent source over a solid block (no alpha-0 pixel to copy into).
-    let keep = (sf.zero() & df.clean) | (sf.empty & df.solid);
+    // have), or a transparent source over a solid block (no alpha-0 pixel to copy into), or
+    // a transparent source anywhere when colour under zero alpha is not seen (alpha stays).
+    let keep = (sf.zero() & df.clean) | (sf.empty & (df.solid | unseen));
     // An empty destination takes the source whole.
     let copy = df.empty & !keep;
     // A transparent source: alpha-0 pixels take the source, the rest keep their value.
@@ -434,6 +503,7 @@ fn blend_fill(
     base: Option<&PlanarCell>,
     df: Facts,
     rgb: [u8; 3],
+    unseen: Mask,
 ) -> Facts {
     match mode {
         BlendMode::Normal => {
@@ -446,7 +516,7 @@ fn blend_fill(
             map_blocks(
                 out,
                 base,
-                df.zero(),
+                df.zero() | (df.empty & unseen),
                 0,
                 #[inline(always)]
                 |d, _| planes::blend_fill(BlendMode::RgbMultiply, d, rgb),
@@ -457,7 +527,7 @@ fn blend_fill(
             map_blocks(
                 out,
                 base,
-                df.zero(),
+                df.zero() | (df.empty & unseen),
                 0,
                 #[inline(always)]
                 |d, _| planes::blend_fill(BlendMode::RgbaMin, d, rgb),
@@ -465,7 +535,7 @@ fn blend_fill(
             df
         }
         BlendMode::RgbAdd => {
-            let keep = if rgb == [0; 3] { ALL_BLOCKS } else { 0 };
+            let keep = if rgb == [0; 3] { ALL_BLOCKS } else { 0 } | (df.empty & unseen);
             map_blocks(
                 out,
                 base,
@@ -705,8 +775,10 @@ mod tests {
             assert_eq!(actual.len(), CELL_BYTES);
             // The block facts the skipping relies on hold after every op.
             cpu.reset();
+            let mut seen = Vec::new();
+            colour_under_zero_alpha_seen(&plan.ops, |_| false, &mut seen);
             for (i, op) in plan.ops.iter().enumerate() {
-                cpu.apply(&repo, op);
+                cpu.apply(&repo, op, seen[i]);
                 for reg in [&cpu.cat, &cpu.scratch] {
                     let exact = Facts::of(reg.view(&repo));
                     assert!(
@@ -716,14 +788,29 @@ mod tests {
                     );
                 }
             }
-            // The layer inspector ends on the same cat.
-            let mut stages = 0;
-            let staged = *cpu.render_stages(&repo, &plan, |_, _| stages += 1);
-            assert_eq!(stages, plan.stages.len());
+            // The layer inspector shows every stage exactly and ends on the same cat.
+            let mut shown = Vec::new();
+            let staged = *cpu.render_stages(&repo, &plan, |_, canvas| {
+                shown.push(Box::new(*canvas));
+            });
             assert_eq!(
                 crate::compare::compare_rgba(CELL, &expected[..], &staged[..]),
                 None
             );
+            assert_eq!(shown.len(), plan.stages.len());
+            for (stage, canvas) in plan.stages.iter().zip(&shown) {
+                let prefix = Plan {
+                    ops: plan.ops[..stage.end].to_vec(),
+                    stages: Vec::new(),
+                    flip: stage.kind == StageKind::Flip,
+                };
+                assert_eq!(
+                    crate::compare::compare_rgba(CELL, &naive(&repo, &prefix)[..], &canvas[..]),
+                    None,
+                    "case {case}, stage ending at op {}",
+                    stage.end
+                );
+            }
         }
     }
 }
