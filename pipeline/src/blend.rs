@@ -227,7 +227,7 @@ pub mod planes {
 
     /// pygame's alpha blit of a block, branch-free like pygame's own AVX2 blitter: where the
     /// destination is empty the source alpha is taken as 255, which makes the colour formula
-    /// return the source exactly; the alpha row selects the source alpha there.
+    /// return the source exactly, and the alpha formula gives the source alpha there.
     ///
     /// The colour formula `(d*(256-a) + s*(a+1)) >> 8` is evaluated as
     /// `((d<<8) + (s-d)*a + s) >> 8` in wrapping 16-bit arithmetic, as pygame's AVX2 blitter
@@ -237,6 +237,14 @@ pub mod planes {
     pub fn normal(d: &mut Block, s: &Block) {
         let [dr, dg, db, da] = d;
         let [sr, sg, sb, sa] = s;
+        // sA + dA - sA*dA/255 (sA where dA is 0). p / 255 == (p + 1 + (p >> 8)) >> 8 for
+        // every p <= 255 * 255 (tested below); the sum is at most 255, so the last step is
+        // exact in wrapping 8-bit lanes.
+        let mut q = [0u8; LANES];
+        for i in 0..LANES {
+            let p = u16::from(sa[i]) * u16::from(da[i]);
+            q[i] = ((p + 1 + (p >> 8)) >> 8) as u8;
+        }
         for i in 0..LANES {
             let (s_a, d_a) = (sa[i], da[i]);
             let a = u16::from(s_a | u8::from(d_a == 0).wrapping_neg());
@@ -251,13 +259,9 @@ pub mod planes {
             dr[i] = colour(dr[i], sr[i]);
             dg[i] = colour(dg[i], sg[i]);
             db[i] = colour(db[i], sb[i]);
-            // sA + dA - sA*dA/255, which is sA where dA is 0 (no select needed). p / 255 ==
-            // (p + 1 + (p >> 8)) >> 8 for every p <= 255 * 255 (tested below): 16-bit lanes,
-            // no multiply (the 0x8081 form made the compiler widen to 32 bits).
-            let (x, y) = (u16::from(s_a), u16::from(d_a));
-            let p = x * y;
-            let q = (p + 1 + (p >> 8)) >> 8;
-            da[i] = (x + y - q) as u8;
+        }
+        for i in 0..LANES {
+            da[i] = sa[i].wrapping_add(da[i]).wrapping_sub(q[i]);
         }
     }
 
