@@ -235,17 +235,34 @@ pub mod planes {
     /// wrapped sum `>> 8` is the same number (exhaustively tested against `normal_px`).
     #[inline(always)]
     pub fn normal(d: &mut Block, s: &Block) {
+        normal_lanes::<0, LANES>(d, s);
+    }
+
+    /// [`normal`] on lanes `0..16` only; lanes `16..32` are left as they are.
+    #[inline(always)]
+    pub fn normal_low_half(d: &mut Block, s: &Block) {
+        normal_lanes::<0, { LANES / 2 }>(d, s);
+    }
+
+    /// [`normal`] on lanes `16..32` only; lanes `0..16` are left as they are.
+    #[inline(always)]
+    pub fn normal_high_half(d: &mut Block, s: &Block) {
+        normal_lanes::<{ LANES / 2 }, LANES>(d, s);
+    }
+
+    #[inline(always)]
+    fn normal_lanes<const FROM: usize, const TO: usize>(d: &mut Block, s: &Block) {
         let [dr, dg, db, da] = d;
         let [sr, sg, sb, sa] = s;
         // sA + dA - sA*dA/255 (sA where dA is 0). p / 255 == (p + 1 + (p >> 8)) >> 8 for
         // every p <= 255 * 255 (tested below); the sum is at most 255, so the last step is
         // exact in wrapping 8-bit lanes.
         let mut q = [0u8; LANES];
-        for i in 0..LANES {
+        for i in FROM..TO {
             let p = u16::from(sa[i]) * u16::from(da[i]);
             q[i] = ((p + 1 + (p >> 8)) >> 8) as u8;
         }
-        for i in 0..LANES {
+        for i in FROM..TO {
             let (s_a, d_a) = (sa[i], da[i]);
             let a = u16::from(s_a | u8::from(d_a == 0).wrapping_neg());
             // (d*(256-a) + s*(a+1)) rewritten as (d<<8) + (s-d)*a + s: one multiply.
@@ -260,7 +277,7 @@ pub mod planes {
             dg[i] = colour(dg[i], sg[i]);
             db[i] = colour(db[i], sb[i]);
         }
-        for i in 0..LANES {
+        for i in FROM..TO {
             da[i] = sa[i].wrapping_add(da[i]).wrapping_sub(q[i]);
         }
     }
@@ -434,6 +451,27 @@ mod tests {
                 }
                 if transparent {
                     assert_eq!(selected, out);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn half_blends_equal_the_whole_blend_on_their_half_and_leave_the_other() {
+        for seed in 0..64 {
+            let d0 = random_planes(seed * 2 + 300);
+            let s0 = random_planes(seed * 2 + 301);
+            for (d, s) in d0.iter().zip(s0.iter()) {
+                let mut whole = *d;
+                planes::normal(&mut whole, s);
+                let (mut low, mut high) = (*d, *d);
+                planes::normal_low_half(&mut low, s);
+                planes::normal_high_half(&mut high, s);
+                for c in 0..4 {
+                    assert_eq!(low[c][..LANES / 2], whole[c][..LANES / 2]);
+                    assert_eq!(low[c][LANES / 2..], d[c][LANES / 2..]);
+                    assert_eq!(high[c][LANES / 2..], whole[c][LANES / 2..]);
+                    assert_eq!(high[c][..LANES / 2], d[c][..LANES / 2]);
                 }
             }
         }

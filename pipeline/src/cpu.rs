@@ -418,6 +418,7 @@ fn blend(
                 empty: df.empty | sf.empty,
                 solid: df.solid & sf.solid,
                 clean: (df.clean & sf.clean) | zero | df.zero(),
+                half_empty: [0, 1].map(|h| df.half_empty[h] | sf.half_empty[h]),
             }
         }
     }
@@ -442,6 +443,11 @@ fn normal(
     // A transparent source: alpha-0 pixels take the source, the rest keep their value.
     let select = sf.empty & !keep & !copy;
     let mix = ALL_BLOCKS & !(keep | copy | select);
+    // A blended block whose source is transparent in one half needs only the other half
+    // blended when colour under zero alpha is unseen (the transparent half keeps its alpha).
+    let low_only = mix & sf.half_empty[1] & unseen;
+    let high_only = mix & sf.half_empty[0] & unseen & !low_only;
+    let half = low_only | high_only;
     if let Some(b) = base {
         each_block(
             keep,
@@ -469,7 +475,7 @@ fn normal(
         },
     );
     each_block(
-        mix,
+        mix & !half,
         #[inline(always)]
         |k| {
             let s = src[k];
@@ -482,16 +488,52 @@ fn normal(
             );
         },
     );
+    each_block(
+        low_only,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal_low_half(d, &s),
+            );
+        },
+    );
+    each_block(
+        high_only,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal_high_half(d, &s),
+            );
+        },
+    );
     // A blended pixel has alpha > 0 where either side had it; its alpha-0 pixels are those
-    // where both had alpha 0, and they hold the source pixel.
+    // where both had alpha 0, and they hold the source pixel (or, in the half left alone,
+    // the destination pixel).
     let solid_mix = mix & (df.solid | sf.solid);
+    let unchanged_alpha = keep | select;
     Facts {
         empty: (keep & df.empty) | (copy & sf.empty),
         solid: (keep & df.solid) | (copy & sf.solid) | (select & df.solid) | solid_mix,
         clean: (keep & df.clean)
             | (copy & sf.clean)
-            | ((select | mix) & (sf.clean | df.solid))
+            | ((select | (mix & !half)) & (sf.clean | df.solid))
+            | (half & ((sf.clean & df.clean) | df.solid))
             | solid_mix,
+        half_empty: [0, 1].map(|h| {
+            (unchanged_alpha & df.half_empty[h])
+                | (copy & sf.half_empty[h])
+                | (mix & df.half_empty[h] & sf.half_empty[h])
+        }),
     }
 }
 

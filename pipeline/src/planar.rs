@@ -50,6 +50,9 @@ pub struct Facts {
     pub solid: Mask,
     /// Every alpha-0 pixel of the block has RGB 0 (true of every solid block).
     pub clean: Mask,
+    /// Lanes `0..16` (index 0) or `16..32` (index 1) of the block all have alpha 0 (true of
+    /// both halves of every empty block).
+    pub half_empty: [Mask; 2],
 }
 
 impl Facts {
@@ -58,6 +61,7 @@ impl Facts {
         empty: ALL_BLOCKS,
         solid: 0,
         clean: ALL_BLOCKS,
+        half_empty: [ALL_BLOCKS; 2],
     };
 
     /// Facts of an opaque fill.
@@ -65,6 +69,7 @@ impl Facts {
         empty: 0,
         solid: ALL_BLOCKS,
         clean: ALL_BLOCKS,
+        half_empty: [0; 2],
     };
 
     /// Nothing known.
@@ -72,6 +77,7 @@ impl Facts {
         empty: 0,
         solid: 0,
         clean: 0,
+        half_empty: [0; 2],
     };
 
     /// Blocks that are all `(0,0,0,0)`: empty and clean.
@@ -96,6 +102,11 @@ impl Facts {
             if (0..LANES).all(|i| a[i] != 0 || (r[i] | g[i] | b[i]) == 0) {
                 facts.clean |= bit;
             }
+            for (h, half) in a.chunks_exact(LANES / 2).enumerate() {
+                if half.iter().all(|&v| v == 0) {
+                    facts.half_empty[h] |= bit;
+                }
+            }
         }
         facts
     }
@@ -106,6 +117,8 @@ impl Facts {
         self.empty & !exact.empty == 0
             && self.solid & !exact.solid == 0
             && self.clean & !exact.clean == 0
+            && self.half_empty[0] & !exact.half_empty[0] == 0
+            && self.half_empty[1] & !exact.half_empty[1] == 0
     }
 }
 
@@ -216,15 +229,18 @@ mod tests {
     fn facts_of_a_cell_are_exact_per_block() {
         let mut cell = zeroed();
         // Block 0: opaque. Block 1: colour under zero alpha in one pixel. Block 2: one
-        // transparent pixel with RGB 0 among opaque ones.
+        // transparent pixel with RGB 0 among opaque ones. Block 3: alpha in the high half.
         cell[0][3] = [7; LANES];
         cell[1][0][5] = 9;
         cell[2][3] = [200; LANES];
         cell[2][3][4] = 0;
+        cell[3][3][20] = 1;
         let f = Facts::of(&cell);
-        assert_eq!(f.solid & 0b111, 0b001);
-        assert_eq!(f.empty & 0b111, 0b010);
-        assert_eq!(f.clean & 0b111, 0b101);
-        assert_eq!(f.zero() >> 3, ALL_BLOCKS >> 3);
+        assert_eq!(f.solid & 0b1111, 0b0001);
+        assert_eq!(f.empty & 0b1111, 0b0010);
+        assert_eq!(f.clean & 0b1111, 0b1101);
+        assert_eq!(f.half_empty[0] & 0b1111, 0b1010);
+        assert_eq!(f.half_empty[1] & 0b1111, 0b0010);
+        assert_eq!(f.zero() >> 4, ALL_BLOCKS >> 4);
     }
 }
