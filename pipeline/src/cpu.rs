@@ -9,6 +9,10 @@
 //!   where the destination is all transparent takes the source whole, and a block where the
 //!   source is all transparent is a select (pygame copies the source into alpha-0 pixels,
 //!   RGB included, and leaves the rest); only the others are blended.
+//! - Colour under zero alpha that nothing after an op can see (the next use of the register
+//!   is a normal blit onto it, which replaces those pixels whole) is not computed: such an op
+//!   skips all-transparent blocks, and blends only the half of a block where the source has
+//!   alpha. Alpha is always exact, and the output's every channel is.
 
 use crate::atlas::{AtlasRepository, CellId};
 use crate::blend::{BlendMode, planes};
