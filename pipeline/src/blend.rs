@@ -135,150 +135,167 @@ pub fn blend_row_fill(mode: BlendMode, dst: &mut [u8], rgb: [u8; 3]) {
     }
 }
 
-/// Planar form of the blend modes: the same arithmetic as [`normal_px`] and [`mul8`], over
-/// whole planes so it vectorises. Each kernel is tested equal to the per-pixel definition.
+/// Planar form of the blend modes over one [`Block`](crate::planar::Block) of 32 pixels: the
+/// same arithmetic as [`normal_px`] and [`mul8`], written as loops over 32 lanes so each
+/// channel row becomes one SIMD register. Each kernel is tested equal to the per-pixel
+/// definition.
 pub mod planes {
     use super::BlendMode;
-    use crate::planar::{PIXELS, PlanarCell};
+    use crate::planar::{Block, LANES, Lanes};
 
-    /// `dst = blend(dst, src)` for every pixel.
+    /// `d = blend(d, s)` for every pixel of a block.
     #[inline(always)]
-    pub fn blend(mode: BlendMode, dst: &mut PlanarCell, src: &PlanarCell) {
-        blend_range(mode, dst, src, 0, PIXELS);
-    }
-
-    /// `dst = blend(dst, src)` for pixels `lo..hi` (row-major indices) only.
-    #[inline(always)]
-    pub fn blend_range(
-        mode: BlendMode,
-        dst: &mut PlanarCell,
-        src: &PlanarCell,
-        lo: usize,
-        hi: usize,
-    ) {
+    pub fn blend(mode: BlendMode, d: &mut Block, s: &Block) {
         match mode {
-            BlendMode::Normal => normal(dst, src, lo, hi),
+            BlendMode::Normal => normal(d, s),
             BlendMode::RgbMultiply => {
                 for c in 0..3 {
-                    mul_plane(&mut dst[c][lo..hi], &src[c][lo..hi]);
+                    mul(&mut d[c], &s[c]);
                 }
             }
             BlendMode::RgbAdd => {
                 for c in 0..3 {
-                    for (d, s) in dst[c][lo..hi].iter_mut().zip(&src[c][lo..hi]) {
-                        *d = d.saturating_add(*s);
-                    }
+                    add(&mut d[c], &s[c]);
                 }
             }
             BlendMode::RgbaMultiply => {
                 for c in 0..4 {
-                    mul_plane(&mut dst[c][lo..hi], &src[c][lo..hi]);
+                    mul(&mut d[c], &s[c]);
                 }
             }
             BlendMode::RgbaMin => {
                 for c in 0..4 {
-                    for (d, s) in dst[c][lo..hi].iter_mut().zip(&src[c][lo..hi]) {
-                        *d = (*d).min(*s);
-                    }
+                    min(&mut d[c], &s[c]);
                 }
             }
         }
     }
 
-    /// What a normal blit of an all-zero source does to pixels `lo..hi`: pixels with alpha
-    /// keep their value, alpha-0 pixels become `(0,0,0,0)` (pygame copies the source there).
+    /// `d = blend(d, fill)` with the opaque colour `(r, g, b, 255)` as the source.
     #[inline(always)]
-    pub fn clear_transparent_rgb(dst: &mut PlanarCell, lo: usize, hi: usize) {
-        let [r, g, b, a] = dst;
-        for plane in [r, g, b] {
-            for (v, &alpha) in plane[lo..hi].iter_mut().zip(&a[lo..hi]) {
-                *v &= u8::from(alpha != 0).wrapping_neg();
-            }
-        }
-    }
-
-    /// `dst = blend(dst, fill)` with the opaque colour `(r, g, b, 255)`.
-    #[inline(always)]
-    pub fn blend_fill(mode: BlendMode, dst: &mut PlanarCell, rgb: [u8; 3]) {
-        let s = [rgb[0], rgb[1], rgb[2], 255];
-        let channels = match mode {
-            BlendMode::RgbMultiply | BlendMode::RgbAdd => 3,
-            _ => 4,
-        };
+    pub fn blend_fill(mode: BlendMode, d: &mut Block, rgb: [u8; 3]) {
         match mode {
             // An opaque normal blit: colour (d*0 + s*256) >> 8 = s, alpha 255 - 0 = 255.
-            BlendMode::Normal => {
-                for (plane, v) in dst.iter_mut().zip(s) {
-                    plane.fill(v);
-                }
-            }
+            BlendMode::Normal => *d = fill(rgb),
+            // The fill's alpha 255 leaves alpha as it is: (a*255 + 255) >> 8 = a, min(a, 255) = a.
             BlendMode::RgbMultiply | BlendMode::RgbaMultiply => {
-                for (plane, v) in dst.iter_mut().zip(s).take(channels) {
-                    for d in plane.iter_mut() {
-                        *d = super::mul8(*d, v);
-                    }
+                for c in 0..3 {
+                    mul(&mut d[c], &[rgb[c]; LANES]);
                 }
             }
             BlendMode::RgbAdd => {
-                for (plane, v) in dst.iter_mut().zip(s).take(3) {
-                    for d in plane.iter_mut() {
-                        *d = d.saturating_add(v);
-                    }
+                for c in 0..3 {
+                    add(&mut d[c], &[rgb[c]; LANES]);
                 }
             }
             BlendMode::RgbaMin => {
-                for (plane, v) in dst.iter_mut().zip(s) {
-                    for d in plane.iter_mut() {
-                        *d = (*d).min(v);
-                    }
+                for c in 0..3 {
+                    min(&mut d[c], &[rgb[c]; LANES]);
                 }
             }
+        }
+    }
+
+    /// A block of the opaque colour `(r, g, b, 255)`.
+    #[inline(always)]
+    #[must_use]
+    pub fn fill(rgb: [u8; 3]) -> Block {
+        [rgb[0], rgb[1], rgb[2], 255].map(|v| [v; LANES])
+    }
+
+    /// `(d*s + 255) >> 8` per lane; `(d*s + 255)` fits 16 bits: 255*255 + 255 = 65280.
+    #[inline(always)]
+    fn mul(d: &mut Lanes, s: &Lanes) {
+        for (d, &s) in d.iter_mut().zip(s) {
+            *d = ((u16::from(*d) * u16::from(s) + 255) >> 8) as u8;
         }
     }
 
     #[inline(always)]
-    fn mul_plane(dst: &mut [u8], src: &[u8]) {
-        for (d, s) in dst.iter_mut().zip(src) {
-            // (d*s + 255) fits 16 bits: 255*255 + 255 = 65280.
-            *d = ((u16::from(*d) * u16::from(*s) + 255) >> 8) as u8;
+    fn add(d: &mut Lanes, s: &Lanes) {
+        for (d, &s) in d.iter_mut().zip(s) {
+            *d = d.saturating_add(s);
         }
     }
 
-    /// pygame's alpha blit over planes, branch-free like pygame's own AVX2 blitter: where the
+    #[inline(always)]
+    fn min(d: &mut Lanes, s: &Lanes) {
+        for (d, &s) in d.iter_mut().zip(s) {
+            *d = (*d).min(s);
+        }
+    }
+
+    /// pygame's alpha blit of a block, branch-free like pygame's own AVX2 blitter: where the
     /// destination is empty the source alpha is taken as 255, which makes the colour formula
-    /// return the source exactly; the alpha plane selects the source alpha there.
+    /// return the source exactly, and the alpha formula gives the source alpha there.
     ///
     /// The colour formula `(d*(256-a) + s*(a+1)) >> 8` is evaluated as
     /// `((d<<8) + (s-d)*a + s) >> 8` in wrapping 16-bit arithmetic, as pygame's AVX2 blitter
     /// does: the true value lies in 0..=65535+255 and its `>> 8` is at most 255, so the
     /// wrapped sum `>> 8` is the same number (exhaustively tested against `normal_px`).
     #[inline(always)]
-    pub fn normal(dst: &mut PlanarCell, src: &PlanarCell, lo: usize, hi: usize) {
-        let [dr, dg, db, da] = dst;
-        let [sr, sg, sb, sa] = src;
-        let (da, sa) = (&mut da[lo..hi], &sa[lo..hi]);
-        let mut a_eff_buf = [0u8; PIXELS];
-        let a_eff = &mut a_eff_buf[..hi - lo];
-        for ((e, &s), &d) in a_eff.iter_mut().zip(sa.iter()).zip(da.iter()) {
-            *e = s | u8::from(d == 0).wrapping_neg();
+    pub fn normal(d: &mut Block, s: &Block) {
+        normal_lanes::<0, LANES>(d, s);
+    }
+
+    /// [`normal`] on lanes `0..16` only; lanes `16..32` are left as they are.
+    #[inline(always)]
+    pub fn normal_low_half(d: &mut Block, s: &Block) {
+        normal_lanes::<0, { LANES / 2 }>(d, s);
+    }
+
+    /// [`normal`] on lanes `16..32` only; lanes `0..16` are left as they are.
+    #[inline(always)]
+    pub fn normal_high_half(d: &mut Block, s: &Block) {
+        normal_lanes::<{ LANES / 2 }, LANES>(d, s);
+    }
+
+    #[inline(always)]
+    fn normal_lanes<const FROM: usize, const TO: usize>(d: &mut Block, s: &Block) {
+        let [dr, dg, db, da] = d;
+        let [sr, sg, sb, sa] = s;
+        // sA + dA - sA*dA/255 (sA where dA is 0). p / 255 == (p + 1 + (p >> 8)) >> 8 for
+        // every p <= 255 * 255 (tested below); the sum is at most 255, so the last step is
+        // exact in wrapping 8-bit lanes.
+        let mut q = [0u8; LANES];
+        for i in FROM..TO {
+            let p = u16::from(sa[i]) * u16::from(da[i]);
+            q[i] = ((p + 1 + (p >> 8)) >> 8) as u8;
         }
-        for (d, s) in [(dr, sr), (dg, sg), (db, sb)] {
-            for ((d, &s), &a) in d[lo..hi].iter_mut().zip(s[lo..hi].iter()).zip(a_eff.iter()) {
-                // (d*(256-a) + s*(a+1)) rewritten as (d<<8) + (s-d)*a + s: one multiply.
-                let (dv, sv) = (u16::from(*d), u16::from(s));
+        for i in FROM..TO {
+            let (s_a, d_a) = (sa[i], da[i]);
+            let a = u16::from(s_a | u8::from(d_a == 0).wrapping_neg());
+            // (d*(256-a) + s*(a+1)) rewritten as (d<<8) + (s-d)*a + s: one multiply.
+            let colour = |d: u8, s: u8| {
+                let (dv, sv) = (u16::from(d), u16::from(s));
                 let v = (dv << 8)
-                    .wrapping_add(sv.wrapping_sub(dv).wrapping_mul(u16::from(a)))
+                    .wrapping_add(sv.wrapping_sub(dv).wrapping_mul(a))
                     .wrapping_add(sv);
-                *d = (v >> 8) as u8;
-            }
+                (v >> 8) as u8
+            };
+            dr[i] = colour(dr[i], sr[i]);
+            dg[i] = colour(dg[i], sg[i]);
+            db[i] = colour(db[i], sb[i]);
         }
-        for (d, &s) in da.iter_mut().zip(sa.iter()) {
-            let (a, b) = (u16::from(s), u16::from(*d));
-            // x / 255 == mulhi16(x, 0x8081) >> 7 for every x <= 255 * 255 (tested below),
-            // pygame's own form; it keeps the loop in 16-bit lanes.
-            let q = ((u32::from(a * b) * 0x8081) >> 16) as u16 >> 7;
-            let blended = (a + b - q) as u8;
-            *d = if b == 0 { s } else { blended };
+        for i in FROM..TO {
+            da[i] = sa[i].wrapping_add(da[i]).wrapping_sub(q[i]);
+        }
+    }
+
+    /// [`normal`] when every source alpha in the block is 0: pixels with alpha keep their
+    /// value (colour `(d*256 + s) >> 8 = d`, alpha `0 + dA - 0`), and alpha-0 pixels take
+    /// the source whole, RGB included (their alpha stays 0). A select, no arithmetic.
+    #[inline(always)]
+    pub fn normal_transparent_source(d: &mut Block, s: &Block) {
+        // Written as masks over indexed loops: the `if` form does not vectorise.
+        let mut take = [0u8; LANES];
+        for i in 0..LANES {
+            take[i] = u8::from(d[3][i] == 0).wrapping_neg();
+        }
+        for c in 0..3 {
+            for i in 0..LANES {
+                d[c][i] = (s[c][i] & take[i]) | (d[c][i] & !take[i]);
+            }
         }
     }
 }
@@ -307,6 +324,7 @@ fn normal_row(dst: &mut [u8], src: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::planar::{Block, LANES, PIXELS};
 
     fn pick(v: u32) -> u8 {
         [0u8, 1, 2, 127, 128, 200, 254, 255][(v % 8) as usize]
@@ -359,24 +377,22 @@ mod tests {
     fn random_planes(seed: u64) -> Box<crate::planar::PlanarCell> {
         let mut x = seed;
         let mut p = crate::planar::zeroed();
-        for plane in p.iter_mut() {
-            for v in plane.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                // Bias toward the edge values 0 and 255 that the formulas treat specially.
-                *v = match x % 5 {
-                    0 => 0,
-                    1 => 255,
-                    _ => (x >> 32) as u8,
-                };
-            }
+        for v in p.iter_mut().flatten().flatten() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Bias toward the edge values 0 and 255 that the formulas treat specially.
+            *v = match x % 5 {
+                0 => 0,
+                1 => 255,
+                _ => (x >> 32) as u8,
+            };
         }
         p
     }
 
-    fn pixel(p: &crate::planar::PlanarCell, i: usize) -> [u8; 4] {
-        [p[0][i], p[1][i], p[2][i], p[3][i]]
+    fn set_alpha(p: &mut crate::planar::PlanarCell, i: usize, a: u8) {
+        p[i / LANES][3][i % LANES] = a;
     }
 
     #[test]
@@ -401,35 +417,79 @@ mod tests {
         for x in 0..=255u32 * 255 {
             assert_eq!((x * 0x8081) >> 23, x / 255, "{x}");
             assert_eq!(((x * 0x8081) >> 16) as u16 >> 7, (x / 255) as u16, "{x}");
+            let p = x as u16;
+            assert_eq!((p + 1 + (p >> 8)) >> 8, (x / 255) as u16, "{x}");
         }
     }
 
     #[test]
     fn planar_normal_blit_equals_the_pixel_formula_for_every_alpha_pair() {
-        // Every (sA, dA) pair, with varied colours.
-        let mut dst = random_planes(1);
-        let mut src = random_planes(2);
-        for i in 0..crate::planar::PIXELS {
-            src[3][i] = (i % 256) as u8;
-            dst[3][i] = (i / 256 * 27 % 256) as u8;
+        // Every (sA, dA) pair over 27 cells' worth of pixels, with varied colours.
+        let total: usize = 256 * 256;
+        let cells = total.div_ceil(PIXELS);
+        for round in 0..cells * 3 {
+            let mut d0 = random_planes(round as u64 * 2 + 1);
+            let mut s0 = random_planes(round as u64 * 2 + 2);
+            for i in 0..PIXELS {
+                let pair = ((round % cells) * PIXELS + i) % total;
+                set_alpha(&mut s0, i, (pair % 256) as u8);
+                set_alpha(&mut d0, i, (pair / 256) as u8);
+            }
+            for (k, (d, s)) in d0.iter().zip(s0.iter()).enumerate() {
+                let mut out = *d;
+                planes::normal(&mut out, s);
+                let transparent = s[3].iter().all(|&a| a == 0);
+                let mut selected = *d;
+                planes::normal_transparent_source(&mut selected, s);
+                for j in 0..LANES {
+                    let px = |b: &Block| [b[0][j], b[1][j], b[2][j], b[3][j]];
+                    let expected = normal_px(px(d), px(s));
+                    assert_eq!(px(&out), expected, "block {k} lane {j}");
+                    if s[3][j] == 0 {
+                        assert_eq!(px(&selected), expected, "block {k} lane {j}");
+                    }
+                }
+                if transparent {
+                    assert_eq!(selected, out);
+                }
+            }
         }
-        for round in 0..40u64 {
-            let (d0, s0) = if round == 0 {
-                (dst.clone(), src.clone())
-            } else {
-                let mut d = random_planes(round * 2 + 1);
-                let s = random_planes(round * 2 + 2);
-                d[3] = dst[3];
-                (d, s)
-            };
-            let mut out = d0.clone();
-            planes::normal(&mut out, &s0, 0, crate::planar::PIXELS);
-            for i in 0..crate::planar::PIXELS {
-                assert_eq!(
-                    pixel(&out, i),
-                    normal_px(pixel(&d0, i), pixel(&s0, i)),
-                    "px {i}"
-                );
+    }
+
+    #[test]
+    fn half_blends_equal_the_whole_blend_on_their_half_and_leave_the_other() {
+        for seed in 0..64 {
+            let d0 = random_planes(seed * 2 + 300);
+            let s0 = random_planes(seed * 2 + 301);
+            for (d, s) in d0.iter().zip(s0.iter()) {
+                let mut whole = *d;
+                planes::normal(&mut whole, s);
+                let (mut low, mut high) = (*d, *d);
+                planes::normal_low_half(&mut low, s);
+                planes::normal_high_half(&mut high, s);
+                for c in 0..4 {
+                    assert_eq!(low[c][..LANES / 2], whole[c][..LANES / 2]);
+                    assert_eq!(low[c][LANES / 2..], d[c][LANES / 2..]);
+                    assert_eq!(high[c][LANES / 2..], whole[c][LANES / 2..]);
+                    assert_eq!(high[c][..LANES / 2], d[c][..LANES / 2]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn transparent_source_select_equals_the_blend_on_blocks_with_zero_source_alpha() {
+        for seed in 0..64 {
+            let d0 = random_planes(seed * 2 + 100);
+            let mut s0 = random_planes(seed * 2 + 101);
+            for b in s0.iter_mut() {
+                b[3] = [0; LANES];
+            }
+            for (d, s) in d0.iter().zip(s0.iter()) {
+                let (mut a, mut b) = (*d, *d);
+                planes::normal_transparent_source(&mut a, s);
+                planes::normal(&mut b, s);
+                assert_eq!(a, b);
             }
         }
     }
@@ -447,17 +507,19 @@ mod tests {
                 BlendMode::RgbaMultiply,
                 BlendMode::RgbaMin,
             ] {
-                let mut a = d0.clone();
-                planes::blend(mode, &mut a, &s0);
-                let mut f = d0.clone();
-                planes::blend_fill(mode, &mut f, rgb);
-                for i in 0..crate::planar::PIXELS {
-                    let mut row = pixel(&d0, i);
-                    blend_row(mode, &mut row, &pixel(&s0, i));
-                    assert_eq!(pixel(&a, i), row, "{mode:?} px {i}");
-                    let mut row = pixel(&d0, i);
-                    blend_row_fill(mode, &mut row, rgb);
-                    assert_eq!(pixel(&f, i), row, "{mode:?} fill px {i}");
+                for (k, (d, s)) in d0.iter().zip(s0.iter()).enumerate() {
+                    let (mut a, mut f) = (*d, *d);
+                    planes::blend(mode, &mut a, s);
+                    planes::blend_fill(mode, &mut f, rgb);
+                    for j in 0..LANES {
+                        let px = |b: &Block| [b[0][j], b[1][j], b[2][j], b[3][j]];
+                        let mut row = px(d);
+                        blend_row(mode, &mut row, &px(s));
+                        assert_eq!(px(&a), row, "{mode:?} block {k} lane {j}");
+                        let mut row = px(d);
+                        blend_row_fill(mode, &mut row, rgb);
+                        assert_eq!(px(&f), row, "{mode:?} fill block {k} lane {j}");
+                    }
                 }
             }
         }

@@ -1,28 +1,63 @@
 //! `CpuBackend`: the reference executor of a [`Plan`], written for speed — planar registers
-//! reused across renders, elementwise loops the compiler vectorises, no allocation per
-//! render. Cells are read as planes cached by the repository.
+//! reused across renders, 32-pixel block kernels the compiler vectorises, no allocation per
+//! render. Cells are read as blocks cached by the repository, with per-block facts.
+//!
+//! Work avoided, all exact:
+//! - A copy of a cell (or of a register that holds one) does not copy: the register records
+//!   where its value lives, and the next blend onto it reads from there.
+//! - A normal blit looks at each block's facts: a block it cannot change is skipped, a block
+//!   where the destination is all transparent takes the source whole, and a block where the
+//!   source is all transparent is a select (pygame copies the source into alpha-0 pixels,
+//!   RGB included, and leaves the rest); only the others are blended.
+//! - Colour under zero alpha that nothing after an op can see (the next use of the register
+//!   is a normal blit onto it, which replaces those pixels whole) is not computed: such an op
+//!   skips all-transparent blocks, and blends only the half of a block where the source has
+//!   alpha. Alpha is always exact, and the output's every channel is.
 
-use crate::atlas::AtlasRepository;
+use crate::atlas::{AtlasRepository, CellId};
 use crate::blend::{BlendMode, planes};
 use crate::cell::{CELL, CELL_ROW_BYTES, Canvas, transparent_canvas};
 use crate::plan::{Op, Plan, Reg, Source, StageKind};
-use crate::planar::{self, ALL_ROWS, PlanarCell};
+use crate::planar::{self, ALL_BLOCKS, Block, Facts, Mask, PlanarCell, TRANSPARENT};
 
-/// A register: planes plus which rows are "clean" (every alpha-0 pixel has RGB 0).
-///
-/// Clean rows let a normal blit skip the rows where its source is all `(0,0,0,0)`: there
-/// pygame's rule copies the source into alpha-0 pixels, which changes nothing on a clean row.
+/// Where a register's value lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Base {
+    /// In the register's own blocks.
+    Own,
+    /// In a cached cell of the repository (the register was set to that cell).
+    Cell(CellId),
+    /// All `(0,0,0,0)` (the state every render starts from).
+    Transparent,
+}
+
+/// A register of the plan machine.
 #[derive(Debug)]
 struct Register {
-    planes: Box<PlanarCell>,
-    clean: u64,
+    /// Storage for a value computed by a blend; stale unless `base` is `Own`.
+    blocks: Box<PlanarCell>,
+    /// Where the value is, so copies need not move pixels.
+    base: Base,
+    /// What is known about the value's blocks; drives the skipping.
+    facts: Facts,
 }
 
 impl Register {
     fn new() -> Self {
         Self {
-            planes: planar::zeroed(),
-            clean: ALL_ROWS,
+            blocks: planar::zeroed(),
+            base: Base::Transparent,
+            facts: Facts::TRANSPARENT,
+        }
+    }
+
+    /// The register's value.
+    #[inline(always)]
+    fn view<'a>(&'a self, repo: &'a AtlasRepository) -> &'a PlanarCell {
+        match self.base {
+            Base::Own => &self.blocks,
+            Base::Cell(id) => &repo.planar_cell(id).blocks,
+            Base::Transparent => &TRANSPARENT,
         }
     }
 }
@@ -33,6 +68,10 @@ pub struct CpuBackend {
     cat: Register,
     scratch: Register,
     out: Box<Canvas>,
+    /// Per op of the plan being rendered: whether the RGB under zero alpha of the register
+    /// it writes can still reach the output (see [`colour_under_zero_alpha_seen`]). Kept
+    /// across renders so its allocation is reused.
+    seen: Vec<bool>,
 }
 
 impl Default for CpuBackend {
@@ -49,6 +88,7 @@ impl CpuBackend {
             cat: Register::new(),
             scratch: Register::new(),
             out: transparent_canvas(),
+            seen: Vec::new(),
         }
     }
 
@@ -56,10 +96,8 @@ impl CpuBackend {
     #[inline(always)]
     fn reset(&mut self) {
         for reg in [&mut self.cat, &mut self.scratch] {
-            for plane in reg.planes.iter_mut() {
-                plane.fill(0);
-            }
-            reg.clean = ALL_ROWS;
+            reg.base = Base::Transparent;
+            reg.facts = Facts::TRANSPARENT;
         }
     }
 
@@ -93,13 +131,21 @@ impl CpuBackend {
     #[inline(always)]
     fn render_portable(&mut self, repo: &AtlasRepository, plan: &Plan) -> &Canvas {
         self.reset();
-        for op in &plan.ops {
-            self.apply(repo, op);
+        colour_under_zero_alpha_seen(&plan.ops, |_| false, &mut self.seen);
+        for (i, op) in plan.ops.iter().enumerate() {
+            let seen = self.seen[i];
+            self.apply(repo, op, seen);
         }
-        if plan.flip {
-            planar::flip_horizontal(&mut self.cat.planes);
+        self.finish(repo, plan.flip)
+    }
+
+    /// Writes the cat register to the output canvas, mirrored if `flip`.
+    #[inline(always)]
+    fn finish(&mut self, repo: &AtlasRepository, flip: bool) -> &Canvas {
+        planar::to_canvas(self.cat.view(repo), &mut self.out);
+        if flip {
+            planar::flip_canvas(&mut self.out);
         }
-        planar::to_canvas(&self.cat.planes, &mut self.out);
         &self.out
     }
 
@@ -112,90 +158,443 @@ impl CpuBackend {
         mut each_stage: impl FnMut(StageKind, &Canvas),
     ) -> &Canvas {
         self.reset();
+        // Every stage's canvas is shown whole, colour under zero alpha included.
+        let stage_ends = |i: usize| plan.stages.iter().any(|s| s.end == i + 1);
+        colour_under_zero_alpha_seen(&plan.ops, stage_ends, &mut self.seen);
+        // The flip is always the last stage; it mirrors the canvas, not the register.
+        let mut flipped = false;
         for stage in &plan.stages {
-            for op in &plan.ops[stage.start..stage.end] {
-                self.apply(repo, op);
+            for i in stage.start..stage.end {
+                let seen = self.seen[i];
+                self.apply(repo, &plan.ops[i], seen);
             }
-            if stage.kind == StageKind::Flip {
-                planar::flip_horizontal(&mut self.cat.planes);
-            }
-            planar::to_canvas(&self.cat.planes, &mut self.out);
-            each_stage(stage.kind, &self.out);
+            flipped |= stage.kind == StageKind::Flip;
+            each_stage(stage.kind, self.finish(repo, flipped));
         }
-        planar::to_canvas(&self.cat.planes, &mut self.out);
-        &self.out
+        self.finish(repo, flipped)
     }
 
+    /// Executes `op`. Where `seen` is false the RGB under zero alpha of the result is left
+    /// as whatever is cheapest (alpha is always exact).
     #[inline(always)]
-    fn apply(&mut self, repo: &AtlasRepository, op: &Op) {
+    fn apply(&mut self, repo: &AtlasRepository, op: &Op, seen: bool) {
         let (dst, other) = match op.target {
             Reg::Cat => (&mut self.cat, &self.scratch),
             Reg::Scratch => (&mut self.scratch, &self.cat),
         };
-        match (op.source, op.blend) {
-            (Source::Cell(id), None) => {
-                let sprite = repo.planar_cell(id);
-                *dst.planes = sprite.planes;
-                dst.clean = sprite.clean_rows;
-            }
-            (Source::Cell(id), Some(BlendMode::Normal)) => {
-                let sprite = repo.planar_cell(id);
-                let (y0, y1) = sprite.span;
-                planes::normal(&mut dst.planes, &sprite.planes, y0 * CELL, y1 * CELL);
-                // Outside the span the source is all zeros: dirty rows get their alpha-0
-                // pixels cleared (pygame copies the zero source there), clean rows are
-                // already what the blit would leave.
-                let span_rows = rows_mask(y0, y1);
-                let mut dirty = !dst.clean & !span_rows & ALL_ROWS;
-                while dirty != 0 {
-                    let y = dirty.trailing_zeros() as usize;
-                    planes::clear_transparent_rgb(&mut dst.planes, y * CELL, (y + 1) * CELL);
-                    dirty &= dirty - 1;
+        let Some(mode) = op.blend else {
+            match op.source {
+                Source::Cell(id) => {
+                    dst.base = Base::Cell(id);
+                    dst.facts = repo.planar_cell(id).facts;
                 }
-                // Inside the span a row ends clean exactly when the source row is clean.
-                dst.clean = (sprite.clean_rows & span_rows) | (!span_rows & ALL_ROWS);
-            }
-            (Source::Cell(id), Some(mode)) => {
-                let sprite = repo.planar_cell(id);
-                planes::blend(mode, &mut dst.planes, &sprite.planes);
-                dst.clean = clean_after(mode, dst.clean, sprite.clean_rows);
-            }
-            (Source::Fill(rgb), None) => {
-                for (plane, v) in dst.planes.iter_mut().zip([rgb[0], rgb[1], rgb[2], 255]) {
-                    plane.fill(v);
+                Source::Other => {
+                    if other.base == Base::Own {
+                        *dst.blocks = *other.blocks;
+                    }
+                    dst.base = other.base;
+                    dst.facts = other.facts;
                 }
-                dst.clean = ALL_ROWS;
+                Source::Fill(rgb) => {
+                    dst.blocks.fill(planes::fill(rgb));
+                    dst.base = Base::Own;
+                    dst.facts = Facts::OPAQUE;
+                }
             }
-            (Source::Fill(rgb), Some(mode)) => {
-                planes::blend_fill(mode, &mut dst.planes, rgb);
-                dst.clean = clean_after(mode, dst.clean, ALL_ROWS);
+            return;
+        };
+        // The value blended onto: the register's own blocks (in place) or where it lives.
+        let base = match dst.base {
+            Base::Own => None,
+            Base::Cell(id) => Some(&repo.planar_cell(id).blocks),
+            Base::Transparent => Some(&TRANSPARENT),
+        };
+        dst.base = Base::Own;
+        let out = &mut *dst.blocks;
+        let df = dst.facts;
+        // Blocks whose every alpha is 0 before (alpha-keeping modes) or after the op need
+        // no work when their colour will not be seen.
+        let unseen = if seen { 0 } else { ALL_BLOCKS };
+        dst.facts = match op.source {
+            Source::Fill(rgb) => blend_fill(mode, out, base, df, rgb, unseen),
+            Source::Cell(id) => {
+                let sprite = repo.planar_cell(id);
+                blend(mode, out, base, df, &sprite.blocks, sprite.facts, unseen)
             }
-            (Source::Other, None) => {
-                *dst.planes = *other.planes;
-                dst.clean = other.clean;
+            Source::Other => blend(mode, out, base, df, other.view(repo), other.facts, unseen),
+        };
+    }
+}
+
+/// Fills `seen[i]` with whether, after op `i`, the RGB of zero-alpha pixels of the register
+/// it writes can still reach the output: the final cat, or the cat after every op `i` with
+/// `observed(i)`. Walks the plan backwards from "the cat's are seen, the scratch's are not".
+///
+/// A normal blit never reads the destination's colour under zero alpha (pygame takes the
+/// source whole there), and a copy replaces it, so before either it is unseen; the
+/// alpha-keeping and alpha-multiplying modes pass it on from their result. A register read
+/// as a source passes its own on to the result's (normal blit where both alphas are 0, the
+/// RGBA modes where one is), except that an RGB multiply or add reads it into pixels that
+/// have alpha.
+fn colour_under_zero_alpha_seen(
+    ops: &[Op],
+    observed: impl Fn(usize) -> bool,
+    seen: &mut Vec<bool>,
+) {
+    let idx = |r: Reg| usize::from(r == Reg::Scratch);
+    seen.clear();
+    seen.resize(ops.len(), true);
+    let mut live = [true, false];
+    for (i, op) in ops.iter().enumerate().rev() {
+        live[0] |= observed(i);
+        let (t, o) = (idx(op.target), idx(op.target.other()));
+        let after = live[t];
+        seen[i] = after;
+        let reads_other = op.source == Source::Other;
+        match op.blend {
+            None | Some(BlendMode::Normal) => {
+                live[t] = false;
+                if reads_other {
+                    live[o] |= after;
+                }
             }
-            (Source::Other, Some(mode)) => {
-                planes::blend(mode, &mut dst.planes, &other.planes);
-                dst.clean = clean_after(mode, dst.clean, other.clean);
+            Some(BlendMode::RgbMultiply | BlendMode::RgbAdd) => {
+                if reads_other {
+                    live[o] = true;
+                }
+            }
+            Some(BlendMode::RgbaMultiply | BlendMode::RgbaMin) => {
+                if reads_other {
+                    live[o] |= after;
+                }
             }
         }
     }
 }
 
-/// Rows `y0..y1` as a bit mask.
-fn rows_mask(y0: usize, y1: usize) -> u64 {
-    ((1u64 << y1) - 1) & !((1u64 << y0) - 1)
+/// Calls `f(k)` for every block `k` in `mask`, lowest first (two 64-bit halves: cheaper
+/// than stepping through a `u128`).
+#[inline(always)]
+fn each_block(mask: Mask, mut f: impl FnMut(usize)) {
+    for (offset, half) in [(0, mask as u64), (64, (mask >> 64) as u64)] {
+        let mut m = half;
+        while m != 0 {
+            f(offset + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+    }
 }
 
-/// Which rows stay clean after a whole-cell blend (conservative: "dirty" is always safe).
-fn clean_after(mode: BlendMode, dst: u64, src: u64) -> u64 {
+/// `out[k] = f(value's block k)`, where the value is `base` if given, else `out` itself.
+///
+/// The kernel works on a copy in a local: once everything is inlined the compiler cannot
+/// tell that `out` and the source blocks do not overlap, and does not vectorise in place.
+#[inline(always)]
+fn update(out: &mut PlanarCell, base: Option<&PlanarCell>, k: usize, f: impl FnOnce(&mut Block)) {
+    let mut d = base.unwrap_or(out)[k];
+    f(&mut d);
+    out[k] = d;
+}
+
+/// Makes `out` hold the value: blocks in `keep` are the base's unchanged (nothing to do in
+/// place), blocks in `zero` become `(0,0,0,0)`, every other block `d` gets `f(d, k)`.
+#[inline(always)]
+fn map_blocks(
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    keep: Mask,
+    zero: Mask,
+    f: impl Fn(&mut Block, usize),
+) {
+    if let Some(b) = base {
+        each_block(
+            keep,
+            #[inline(always)]
+            |k| out[k] = b[k],
+        );
+    }
+    each_block(
+        zero & !keep,
+        #[inline(always)]
+        |k| out[k] = TRANSPARENT[0],
+    );
+    each_block(
+        ALL_BLOCKS & !keep & !zero,
+        #[inline(always)]
+        |k| {
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| f(d, k),
+            );
+        },
+    );
+}
+
+/// `out = blend(base, src)` (in place when `base` is `None`); returns the result's facts.
+#[inline(always)]
+fn blend(
+    mode: BlendMode,
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    df: Facts,
+    src: &PlanarCell,
+    sf: Facts,
+    unseen: Mask,
+) -> Facts {
     match mode {
-        // Alpha-0 results come only from alpha-0 destinations copying the source.
-        BlendMode::Normal => src,
-        // Alpha is kept and zero RGB stays zero under multiplication.
-        BlendMode::RgbMultiply => dst,
-        // Alpha can drop to 0 under RGB that is not 0; adding can colour alpha-0 pixels.
-        BlendMode::RgbAdd | BlendMode::RgbaMultiply | BlendMode::RgbaMin => 0,
+        BlendMode::Normal => normal(out, base, df, src, sf, unseen),
+        // Alpha is kept; zero RGB stays zero; a zero source makes RGB zero.
+        BlendMode::RgbMultiply => {
+            let keep = df.zero() | (df.empty & unseen);
+            map_blocks(
+                out,
+                base,
+                keep,
+                0,
+                #[inline(always)]
+                |d, k| {
+                    let s = src[k];
+                    planes::blend(BlendMode::RgbMultiply, d, &s);
+                },
+            );
+            Facts {
+                clean: df.clean | (sf.zero() & !keep),
+                ..df
+            }
+        }
+        // Alpha is kept; adding zero changes nothing; adding colour can colour alpha-0 pixels.
+        BlendMode::RgbAdd => {
+            let keep = sf.zero() | (df.empty & unseen);
+            map_blocks(
+                out,
+                base,
+                keep,
+                0,
+                #[inline(always)]
+                |d, k| {
+                    let s = src[k];
+                    planes::blend(BlendMode::RgbAdd, d, &s);
+                },
+            );
+            Facts {
+                clean: (keep & df.clean) | df.solid,
+                ..df
+            }
+        }
+        // Both are 0 wherever either side is 0 and positive where both are, so an alpha-0
+        // result has an alpha-0 side, whose RGB is 0 when that side is clean, and then so
+        // is the result's. Either side may be the alpha-0 one: both must be clean.
+        BlendMode::RgbaMultiply | BlendMode::RgbaMin => {
+            // Where either alpha row is all 0 so is the result's: kept if it is the
+            // destination's, else zeroed (exact when the source is zero).
+            let keep = df.zero() | (df.empty & unseen);
+            let zero = (sf.zero() | (sf.empty & unseen)) & !keep;
+            // One loop per mode, so the mode is not dispatched per block.
+            if mode == BlendMode::RgbaMultiply {
+                map_blocks(
+                    out,
+                    base,
+                    keep,
+                    zero,
+                    #[inline(always)]
+                    |d, k| {
+                        let s = src[k];
+                        planes::blend(BlendMode::RgbaMultiply, d, &s);
+                    },
+                );
+            } else {
+                map_blocks(
+                    out,
+                    base,
+                    keep,
+                    zero,
+                    #[inline(always)]
+                    |d, k| {
+                        let s = src[k];
+                        planes::blend(BlendMode::RgbaMin, d, &s);
+                    },
+                );
+            }
+            Facts {
+                empty: df.empty | sf.empty,
+                solid: df.solid & sf.solid,
+                clean: (df.clean & sf.clean) | zero | df.zero(),
+                half_empty: [0, 1].map(|h| df.half_empty[h] | sf.half_empty[h]),
+            }
+        }
+    }
+}
+
+/// The normal blit, block by block.
+#[inline(always)]
+fn normal(
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    df: Facts,
+    src: &PlanarCell,
+    sf: Facts,
+    unseen: Mask,
+) -> Facts {
+    // Unchanged: a zero source over a clean block (alpha-0 pixels take RGB 0, which they
+    // have), or a transparent source over a solid block (no alpha-0 pixel to copy into), or
+    // a transparent source anywhere when colour under zero alpha is not seen (alpha stays).
+    let keep = (sf.zero() & df.clean) | (sf.empty & (df.solid | unseen));
+    // An empty destination takes the source whole.
+    let copy = df.empty & !keep;
+    // A transparent source: alpha-0 pixels take the source, the rest keep their value.
+    let select = sf.empty & !keep & !copy;
+    let mix = ALL_BLOCKS & !(keep | copy | select);
+    // A blended block whose source is transparent in one half needs only the other half
+    // blended when colour under zero alpha is unseen (the transparent half keeps its alpha).
+    let low_only = mix & sf.half_empty[1] & unseen;
+    let high_only = mix & sf.half_empty[0] & unseen & !low_only;
+    let half = low_only | high_only;
+    if let Some(b) = base {
+        each_block(
+            keep,
+            #[inline(always)]
+            |k| out[k] = b[k],
+        );
+    }
+    each_block(
+        copy,
+        #[inline(always)]
+        |k| out[k] = src[k],
+    );
+    each_block(
+        select,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal_transparent_source(d, &s),
+            );
+        },
+    );
+    each_block(
+        mix & !half,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal(d, &s),
+            );
+        },
+    );
+    each_block(
+        low_only,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal_low_half(d, &s),
+            );
+        },
+    );
+    each_block(
+        high_only,
+        #[inline(always)]
+        |k| {
+            let s = src[k];
+            update(
+                out,
+                base,
+                k,
+                #[inline(always)]
+                |d| planes::normal_high_half(d, &s),
+            );
+        },
+    );
+    // A blended pixel has alpha > 0 where either side had it; its alpha-0 pixels are those
+    // where both had alpha 0, and they hold the source pixel (or, in the half left alone,
+    // the destination pixel).
+    let solid_mix = mix & (df.solid | sf.solid);
+    let unchanged_alpha = keep | select;
+    Facts {
+        empty: (keep & df.empty) | (copy & sf.empty),
+        solid: (keep & df.solid) | (copy & sf.solid) | (select & df.solid) | solid_mix,
+        clean: (keep & df.clean)
+            | (copy & sf.clean)
+            | ((select | (mix & !half)) & (sf.clean | df.solid))
+            | (half & ((sf.clean & df.clean) | df.solid))
+            | solid_mix,
+        half_empty: [0, 1].map(|h| {
+            (unchanged_alpha & df.half_empty[h])
+                | (copy & sf.half_empty[h])
+                | (mix & df.half_empty[h] & sf.half_empty[h])
+        }),
+    }
+}
+
+/// `out = blend(base, fill)` with the opaque colour `(r, g, b, 255)`; returns the facts.
+#[inline(always)]
+fn blend_fill(
+    mode: BlendMode,
+    out: &mut PlanarCell,
+    base: Option<&PlanarCell>,
+    df: Facts,
+    rgb: [u8; 3],
+    unseen: Mask,
+) -> Facts {
+    match mode {
+        BlendMode::Normal => {
+            out.fill(planes::fill(rgb));
+            Facts::OPAQUE
+        }
+        // Alpha is kept (the fill's alpha is 255, so RGBA multiply is RGB multiply); zero RGB
+        // stays zero under multiply and min.
+        BlendMode::RgbMultiply | BlendMode::RgbaMultiply => {
+            map_blocks(
+                out,
+                base,
+                df.zero() | (df.empty & unseen),
+                0,
+                #[inline(always)]
+                |d, _| planes::blend_fill(BlendMode::RgbMultiply, d, rgb),
+            );
+            df
+        }
+        BlendMode::RgbaMin => {
+            map_blocks(
+                out,
+                base,
+                df.zero() | (df.empty & unseen),
+                0,
+                #[inline(always)]
+                |d, _| planes::blend_fill(BlendMode::RgbaMin, d, rgb),
+            );
+            df
+        }
+        BlendMode::RgbAdd => {
+            let keep = if rgb == [0; 3] { ALL_BLOCKS } else { 0 } | (df.empty & unseen);
+            map_blocks(
+                out,
+                base,
+                keep,
+                0,
+                #[inline(always)]
+                |d, _| planes::blend_fill(BlendMode::RgbAdd, d, rgb),
+            );
+            Facts {
+                clean: (keep & df.clean) | df.solid,
+                ..df
+            }
+        }
     }
 }
 
@@ -231,29 +630,51 @@ mod tests {
         }
     }
 
-    /// Sheets whose cells are sparse (a few rows), with RGB under zero alpha, all-zero rows
-    /// and opaque rows: the cases the row skipping must get right.
+    /// Sheets whose cells look like the art: a background of `(0,0,0,0)` or of colour under
+    /// zero alpha, a band of rows drawn in, each row mixed, opaque, transparent with colour,
+    /// all zero, or a "silhouette" (opaque inside a span of columns). These give blocks of
+    /// every kind the block facts distinguish (empty, solid, clean, none of them).
     fn sparse_repo(rng: &mut Rng) -> AtlasRepository {
         let (w, h) = (150u32, 350u32 * 4);
         let mut pixels = vec![0u8; (w * h * 4) as usize];
         for cell_row in 0..(h / 50) {
             for cell_col in 0..3 {
+                let coloured_background = rng.below(2) == 0;
                 let y0 = rng.below(50) as u32;
                 let y1 = (y0 + 1 + rng.below(50 - u64::from(y0)) as u32).min(50);
-                for y in y0..y1 {
-                    for x in 0..50 {
-                        let i = (((cell_row * 50 + y) * w + cell_col * 50 + x) * 4) as usize;
-                        let kind = rng.below(6);
-                        let px: [u8; 4] = match kind {
-                            0 => [0, 0, 0, 0],
-                            1 => [rng.next() as u8, rng.next() as u8, 9, 0],
-                            2 => [rng.next() as u8, 3, rng.next() as u8, 255],
-                            _ => [
-                                rng.next() as u8,
-                                rng.next() as u8,
-                                rng.next() as u8,
-                                rng.next() as u8,
-                            ],
+                for y in 0..50 {
+                    let style = if (y0..y1).contains(&y) {
+                        rng.below(5)
+                    } else {
+                        5
+                    };
+                    let x0 = rng.below(25);
+                    let x1 = 25 + rng.below(26);
+                    for x in 0..50u64 {
+                        let i = (((cell_row * 50 + y) * w + cell_col * 50 + x as u32) * 4) as usize;
+                        let background: [u8; 4] = if coloured_background {
+                            [rng.next() as u8, 7, rng.next() as u8, 0]
+                        } else {
+                            [0; 4]
+                        };
+                        let opaque = [rng.next() as u8, 3, rng.next() as u8, 255];
+                        let px: [u8; 4] = match style {
+                            0 => match rng.below(6) {
+                                0 => [0, 0, 0, 0],
+                                1 => [rng.next() as u8, rng.next() as u8, 9, 0],
+                                2 => opaque,
+                                _ => [
+                                    rng.next() as u8,
+                                    rng.next() as u8,
+                                    rng.next() as u8,
+                                    rng.next() as u8,
+                                ],
+                            },
+                            1 => [rng.next() as u8, 1, 2, 1 + rng.below(255) as u8],
+                            2 => [rng.next() as u8, rng.next() as u8, 9, 0],
+                            3 => [0; 4],
+                            4 if (x0..x1).contains(&x) => opaque,
+                            _ => background,
                         };
                         pixels[i..i + 4].copy_from_slice(&px);
                     }
@@ -327,8 +748,8 @@ mod tests {
     }
 
     #[test]
-    fn row_skipping_backend_equals_a_naive_executor_on_random_plans() {
-        use crate::plan::Op;
+    fn block_skipping_backend_equals_a_naive_executor_on_random_plans() {
+        use crate::plan::{Op, Stage};
         let mut rng = Rng(0x5eed);
         let repo = sparse_repo(&mut rng);
         let modes = [
@@ -366,6 +787,24 @@ mod tests {
                 });
             }
             plan.flip = rng.below(4) == 0;
+            // Stages of a few ops each, for the layer inspector's path.
+            let mut start = 0;
+            while start < plan.ops.len() {
+                let end = (start + 1 + rng.below(3) as usize).min(plan.ops.len());
+                plan.stages.push(Stage {
+                    kind: StageKind::Base,
+                    start,
+                    end,
+                });
+                start = end;
+            }
+            if plan.flip {
+                plan.stages.push(Stage {
+                    kind: StageKind::Flip,
+                    start,
+                    end: start,
+                });
+            }
             let expected = naive(&repo, &plan);
             // The baseline build of the same code (render() may take the AVX2 path).
             let portable = *cpu.render_portable(&repo, &plan);
@@ -380,6 +819,44 @@ mod tests {
                 "case {case}: {plan:?}"
             );
             assert_eq!(actual.len(), CELL_BYTES);
+            // The block facts the skipping relies on hold after every op.
+            cpu.reset();
+            let mut seen = Vec::new();
+            colour_under_zero_alpha_seen(&plan.ops, |_| false, &mut seen);
+            for (i, op) in plan.ops.iter().enumerate() {
+                cpu.apply(&repo, op, seen[i]);
+                for reg in [&cpu.cat, &cpu.scratch] {
+                    let exact = Facts::of(reg.view(&repo));
+                    assert!(
+                        reg.facts.implied_by(&exact),
+                        "case {case} op {i} {op:?}: {:?} not implied by {exact:?}",
+                        reg.facts
+                    );
+                }
+            }
+            // The layer inspector shows every stage exactly and ends on the same cat.
+            let mut shown = Vec::new();
+            let staged = *cpu.render_stages(&repo, &plan, |_, canvas| {
+                shown.push(Box::new(*canvas));
+            });
+            assert_eq!(
+                crate::compare::compare_rgba(CELL, &expected[..], &staged[..]),
+                None
+            );
+            assert_eq!(shown.len(), plan.stages.len());
+            for (stage, canvas) in plan.stages.iter().zip(&shown) {
+                let prefix = Plan {
+                    ops: plan.ops[..stage.end].to_vec(),
+                    stages: Vec::new(),
+                    flip: stage.kind == StageKind::Flip,
+                };
+                assert_eq!(
+                    crate::compare::compare_rgba(CELL, &naive(&repo, &prefix)[..], &canvas[..]),
+                    None,
+                    "case {case}, stage ending at op {}",
+                    stage.end
+                );
+            }
         }
     }
 }
