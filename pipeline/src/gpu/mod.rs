@@ -125,6 +125,8 @@ pub struct GpuBackend {
     max_groups_per_dimension: u32,
     /// Threads `render_batch` copies a large readback with.
     copy_threads: usize,
+    /// Longest wait for one pass ([`GpuOptions::pass_timeout`]).
+    pass_timeout: std::time::Duration,
     /// The chunk pipeline and its buffers.
     chunk: chunk::ChunkResources,
 }
@@ -239,6 +241,7 @@ impl GpuBackend {
             max_jobs_per_pass,
             max_groups_per_dimension: limits.max_compute_workgroups_per_dimension,
             copy_threads: options.copy_threads,
+            pass_timeout: options.pass_timeout,
             chunk,
         })
     }
@@ -506,13 +509,17 @@ impl GpuBackend {
     ) -> Result<(), GpuError> {
         let waited = self.device.poll(wgpu::PollType::Wait {
             submission_index: Some(pass.submission),
-            timeout: None,
+            timeout: Some(self.pass_timeout),
         });
         let healthy = || -> Result<(), GpuError> {
             self.health.check_lost()?;
-            waited
-                .as_ref()
-                .map_err(|e| GpuError::Readback(e.to_string()))?;
+            waited.as_ref().map_err(|e| match e {
+                wgpu::PollError::Timeout => GpuError::DeviceLost(format!(
+                    "the device did not finish a pass within {:?}",
+                    self.pass_timeout
+                )),
+                e => GpuError::Readback(e.to_string()),
+            })?;
             self.health.take_uncaptured()
         };
         let Some((slot, rx)) = pass.mapped else {
@@ -566,10 +573,15 @@ impl GpuBackend {
 }
 
 impl Drop for GpuBackend {
-    /// Frees the buffers and waits for the device to go idle before the device itself is
-    /// dropped: lavapipe's JIT threads can otherwise crash the process at exit.
+    /// Frees the buffers and waits (boundedly: a lost or hung device must not hang the
+    /// drop) for the device to go idle before the device itself is dropped: lavapipe's JIT
+    /// threads can otherwise crash the process at exit.
     fn drop(&mut self) {
-        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+        let idle = wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: Some(self.pass_timeout),
+        };
+        let _ = self.device.poll(idle.clone());
         self.bind_group = None;
         let [r0, r1] = &mut self.readback;
         for b in [&mut self.jobs, &mut self.ops, &mut self.out, r0, r1] {
@@ -580,7 +592,7 @@ impl Drop for GpuBackend {
         }
         self.params.destroy();
         self.chunk.release();
-        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+        let _ = self.device.poll(idle);
     }
 }
 

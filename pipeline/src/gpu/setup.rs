@@ -26,6 +26,10 @@ pub struct GpuOptions {
     /// Whether a software rasteriser (device type `Cpu`, e.g. lavapipe) may be used. When
     /// false, opening the backend refuses it before creating a device or uploading anything.
     pub allow_software: bool,
+    /// Longest wait for one pass (or one chunk) to finish. A device that takes longer is
+    /// taken for hung: the call answers [`super::GpuError::DeviceLost`], so the service
+    /// drops it and opens a new one, instead of a worker waiting forever.
+    pub pass_timeout: std::time::Duration,
 }
 
 impl Default for GpuOptions {
@@ -35,6 +39,7 @@ impl Default for GpuOptions {
             max_jobs_per_pass: 16_384,
             copy_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             allow_software: true,
+            pass_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

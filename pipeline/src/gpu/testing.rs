@@ -50,7 +50,8 @@ impl GpuBackend {
     /// (or another [`GpuError`]), never panic. The backend is useless afterwards.
     pub fn lose_device_for_tests(&self) {
         self.device.destroy();
-        // Lets the loss callback run before the caller's next call.
-        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+        // wgpu reports the loss from its next maintenance of the device; one non-blocking
+        // poll runs it (a blocking wait on a destroyed device may never return).
+        let _ = self.device.poll(wgpu::PollType::Poll);
     }
 }
