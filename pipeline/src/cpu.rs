@@ -464,62 +464,30 @@ fn normal(
         #[inline(always)]
         |k| out[k] = src[k],
     );
-    each_block(
-        select,
-        #[inline(always)]
-        |k| {
-            let s = src[k];
-            update(
-                out,
-                base,
-                k,
+    // One loop per kernel. A macro, not a generic helper, so each stays its own fully
+    // inlined loop: behind a shared function the compiler lost the AVX2 vectorisation.
+    macro_rules! blend_blocks {
+        ($mask:expr, $kernel:path) => {
+            each_block(
+                $mask,
                 #[inline(always)]
-                |d| planes::normal_transparent_source(d, &s),
-            );
-        },
-    );
-    each_block(
-        mix & !half,
-        #[inline(always)]
-        |k| {
-            let s = src[k];
-            update(
-                out,
-                base,
-                k,
-                #[inline(always)]
-                |d| planes::normal(d, &s),
-            );
-        },
-    );
-    each_block(
-        low_only,
-        #[inline(always)]
-        |k| {
-            let s = src[k];
-            update(
-                out,
-                base,
-                k,
-                #[inline(always)]
-                |d| planes::normal_low_half(d, &s),
-            );
-        },
-    );
-    each_block(
-        high_only,
-        #[inline(always)]
-        |k| {
-            let s = src[k];
-            update(
-                out,
-                base,
-                k,
-                #[inline(always)]
-                |d| planes::normal_high_half(d, &s),
-            );
-        },
-    );
+                |k| {
+                    let s = src[k];
+                    update(
+                        out,
+                        base,
+                        k,
+                        #[inline(always)]
+                        |d| $kernel(d, &s),
+                    );
+                },
+            )
+        };
+    }
+    blend_blocks!(select, planes::normal_transparent_source);
+    blend_blocks!(mix & !half, planes::normal);
+    blend_blocks!(low_only, planes::normal_low_half);
+    blend_blocks!(high_only, planes::normal_high_half);
     // A blended pixel has alpha > 0 where either side had it; its alpha-0 pixels are those
     // where both had alpha 0, and they hold the source pixel (or, in the half left alone,
     // the destination pixel).
