@@ -344,22 +344,29 @@ fn blend(
     sf: Facts,
     unseen: Mask,
 ) -> Facts {
+    // `map_blocks` with the source's block blended in `mode`, one loop per constant mode
+    // (a macro, so the mode is not dispatched per block and the loop stays inlined).
+    macro_rules! map_source {
+        ($mode:expr, $keep:expr, $zero:expr) => {
+            map_blocks(
+                out,
+                base,
+                $keep,
+                $zero,
+                #[inline(always)]
+                |d, k| {
+                    let s = src[k];
+                    planes::blend($mode, d, &s);
+                },
+            )
+        };
+    }
     match mode {
         BlendMode::Normal => normal(out, base, df, src, sf, unseen),
         // Alpha is kept; zero RGB stays zero; a zero source makes RGB zero.
         BlendMode::RgbMultiply => {
             let keep = df.zero() | (df.empty & unseen);
-            map_blocks(
-                out,
-                base,
-                keep,
-                0,
-                #[inline(always)]
-                |d, k| {
-                    let s = src[k];
-                    planes::blend(BlendMode::RgbMultiply, d, &s);
-                },
-            );
+            map_source!(BlendMode::RgbMultiply, keep, 0);
             Facts {
                 clean: df.clean | (sf.zero() & !keep),
                 ..df
@@ -368,17 +375,7 @@ fn blend(
         // Alpha is kept; adding zero changes nothing; adding colour can colour alpha-0 pixels.
         BlendMode::RgbAdd => {
             let keep = sf.zero() | (df.empty & unseen);
-            map_blocks(
-                out,
-                base,
-                keep,
-                0,
-                #[inline(always)]
-                |d, k| {
-                    let s = src[k];
-                    planes::blend(BlendMode::RgbAdd, d, &s);
-                },
-            );
+            map_source!(BlendMode::RgbAdd, keep, 0);
             Facts {
                 clean: (keep & df.clean) | df.solid,
                 ..df
@@ -394,29 +391,9 @@ fn blend(
             let zero = (sf.zero() | (sf.empty & unseen)) & !keep;
             // One loop per mode, so the mode is not dispatched per block.
             if mode == BlendMode::RgbaMultiply {
-                map_blocks(
-                    out,
-                    base,
-                    keep,
-                    zero,
-                    #[inline(always)]
-                    |d, k| {
-                        let s = src[k];
-                        planes::blend(BlendMode::RgbaMultiply, d, &s);
-                    },
-                );
+                map_source!(BlendMode::RgbaMultiply, keep, zero);
             } else {
-                map_blocks(
-                    out,
-                    base,
-                    keep,
-                    zero,
-                    #[inline(always)]
-                    |d, k| {
-                        let s = src[k];
-                        planes::blend(BlendMode::RgbaMin, d, &s);
-                    },
-                );
+                map_source!(BlendMode::RgbaMin, keep, zero);
             }
             Facts {
                 empty: df.empty | sf.empty,
