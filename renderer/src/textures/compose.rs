@@ -1,6 +1,6 @@
 //! [`ChunkRenderer`]: what a worker runs for a `JobInput::Chunk` — compose into a reused
 //! pixel buffer (on the worker's [`ChunkAccelerator`], the GPU, when it takes the chunk; on
-//! the CPU otherwise), then [`encode`] on the worker's thread. Either way the same pixels
+//! the CPU otherwise), then `encode` on the worker's thread. Either way the same pixels
 //! give the same PNG bytes, and no worker keeps a huge canvas after a rare big chunk.
 
 use pipeline::AtlasRepository;
@@ -49,7 +49,7 @@ impl ChunkRenderer {
 ///
 /// # Errors
 /// [`EncodeError`] when the encoder fails or `pixels` is not `plan`'s size.
-pub fn encode(plan: &ChunkPlan, pixels: &mut Vec<u8>) -> Result<Vec<u8>, EncodeError> {
+fn encode(plan: &ChunkPlan, pixels: &mut Vec<u8>) -> Result<Vec<u8>, EncodeError> {
     let mut png = Vec::with_capacity(pixels.len() / 4 + 128);
     let r = encode_png_into(&mut png, plan.width_px(), plan.height_px(), pixels);
     trim(pixels);
@@ -57,7 +57,7 @@ pub fn encode(plan: &ChunkPlan, pixels: &mut Vec<u8>) -> Result<Vec<u8>, EncodeE
 }
 
 /// Frees a canvas buffer above 4 MiB, so a worker does not hold 16 MiB per rare big chunk.
-pub fn trim(pixels: &mut Vec<u8>) {
+fn trim(pixels: &mut Vec<u8>) {
     if pixels.capacity() > KEEP_BYTES {
         *pixels = Vec::new();
     }

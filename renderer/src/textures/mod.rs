@@ -9,8 +9,8 @@
 //!   an evicted texture is re-rendered from its recipe instead of answering 404.
 //! - [`metrics`]: [`ChunkMetrics`], chunk requests by outcome, store hits and misses,
 //!   re-renders.
-//! - [`compose`]: [`ChunkRenderer`], the worker-side compose → PNG with reused buffers, and
-//!   the [`compose::encode`] step the GPU backend shares for chunks it composes on the device.
+//! - [`compose`]: [`ChunkRenderer`], the worker-side compose (on the GPU for large chunks
+//!   when the worker has a chunk accelerator) → PNG, with reused buffers.
 //! - [`service`]: the render path on [`crate::state::App`] (store → coalesce → queue →
 //!   store) and re-rendering from a recipe.
 //!
