@@ -237,3 +237,28 @@ fn a_plan_naming_an_unknown_cell_or_another_repository_is_an_error_not_a_panic()
     let ok = plan_of(&repo, &random_cats(&repo, 5, 1)[0]);
     gpu.render_batch(&repo, &[&ok], &mut out).expect("renders");
 }
+
+#[test]
+fn a_pass_that_outlives_its_timeout_is_a_lost_device_not_a_hang() {
+    let repo = synthetic_repository(9);
+    // Only to skip (or fail under CG3_REQUIRE_GPU) without an adapter.
+    if open(&repo).is_none() {
+        return;
+    }
+    // No pass finishes within zero time: the wait must give up and say so.
+    let options = GpuOptions {
+        pass_timeout: std::time::Duration::ZERO,
+        ..GpuOptions::from_env()
+    };
+    let mut gpu = GpuBackend::with_options(&repo, &options).expect("starts");
+    let cats = random_cats(&repo, 5, 2000);
+    let plans: Vec<Plan> = cats.iter().map(|c| plan_of(&repo, c)).collect();
+    let refs: Vec<&Plan> = plans.iter().collect();
+    let mut out = Vec::new();
+    match gpu.render_batch(&repo, &refs, &mut out) {
+        Err(GpuError::DeviceLost(why)) => assert!(why.contains("did not finish"), "{why}"),
+        other => panic!("expected a timeout reported as DeviceLost, got {other:?}"),
+    }
+    // Dropping a backend whose work may still run must not hang either.
+    drop(gpu);
+}
