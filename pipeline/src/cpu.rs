@@ -17,7 +17,8 @@
 use crate::atlas::{AtlasRepository, CellId};
 use crate::blend::{BlendMode, planes};
 use crate::cell::{CELL, CELL_ROW_BYTES, Canvas, transparent_canvas};
-use crate::plan::{Op, Plan, Reg, Source, StageKind};
+use crate::palette::dark_forest_tint_px;
+use crate::plan::{FloatOp, Op, Plan, Reg, Source, StageKind};
 use crate::planar::{self, ALL_BLOCKS, Block, Facts, Mask, PlanarCell, TRANSPARENT};
 
 /// Where a register's value lives.
@@ -182,6 +183,10 @@ impl CpuBackend {
             Reg::Cat => (&mut self.cat, &self.scratch),
             Reg::Scratch => (&mut self.scratch, &self.cat),
         };
+        if let Source::Float(float) = op.source {
+            float_op(dst, repo, float);
+            return;
+        }
         let Some(mode) = op.blend else {
             match op.source {
                 Source::Cell(id) => {
@@ -200,6 +205,7 @@ impl CpuBackend {
                     dst.base = Base::Own;
                     dst.facts = Facts::OPAQUE;
                 }
+                Source::Float(_) => {}
             }
             return;
         };
@@ -222,7 +228,49 @@ impl CpuBackend {
                 blend(mode, out, base, df, &sprite.blocks, sprite.facts, unseen)
             }
             Source::Other => blend(mode, out, base, df, other.view(repo), other.facts, unseen),
+            // Handled before the blend modes.
+            Source::Float(_) => df,
         };
+    }
+}
+
+/// Rewrites `dst` with one of CatGenerator's float stages, pixel by pixel (padding too, so
+/// the block facts stay true). Alpha is kept by both.
+fn float_op(dst: &mut Register, repo: &AtlasRepository, op: FloatOp) {
+    match dst.base {
+        Base::Own => {}
+        Base::Cell(id) => *dst.blocks = repo.planar_cell(id).blocks,
+        Base::Transparent => *dst.blocks = TRANSPARENT,
+    }
+    dst.base = Base::Own;
+    let lanes = |f: &mut dyn FnMut(usize, [u8; 4]) -> [u8; 4], blocks: &mut PlanarCell| {
+        for (k, block) in blocks.iter_mut().enumerate() {
+            for lane in 0..planar::LANES {
+                let out = f(k * planar::LANES + lane, block.map(|channel| channel[lane]));
+                for (channel, v) in block.iter_mut().zip(out) {
+                    channel[lane] = v;
+                }
+            }
+        }
+    };
+    match op {
+        FloatOp::Recolour(id) => {
+            let recolour = &repo.palettes().get(id).recolour;
+            lanes(
+                &mut |p, [r, g, b, a]| {
+                    let [r, g, b] = recolour.pixel(p % CELL, p / CELL, [r, g, b]);
+                    [r, g, b, a]
+                },
+                &mut dst.blocks,
+            );
+            if !recolour.keeps_black() {
+                dst.facts.clean = dst.facts.solid;
+            }
+        }
+        FloatOp::DarkForestTint => {
+            lanes(&mut |_, px| dark_forest_tint_px(px), &mut dst.blocks);
+            dst.facts.clean = ALL_BLOCKS;
+        }
     }
 }
 
@@ -251,23 +299,29 @@ fn colour_under_zero_alpha_seen(
         let after = live[t];
         seen[i] = after;
         let reads_other = op.source == Source::Other;
-        match op.blend {
-            None | Some(BlendMode::Normal) => {
-                live[t] = false;
-                if reads_other {
-                    live[o] |= after;
+        match (op.source, op.blend) {
+            // A recolour maps each pixel's colour, alpha-0 pixels' too: it passes on.
+            (Source::Float(FloatOp::Recolour(_)), _) => {}
+            // The Dark Forest multiply sets colour under zero alpha to 0.
+            (Source::Float(FloatOp::DarkForestTint), _) => live[t] = false,
+            (_, blend) => match blend {
+                None | Some(BlendMode::Normal) => {
+                    live[t] = false;
+                    if reads_other {
+                        live[o] |= after;
+                    }
                 }
-            }
-            Some(BlendMode::RgbMultiply | BlendMode::RgbAdd) => {
-                if reads_other {
-                    live[o] = true;
+                Some(BlendMode::RgbMultiply | BlendMode::RgbAdd) => {
+                    if reads_other {
+                        live[o] = true;
+                    }
                 }
-            }
-            Some(BlendMode::RgbaMultiply | BlendMode::RgbaMin) => {
-                if reads_other {
-                    live[o] |= after;
+                Some(BlendMode::RgbaMultiply | BlendMode::RgbaMin) => {
+                    if reads_other {
+                        live[o] |= after;
+                    }
                 }
-            }
+            },
         }
     }
 }
@@ -645,12 +699,26 @@ mod tests {
                 pixels,
             },
         };
+        let mut palettes = crate::palette::PaletteSet::default();
+        palettes
+            .add_file(
+                "test",
+                &serde_json::json!({"colors": {
+                    "FLAT": {"multiply": [200, 120, 40]},
+                    "LIFTED": {"multiply": [90, 60, 200], "screen": [255, 200, 10, 0.3]},
+                    "CHECKS": {"pattern": {"type": "gingham", "tileSize": 6,
+                        "background": [250, 20, 20], "foreground": [20, 20, 250]},
+                        "overlay": [40, 200, 90, 0.5]}
+                }}),
+            )
+            .expect("palette");
         AtlasRepository::from_parts(
             index,
             &OffsetMap::default(),
             vec![sheet],
             Vocabulary::default(),
         )
+        .with_palettes(palettes)
     }
 
     /// The plan machine executed naively on interleaved canvases with the row kernels.
@@ -659,6 +727,24 @@ mod tests {
         let idx = |r: Reg| usize::from(r == Reg::Scratch);
         for op in &plan.ops {
             let t = idx(op.target);
+            if let Source::Float(float) = op.source {
+                for px in regs[t].chunks_exact_mut(4) {
+                    let out = match float {
+                        FloatOp::DarkForestTint => {
+                            dark_forest_tint_px([px[0], px[1], px[2], px[3]])
+                        }
+                        FloatOp::Recolour(_) => [px[0], px[1], px[2], px[3]],
+                    };
+                    px.copy_from_slice(&out);
+                }
+                if let FloatOp::Recolour(id) = float {
+                    repo.palettes()
+                        .get(id)
+                        .recolour
+                        .apply_rgba(&mut regs[t][..]);
+                }
+                continue;
+            }
             let src: Box<Canvas> = match op.source {
                 Source::Cell(id) => {
                     let mut c = transparent_canvas();
@@ -673,6 +759,7 @@ mod tests {
                     c
                 }
                 Source::Other => regs[1 - t].clone(),
+                Source::Float(_) => unreachable!("float ops are handled above"),
             };
             match op.blend {
                 None => regs[t] = src,
@@ -715,9 +802,14 @@ mod tests {
                 } else {
                     Reg::Cat
                 };
-                let source = match rng.below(6) {
+                let source = match rng.below(8) {
                     0 => Source::Fill([rng.next() as u8, rng.next() as u8, rng.next() as u8]),
                     1 => Source::Other,
+                    2 => Source::Float(if rng.below(2) == 0 {
+                        FloatOp::DarkForestTint
+                    } else {
+                        FloatOp::Recolour(crate::palette::PaletteColourId(rng.below(3) as u32))
+                    }),
                     _ => Source::Cell(CellId(rng.below(repo.cell_count() as u64) as u32)),
                 };
                 let blend = if rng.below(4) == 0 {

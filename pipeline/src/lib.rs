@@ -14,6 +14,8 @@
 //! - [`blend`]: the colour math, one function per blend mode (WGSL twin in `gpu/`).
 //! - [`cpu`]: `CpuBackend`, the reference executor.
 //! - [`gpu`]: `GpuBackend`, the wgpu integer compute executor (feature `gpu`).
+//! - [`palette`]: CatGenerator's palette colours (`PaletteSet`) and its float recolouring,
+//!   and the Dark Forest multiply it draws.
 //! - [`encode`]: PNG encoding and nearest-neighbour upscaling.
 //! - [`compare`]: pixel comparison with expected | actual | diff images for tests.
 //! - [`cell`]: cell geometry (`Canvas`, `Pose`, flip).
@@ -29,6 +31,7 @@ pub mod encode;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod names;
+pub mod palette;
 pub mod params;
 pub mod plan;
 pub mod planar;

@@ -42,18 +42,53 @@ impl ParamError {
     }
 }
 
+/// A coat colour: one of the game's, or a palette colour (checked against the palettes of a
+/// sprite folder in [`crate::spec`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CoatColour {
+    /// One of the game's 19 colours.
+    Game(Colour),
+    /// A palette ("experimental") colour, upper-cased.
+    Palette(String),
+}
+
+impl CoatColour {
+    /// A game colour by its exact name, else a palette name (upper-cased).
+    #[must_use]
+    pub fn parse(name: &str) -> Self {
+        Colour::from_name(name).map_or_else(|| Self::Palette(name.to_uppercase()), Self::Game)
+    }
+
+    /// The name as the client would send it.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Game(c) => c.name(),
+            Self::Palette(p) => p,
+        }
+    }
+}
+
+impl Serialize for CoatColour {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// One tortie patch layer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct TortieLayer {
     /// Pattern of the patch (a pelt with a sprite prefix).
     pub pattern: PeltName,
     /// Colour of the patch.
-    pub colour: Colour,
-    /// Tortie mask name (`tortiemask<mask>`).
-    pub mask: String,
+    pub colour: CoatColour,
+    /// Tortie mask name (`tortiemask<mask>`); `None` draws the patch whole, as CatGenerator
+    /// does for a layer without a mask.
+    pub mask: Option<String>,
 }
 
-/// A cat's parameters, typed. Defaults: pose 8, eyes YELLOW, skin PINK, opacity 100.
+/// A cat's parameters, typed. Defaults: pose 8, colour WHITE, eyes YELLOW, skin PINK,
+/// opacity 100.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CatParams {
@@ -62,7 +97,7 @@ pub struct CatParams {
     /// Pelt of the base coat (for Tortie/Calico: the pelt named by `tortieBase`).
     pub pelt_name: PeltName,
     /// Coat colour.
-    pub colour: Colour,
+    pub colour: CoatColour,
     /// Tortie patch layers, drawn in order; empty for a plain coat.
     pub tortie: Vec<TortieLayer>,
     /// Whole-cat tint name.
@@ -81,7 +116,8 @@ pub struct CatParams {
     pub eye_colour2: Option<EyeColour>,
     /// Skin colour.
     pub skin_colour: SkinColour,
-    /// Scars, in order (`scars` then `scar`).
+    /// Scars, in order (`scars`, then `scarSlots`, then `scar`), normalised as CatGenerator
+    /// does (spaces and hyphens dropped, upper case).
     pub scars: Vec<String>,
     /// Accessories, in order (`accessories` then `accessory`).
     pub accessories: Vec<String>,
@@ -89,8 +125,11 @@ pub struct CatParams {
     pub shading: bool,
     /// Dead cats get dead lineart and may fade.
     pub dead: bool,
-    /// Dark Forest lineart and fog for dead cats.
+    /// Dark Forest (`darkForest` or `darkMode`): DF lineart, fog for dead cats.
     pub dark_forest: bool,
+    /// CatGenerator V3's Dark Forest multiply stage: `darkForestTint` when given, else on
+    /// for living Dark Forest cats (dead ones keep the game's exact output).
+    pub dark_forest_tint: bool,
     /// 0..=100; dead cats at ≤ 97 fade.
     pub opacity: u8,
     /// Flip horizontally.
@@ -100,6 +139,7 @@ pub struct CatParams {
 /// Keys this parser reads; others are ignored (with a debug log).
 const KNOWN_KEYS: &[&str] = &[
     "spriteNumber",
+    "sprite_number",
     "peltName",
     "colour",
     "isTortie",
@@ -114,15 +154,22 @@ const KNOWN_KEYS: &[&str] = &[
     "points",
     "vitiligo",
     "eyeColour",
+    "eyeColor",
     "eyeColour2",
+    "eyeColor2",
     "skinColour",
+    "skinColor",
     "scars",
+    "scarSlots",
     "scar",
     "accessories",
     "accessory",
     "shading",
+    "lighting",
     "dead",
     "darkForest",
+    "darkMode",
+    "darkForestTint",
     "opacity",
     "reverse",
 ];
@@ -139,7 +186,9 @@ impl CatParams {
         Self::from_map(obj)
     }
 
-    /// Parses an already-split JSON object.
+    /// Parses an already-split JSON object. Lenient where CatGenerator V3 is: aliases
+    /// (`eyeColor`, `skinColor`, `sprite_number`, `darkMode`), string booleans, `null` list
+    /// entries, tortie layers without a mask, `isTortie` without layers (a plain coat).
     ///
     /// # Errors
     /// As [`Self::from_json`].
@@ -150,17 +199,18 @@ impl CatParams {
             }
         }
         let f = Fields(obj);
-        let sprite_number = match f.int("spriteNumber", 0, 20)? {
+        let pose_key = f.first_present(&["spriteNumber", "sprite_number"]);
+        let sprite_number = match f.int(pose_key, 0, 20)? {
             None => Pose::new(8),
             Some(n) => Pose::new(n as u8),
         }
-        .ok_or_else(|| ParamError::new("spriteNumber", "must be 0..=20"))?;
+        .ok_or_else(|| ParamError::new(pose_key, "must be 0..=20"))?;
         let pelt = f
             .closed("peltName", PeltName::from_name, PeltName::NAMES)?
             .ok_or_else(|| required("peltName", PeltName::NAMES))?;
         let colour = f
-            .closed("colour", Colour::from_name, Colour::NAMES)?
-            .ok_or_else(|| required("colour", Colour::NAMES))?;
+            .name("colour")?
+            .map_or(CoatColour::Game(Colour::White), |c| CoatColour::parse(&c));
 
         let patterned = PeltName::patterned_names();
         let game_tortie = matches!(pelt, PeltName::Tortie | PeltName::Calico);
@@ -189,6 +239,13 @@ impl CatParams {
         } else {
             Vec::new()
         };
+        let dark_key = f.first_present(&["darkForest", "darkMode"]);
+        let dead = f.bool("dead")?;
+        let dark_forest = f.bool(dark_key)?;
+        let dark_forest_tint = match f.opt_bool("darkForestTint")? {
+            Some(b) => b,
+            None => dark_forest && !dead,
+        };
 
         Ok(Self {
             sprite_number,
@@ -201,17 +258,34 @@ impl CatParams {
             points: f.name("points")?,
             vitiligo: f.name("vitiligo")?,
             eye_colour: f
-                .closed("eyeColour", EyeColour::from_name, EyeColour::NAMES)?
+                .closed(
+                    f.first_present(&["eyeColour", "eyeColor"]),
+                    EyeColour::from_name,
+                    EyeColour::NAMES,
+                )?
                 .unwrap_or(EyeColour::Yellow),
-            eye_colour2: f.closed("eyeColour2", EyeColour::from_name, EyeColour::NAMES)?,
+            eye_colour2: f.closed(
+                f.first_present(&["eyeColour2", "eyeColor2"]),
+                EyeColour::from_name,
+                EyeColour::NAMES,
+            )?,
             skin_colour: f
-                .closed("skinColour", SkinColour::from_name, SkinColour::NAMES)?
+                .closed(
+                    f.first_present(&["skinColour", "skinColor"]),
+                    SkinColour::from_name,
+                    SkinColour::NAMES,
+                )?
                 .unwrap_or(SkinColour::Pink),
-            scars: f.list_and_single("scars", "scar")?,
-            accessories: f.list_and_single("accessories", "accessory")?,
+            scars: f
+                .list_and_single(&["scars", "scarSlots"], "scar")?
+                .into_iter()
+                .map(|s| normalise_scar(&s))
+                .collect(),
+            accessories: f.list_and_single(&["accessories"], "accessory")?,
             shading: f.bool("shading")?,
-            dead: f.bool("dead")?,
-            dark_forest: f.bool("darkForest")?,
+            dead,
+            dark_forest,
+            dark_forest_tint,
             opacity: f.int("opacity", 0, 100)?.map_or(100, |o| o as u8),
             reverse: f.bool("reverse")?,
         })
@@ -224,6 +298,15 @@ impl CatParams {
         // Serialising plain data with string keys cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// CatGenerator's scar spelling: no spaces or hyphens, upper case.
+fn normalise_scar(s: &str) -> String {
+    s.trim()
+        .chars()
+        .filter(|c| *c != ' ' && *c != '-')
+        .collect::<String>()
+        .to_uppercase()
 }
 
 fn required<S: AsRef<str>>(field: &str, allowed: &[S]) -> ParamError {
@@ -239,12 +322,18 @@ fn required<S: AsRef<str>>(field: &str, allowed: &[S]) -> ParamError {
     e
 }
 
+/// The tortie layers, as CatGenerator V3 reads them: a non-empty `tortie` list wins (its
+/// `null` entries and entries without a pattern are skipped; a missing colour is GINGER, a
+/// missing mask draws the patch unmasked); else `tortiePattern` with `tortieColour` and
+/// `tortieMask`; else none, and the cat is a plain coat.
 fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>, ParamError> {
     let closed_pattern = |field: &str, v: &str| {
         PeltName::from_name(v)
             .filter(|p| p.sprite_prefix().is_some())
             .ok_or_else(|| ParamError::unknown(field, v, patterned))
     };
+    let colour_or_ginger =
+        |c: Option<String>| c.map_or(CoatColour::Game(Colour::Ginger), |c| CoatColour::parse(&c));
     if let Some(list) = f.0.get("tortie").filter(|v| !v.is_null()) {
         let items = list.as_array().ok_or_else(|| {
             ParamError::new("tortie", "must be a list of {pattern, colour, mask}")
@@ -253,49 +342,44 @@ fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>,
             if items.len() > 16 {
                 return Err(ParamError::new("tortie", "at most 16 layers"));
             }
-            return items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    let field = |k: &str| format!("tortie[{i}].{k}");
-                    let obj = item.as_object().ok_or_else(|| {
-                        ParamError::new(format!("tortie[{i}]"), "must be {pattern, colour, mask}")
-                    })?;
-                    let text = |k: &str| -> Result<&str, ParamError> {
-                        obj.get(k)
-                            .and_then(Value::as_str)
-                            .filter(|s| !s.is_empty())
-                            .ok_or_else(|| ParamError::new(field(k), "is required (a string)"))
-                    };
-                    Ok(TortieLayer {
-                        pattern: closed_pattern(&field("pattern"), text("pattern")?)?,
-                        colour: {
-                            let c = text("colour")?;
-                            Colour::from_name(c).ok_or_else(|| {
-                                ParamError::unknown(field("colour"), c, Colour::NAMES)
-                            })?
-                        },
-                        mask: text("mask")?.to_owned(),
-                    })
-                })
-                .collect();
+            let mut layers = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let field = |k: &str| format!("tortie[{i}].{k}");
+                let obj = match item {
+                    Value::Null => continue,
+                    Value::Object(o) => o,
+                    _ => {
+                        return Err(ParamError::new(
+                            format!("tortie[{i}]"),
+                            "must be {pattern, colour, mask} or null",
+                        ));
+                    }
+                };
+                let layer = Fields(obj);
+                let text = |k: &str| {
+                    layer
+                        .name(k)
+                        .map_err(|e| ParamError::new(field(k), e.message))
+                };
+                let Some(pattern) = text("pattern")? else {
+                    continue;
+                };
+                layers.push(TortieLayer {
+                    pattern: closed_pattern(&field("pattern"), &pattern)?,
+                    colour: colour_or_ginger(text("colour")?),
+                    mask: text("mask")?,
+                });
+            }
+            return Ok(layers);
         }
     }
-    let need = |k: &str| -> Result<String, ParamError> {
-        f.name(k)?.ok_or_else(|| {
-            ParamError::new(
-                k,
-                "is required for a tortie (or give a non-empty `tortie` list)",
-            )
-        })
+    let Some(pattern) = f.name("tortiePattern")? else {
+        return Ok(Vec::new());
     };
-    let pattern = need("tortiePattern")?;
-    let colour = need("tortieColour")?;
     Ok(vec![TortieLayer {
         pattern: closed_pattern("tortiePattern", &pattern)?,
-        colour: Colour::from_name(&colour)
-            .ok_or_else(|| ParamError::unknown("tortieColour", &colour, Colour::NAMES))?,
-        mask: need("tortieMask")?,
+        colour: colour_or_ginger(f.name("tortieColour")?),
+        mask: f.name("tortieMask")?,
     }])
 }
 
@@ -303,6 +387,19 @@ fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>,
 struct Fields<'a>(&'a Map<String, Value>);
 
 impl Fields<'_> {
+    /// The first of `keys` the object has with a non-null, non-empty value (CatGenerator's
+    /// `params.get(a) or params.get(b)`); the first key when none has.
+    fn first_present<'k>(&self, keys: &[&'k str]) -> &'k str {
+        keys.iter()
+            .copied()
+            .find(|k| match self.0.get(*k) {
+                None | Some(Value::Null) => false,
+                Some(Value::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            })
+            .unwrap_or(keys[0])
+    }
+
     /// An optional name: absent, `null`, `""` and `"none"` (any case) mean absent.
     fn name(&self, key: &str) -> Result<Option<String>, ParamError> {
         match self.0.get(key) {
@@ -328,56 +425,86 @@ impl Fields<'_> {
     }
 
     fn bool(&self, key: &str) -> Result<bool, ParamError> {
+        Ok(self.opt_bool(key)?.unwrap_or(false))
+    }
+
+    /// `true`/`false`, `0`/`1`, or the strings CatGenerator's `_truthy` reads (`"true"`,
+    /// `"1"`, `"yes"`, `"on"`, and their opposites); `null` is absent.
+    fn opt_bool(&self, key: &str) -> Result<Option<bool>, ParamError> {
+        let bad = || ParamError::new(key, "must be true or false (or \"true\"/\"false\", 1/0)");
         match self.0.get(key) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(ParamError::new(key, "must be true or false")),
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(0.0) => Ok(Some(false)),
+                Some(1.0) => Ok(Some(true)),
+                _ => Err(bad()),
+            },
+            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(Some(true)),
+                "false" | "0" | "no" | "off" | "" => Ok(Some(false)),
+                _ => Err(bad()),
+            },
+            Some(_) => Err(bad()),
         }
     }
 
     fn int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ParamError> {
         let bad = || ParamError::new(key, format!("must be a whole number in {min}..={max}"));
-        match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => {
-                let v = n
-                    .as_i64()
-                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-                    .ok_or_else(bad)?;
-                if (min..=max).contains(&v) {
-                    Ok(Some(v))
-                } else {
-                    Err(bad())
-                }
-            }
-            Some(_) => Err(bad()),
+        let v = match self.0.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+                .ok_or_else(bad)?,
+            // Query strings and some clients send numbers as text.
+            Some(Value::String(s)) => s.trim().parse::<i64>().map_err(|_| bad())?,
+            Some(_) => return Err(bad()),
+        };
+        if (min..=max).contains(&v) {
+            Ok(Some(v))
+        } else {
+            Err(bad())
         }
     }
 
-    /// `list_key` (a list of names) followed by `single_key` (one name) when not already in
-    /// the list.
-    fn list_and_single(&self, list_key: &str, single_key: &str) -> Result<Vec<String>, ParamError> {
+    /// The names of every list in `list_keys` (`null`, `""` and `"none"` entries skipped),
+    /// followed by `single_key` (one name), each once.
+    fn list_and_single(
+        &self,
+        list_keys: &[&str],
+        single_key: &str,
+    ) -> Result<Vec<String>, ParamError> {
         let mut out: Vec<String> = Vec::new();
-        match self.0.get(list_key) {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(items)) => {
-                if items.len() > 32 {
-                    return Err(ParamError::new(list_key, "at most 32 entries"));
-                }
-                for (i, item) in items.iter().enumerate() {
-                    match item {
-                        Value::String(s) if s.is_empty() || s.eq_ignore_ascii_case("none") => {}
-                        Value::String(s) => out.push(s.clone()),
-                        _ => {
-                            return Err(ParamError::new(
-                                format!("{list_key}[{i}]"),
-                                "must be a string",
-                            ));
+        for list_key in list_keys {
+            match self.0.get(*list_key) {
+                None | Some(Value::Null) => {}
+                Some(Value::Array(items)) => {
+                    if items.len() > 32 {
+                        return Err(ParamError::new(*list_key, "at most 32 entries"));
+                    }
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            Value::Null => {}
+                            Value::String(s) if s.is_empty() || s.eq_ignore_ascii_case("none") => {}
+                            Value::String(s) => {
+                                if !out.contains(s) {
+                                    out.push(s.clone());
+                                }
+                            }
+                            _ => {
+                                return Err(ParamError::new(
+                                    format!("{list_key}[{i}]"),
+                                    "must be a string or null",
+                                ));
+                            }
                         }
                     }
                 }
+                Some(_) => {
+                    return Err(ParamError::new(*list_key, "must be a list of strings"));
+                }
             }
-            Some(_) => return Err(ParamError::new(list_key, "must be a list of strings")),
         }
         if let Some(single) = self.name(single_key)?
             && !out.contains(&single)
@@ -406,12 +533,12 @@ mod tests {
     }
 
     #[test]
-    fn unknown_colour_names_the_field_and_lists_the_allowed_values() {
-        let e =
-            CatParams::from_json(&json!({"peltName": "Tabby", "colour": "PURPLE"})).unwrap_err();
-        assert_eq!(e.field, "colour");
-        assert!(e.message.contains("GINGER"), "{}", e.message);
-        assert_eq!(e.allowed.len(), 19);
+    fn a_colour_outside_the_game_is_kept_as_a_palette_name_for_the_spec_to_check() {
+        let p = CatParams::from_json(&json!({"peltName": "Tabby", "colour": "Purple"}))
+            .expect("parsed");
+        assert_eq!(p.colour, CoatColour::Palette("PURPLE".into()));
+        let p = CatParams::from_json(&json!({"peltName": "Tabby"})).expect("parsed");
+        assert_eq!(p.colour, CoatColour::Game(Colour::White));
     }
 
     #[test]
@@ -432,7 +559,7 @@ mod tests {
         .expect("valid");
         assert_eq!(p.pelt_name, PeltName::Smoke);
         assert_eq!(p.tortie.len(), 1);
-        assert_eq!(p.tortie[0].mask, "ONE");
+        assert_eq!(p.tortie[0].mask.as_deref(), Some("ONE"));
     }
 
     #[test]
@@ -461,7 +588,8 @@ mod tests {
     #[test]
     fn wrong_types_are_rejected_with_the_field_named() {
         for (k, v) in [
-            ("dead", json!("yes")),
+            ("dead", json!("maybe")),
+            ("shading", json!(2)),
             ("opacity", json!(101)),
             ("scars", json!("ONE")),
         ] {
@@ -469,6 +597,7 @@ mod tests {
             obj[k] = v;
             let e = CatParams::from_json(&obj).unwrap_err();
             assert_eq!(e.field, k);
+            assert!(e.message.contains("must"), "{}", e.message);
         }
     }
 
@@ -479,5 +608,68 @@ mod tests {
             "spriteNumber": 8, "opacity": 100, "extra": 1}))
         .expect("ok");
         assert_eq!(a.canonical_json(), b.canonical_json());
+    }
+
+    #[test]
+    fn catgenerator_aliases_and_string_booleans_are_read_with_its_precedence() {
+        let p = CatParams::from_json(&json!({
+            "peltName": "Tabby", "colour": "BLACK", "sprite_number": 3, "eyeColor": "BLUE",
+            "eyeColor2": "GREEN", "skinColor": "BLACK", "darkMode": "true", "shading": "1",
+            "reverse": "off"
+        }))
+        .expect("valid");
+        assert_eq!(p.sprite_number.get(), 3);
+        assert_eq!(p.eye_colour, EyeColour::Blue);
+        assert_eq!(p.eye_colour2, Some(EyeColour::Green));
+        assert_eq!(p.skin_colour, SkinColour::Black);
+        assert!(p.dark_forest && p.dark_forest_tint && p.shading && !p.reverse);
+        let p = CatParams::from_json(&json!({
+            "peltName": "Tabby", "spriteNumber": 5, "sprite_number": 3, "eyeColour": "AMBER",
+            "eyeColor": "BLUE"
+        }))
+        .expect("valid");
+        assert_eq!(p.sprite_number.get(), 5);
+        assert_eq!(p.eye_colour, EyeColour::Amber);
+    }
+
+    #[test]
+    fn dark_forest_tint_defaults_on_for_living_cats_only_and_the_flag_wins() {
+        let cat = |extra: Value| {
+            let mut o = json!({"peltName": "Tabby", "colour": "BLACK"});
+            o.as_object_mut()
+                .expect("object")
+                .extend(extra.as_object().expect("object").clone());
+            CatParams::from_json(&o).expect("valid")
+        };
+        assert!(cat(json!({"darkForest": true})).dark_forest_tint);
+        assert!(!cat(json!({"darkForest": true, "dead": true})).dark_forest_tint);
+        assert!(
+            cat(json!({"darkForest": true, "dead": true, "darkForestTint": true})).dark_forest_tint
+        );
+        assert!(!cat(json!({"darkForest": true, "darkForestTint": false})).dark_forest_tint);
+        assert!(cat(json!({"darkForestTint": true})).dark_forest_tint);
+        assert!(!cat(json!({})).dark_forest_tint);
+    }
+
+    #[test]
+    fn tortie_without_layers_is_a_plain_coat_and_empty_slots_are_skipped() {
+        let p = CatParams::from_json(
+            &json!({"peltName": "Tabby", "colour": "BLACK", "isTortie": true}),
+        )
+        .expect("valid");
+        assert!(p.tortie.is_empty());
+        let p = CatParams::from_json(&json!({
+            "peltName": "Tabby", "colour": "BLACK", "isTortie": true,
+            "tortie": [null, {"pattern": "Tabby"}, {"pattern": null, "colour": "GINGER"},
+                       {"pattern": "Smoke", "colour": "Moss", "mask": "ONE"}],
+            "scars": [null, "one", "LEFT EAR"], "accessories": [null, "", "none"]
+        }))
+        .expect("valid");
+        assert_eq!(p.tortie.len(), 2);
+        assert_eq!(p.tortie[0].colour, CoatColour::Game(Colour::Ginger));
+        assert_eq!(p.tortie[0].mask, None);
+        assert_eq!(p.tortie[1].colour, CoatColour::Palette("MOSS".into()));
+        assert_eq!(p.scars, ["ONE", "LEFTEAR"]);
+        assert!(p.accessories.is_empty());
     }
 }

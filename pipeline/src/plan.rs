@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::atlas::CellId;
 use crate::blend::BlendMode;
-use crate::spec::CatSpec;
+use crate::palette::PaletteColourId;
+use crate::spec::{CatSpec, Coat};
 use crate::vocab::Tint;
 
 /// A register of the plan machine.
@@ -40,6 +41,19 @@ pub enum Source {
     Fill([u8; 3]),
     /// The register the op does not write.
     Other,
+    /// Not a read: the op rewrites its target with a stage CatGenerator V3 computes in
+    /// floating point (see [`FloatOp`]); its `blend` is `None`.
+    Float(FloatOp),
+}
+
+/// A stage only CatGenerator draws, in its float arithmetic rather than the game's integer
+/// blits. Plans with one ([`Plan::has_float_ops`]) are executed by the CPU backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FloatOp {
+    /// Recolour the target with a palette colour (`_apply_experimental_tint`).
+    Recolour(PaletteColourId),
+    /// The Dark Forest multiply (`_stage_dark_forest`).
+    DarkForestTint,
 }
 
 /// One step: `target = source` or `target = blend(target, source)`.
@@ -75,6 +89,8 @@ pub enum StageKind {
     Scars,
     /// Step 8.
     Shading,
+    /// CatGenerator V3's Dark Forest multiply, between steps 8 and 9.
+    DarkForestTint,
     /// Step 9.
     Lineart,
     /// Step 10.
@@ -103,6 +119,7 @@ impl StageKind {
             Self::Eyes => "eyes",
             Self::Scars => "scars",
             Self::Shading => "shading",
+            Self::DarkForestTint => "dark_forest_tint",
             Self::Lineart => "lineart",
             Self::Skin => "skin",
             Self::MissingParts => "missing_parts",
@@ -125,6 +142,7 @@ impl StageKind {
             Self::Eyes => "Eyes",
             Self::Scars => "Scars",
             Self::Shading => "Shading and lighting",
+            Self::DarkForestTint => "Dark Forest tint",
             Self::Lineart => "Lineart",
             Self::Skin => "Skin",
             Self::MissingParts => "Missing parts",
@@ -181,12 +199,21 @@ impl Plan {
         self.clear();
         let cell = |g| Source::Cell(CellId::new(g, cat.pose));
 
+        let coat = |p: &mut Self, target: Reg, coat: Coat| {
+            p.copy(target, cell(coat.group));
+            if let Some(colour) = coat.recolour {
+                p.copy(target, Source::Float(FloatOp::Recolour(colour)));
+            }
+        };
+
         // 0–1. A normal blit onto the all-transparent start copies the source whole.
-        self.stage(StageKind::Base, |p| p.copy(Cat, cell(cat.base)));
+        self.stage(StageKind::Base, |p| coat(p, Cat, cat.base));
         self.stage(StageKind::TortiePatches, |p| {
             for patch in &cat.tortie {
-                p.copy(Scratch, cell(patch.pattern));
-                p.blend(Scratch, cell(patch.mask), RgbaMultiply);
+                coat(p, Scratch, patch.pattern);
+                if let Some(mask) = patch.mask {
+                    p.blend(Scratch, cell(mask), RgbaMultiply);
+                }
                 p.blend(Cat, Source::Other, Normal);
             }
         });
@@ -240,6 +267,11 @@ impl Plan {
             if let Some((shaders, lighting)) = cat.shading {
                 p.blend(Cat, cell(shaders), RgbMultiply);
                 p.blend(Cat, cell(lighting), Normal);
+            }
+        });
+        self.stage(StageKind::DarkForestTint, |p| {
+            if cat.dark_forest_tint {
+                p.copy(Cat, Source::Float(FloatOp::DarkForestTint));
             }
         });
         // 9–10.
@@ -306,6 +338,15 @@ impl Plan {
             source,
             blend: Some(mode),
         });
+    }
+
+    /// Whether an op is one of CatGenerator's float stages, which only the CPU backend
+    /// executes.
+    #[must_use]
+    pub fn has_float_ops(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|op| matches!(op.source, Source::Float(_)))
     }
 
     /// The blend of a stage's last op that writes the cat, for diagnostics.

@@ -4,16 +4,26 @@
 use crate::atlas::{AtlasRepository, GroupId};
 use crate::cell::Pose;
 use crate::names::{Colour, PeltName};
-use crate::params::{CatParams, ParamError};
+use crate::palette::PaletteColourId;
+use crate::params::{CatParams, CoatColour, ParamError};
 use crate::vocab::{ACCESSORY_CATEGORIES, ScarKind, Tint};
+
+/// A coat sprite: a pelt group, recoloured when the colour is a palette colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Coat {
+    /// The pelt group (`<prefix>WHITE` for a palette colour).
+    pub group: GroupId,
+    /// The palette colour CatGenerator recolours the `WHITE` sprite with.
+    pub recolour: Option<PaletteColourId>,
+}
 
 /// One resolved tortie patch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TortiePatch {
-    /// The patch's coat group.
-    pub pattern: GroupId,
-    /// Its `tortiemask` group.
-    pub mask: GroupId,
+    /// The patch's coat.
+    pub pattern: Coat,
+    /// Its `tortiemask` group; `None` draws the patch whole.
+    pub mask: Option<GroupId>,
 }
 
 /// A cat ready to plan: every layer named by group, in the spec's terms.
@@ -21,8 +31,8 @@ pub struct TortiePatch {
 pub struct CatSpec {
     /// Pose.
     pub pose: Pose,
-    /// Base coat group.
-    pub base: GroupId,
+    /// Base coat.
+    pub base: Coat,
     /// Tortie patches in order.
     pub tortie: Vec<TortiePatch>,
     /// Whole-cat tint.
@@ -43,6 +53,8 @@ pub struct CatSpec {
     pub scars: Vec<GroupId>,
     /// `shaders` and `lighting`, when shading applies (alive and requested).
     pub shading: Option<(GroupId, GroupId)>,
+    /// CatGenerator V3's Dark Forest multiply, after shading and before the lineart.
+    pub dark_forest_tint: bool,
     /// `lines`, `lineartdead` or `lineartdf`.
     pub lineart: GroupId,
     /// Skin group.
@@ -65,35 +77,34 @@ impl CatSpec {
     /// with the values it does have.
     pub fn resolve(p: &CatParams, repo: &AtlasRepository) -> Result<Self, ParamError> {
         let r = Resolver { repo };
-        let coat = |field: &str, pelt: PeltName, colour: Colour| {
-            let prefix = pelt.sprite_prefix().unwrap_or("single");
-            r.group(field, &format!("{prefix}{colour}"))
-        };
-        let base = coat("peltName", p.pelt_name, p.colour)?;
+        let base = r.coat("peltName", "colour", p.pelt_name, &p.colour)?;
         let mut tortie = Vec::with_capacity(p.tortie.len());
         for (i, layer) in p.tortie.iter().enumerate() {
-            let field = if p.tortie.len() > 1 {
-                format!("tortie[{i}]")
-            } else {
-                "tortiePattern".to_owned()
+            let field = |list: &str, single: &str| {
+                if p.tortie.len() > 1 {
+                    format!("tortie[{i}].{list}")
+                } else {
+                    single.to_owned()
+                }
             };
             tortie.push(TortiePatch {
-                pattern: coat(&field, layer.pattern, layer.colour)?,
-                mask: r.named(
-                    &if p.tortie.len() > 1 {
-                        format!("tortie[{i}].mask")
-                    } else {
-                        "tortieMask".to_owned()
-                    },
-                    "tortiemask",
-                    &layer.mask,
+                pattern: r.coat(
+                    &field("pattern", "tortiePattern"),
+                    &field("colour", "tortieColour"),
+                    layer.pattern,
+                    &layer.colour,
                 )?,
+                mask: layer
+                    .mask
+                    .as_deref()
+                    .map(|m| r.named(&field("mask", "tortieMask"), "tortiemask", m))
+                    .transpose()?,
             });
         }
         let vocab = repo.vocabulary();
         let tint = match &p.tint {
             None => None,
-            Some(name) => Some(*vocab.tints.get(name).ok_or_else(|| {
+            Some(name) => Some(*vocab.tints.get(&name.to_lowercase()).ok_or_else(|| {
                 let mut allowed: Vec<&str> = vocab.tints.keys().map(String::as_str).collect();
                 allowed.push("none");
                 ParamError::unknown("tint", name, &allowed)
@@ -101,7 +112,15 @@ impl CatSpec {
         };
         let white_tint = match &p.white_patches_tint {
             None => None,
-            Some(name) => Some(*vocab.white_tints.get(name).ok_or_else(|| {
+            // CatGenerator offers coat and palette colours as white-patch tints and draws
+            // them untinted (its tint table has only the white-patch tints).
+            Some(name)
+                if Colour::from_name(&name.to_uppercase()).is_some()
+                    || repo.palettes().colour(name).is_some() =>
+            {
+                None
+            }
+            Some(name) => Some(*vocab.white_tints.get(&name.to_lowercase()).ok_or_else(|| {
                 let mut allowed: Vec<&str> = vocab.white_tints.keys().map(String::as_str).collect();
                 allowed.push("none");
                 ParamError::unknown("whitePatchesTint", name, &allowed)
@@ -144,11 +163,12 @@ impl CatSpec {
         } else {
             None
         };
+        // Dead cats as the game draws them; a living Dark Forest cat as CatGenerator does.
         let lineart = r.group(
             "dead",
             match (p.dead, p.dark_forest) {
-                (false, _) => "lines",
-                (true, true) => "lineartdf",
+                (false, false) => "lines",
+                (_, true) => "lineartdf",
                 (true, false) => "lineartdead",
             },
         )?;
@@ -187,6 +207,7 @@ impl CatSpec {
                 .transpose()?,
             scars,
             shading,
+            dark_forest_tint: p.dark_forest_tint,
             lineart,
             skin: r.group("skinColour", &format!("skin{}", p.skin_colour))?,
             missing_parts,
@@ -202,6 +223,42 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// A pelt in a game or palette colour. A palette colour draws the pelt's `WHITE` sprite
+    /// recoloured, as CatGenerator V3 does.
+    fn coat(
+        &self,
+        pelt_field: &str,
+        colour_field: &str,
+        pelt: PeltName,
+        colour: &CoatColour,
+    ) -> Result<Coat, ParamError> {
+        let prefix = pelt.sprite_prefix().unwrap_or("single");
+        match colour {
+            CoatColour::Game(c) => Ok(Coat {
+                group: self.group(pelt_field, &format!("{prefix}{c}"))?,
+                recolour: None,
+            }),
+            CoatColour::Palette(name) => {
+                let palettes = self.repo.palettes();
+                let Some(id) = palettes.colour(name) else {
+                    let mut allowed: Vec<&str> = Colour::NAMES.to_vec();
+                    allowed.extend(palettes.names());
+                    return Err(ParamError::unknown(colour_field, name, &allowed));
+                };
+                if let Some(why) = palettes.get(id).recolour.unusable() {
+                    return Err(ParamError::new(
+                        colour_field,
+                        format!("palette colour `{name}` cannot be drawn: {why}"),
+                    ));
+                }
+                Ok(Coat {
+                    group: self.group(pelt_field, &format!("{prefix}WHITE"))?,
+                    recolour: Some(id),
+                })
+            }
+        }
+    }
+
     /// A group that must exist under exactly this name.
     fn group(&self, field: &str, group: &str) -> Result<GroupId, ParamError> {
         self.repo.group(group).ok_or_else(|| {
@@ -253,6 +310,14 @@ impl Resolver<'_> {
                 }
                 _ => {}
             }
+        }
+        // CatGenerator also takes a raw group name (`collarsBLUE`) of any accessory prefix.
+        if ACCESSORY_CATEGORIES.iter().any(|c| {
+            name.strip_prefix(c.prefix)
+                .is_some_and(|rest| !rest.is_empty())
+        }) && let Some(id) = self.repo.group(name)
+        {
+            return Ok(id);
         }
         let mut allowed: Vec<&str> = ACCESSORY_CATEGORIES
             .iter()

@@ -12,6 +12,7 @@ pub fn resolve(sprite_root: Option<&Path>, data_root: Option<&Path>) -> AtlasPat
     AtlasPaths {
         sprite_root: sprite_root.map_or(bundled.sprite_root, Path::to_path_buf),
         data_root: data_root.map_or(bundled.data_root, Path::to_path_buf),
+        palette_root: None,
     }
 }
 
@@ -23,6 +24,7 @@ pub fn bundled() -> AtlasPaths {
         AtlasPaths {
             sprite_root: here.0,
             data_root: here.1,
+            palette_root: None,
         }
     } else {
         AtlasPaths::bundled()

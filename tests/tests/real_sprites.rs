@@ -85,6 +85,7 @@ fn compare_folder_with_pygame(sprite_root: &Path, data_root: &Path, label: &str)
     let repo = AtlasRepository::load(&AtlasPaths {
         sprite_root: sprite_root.to_path_buf(),
         data_root: data_root.to_path_buf(),
+        palette_root: None,
     })
     .expect("sprite folder loads");
     let png = std::fs::read(&sheet).expect("oracle sheet");

@@ -15,12 +15,16 @@ pub use index::{IndexEntry, OffsetMap, parse_index, parse_offset_map};
 pub use report::LoadReport;
 
 use crate::cell::{CELL, CELL_BYTES, CELL_ROW_BYTES, POSES};
+use crate::palette::PaletteSet;
 use crate::planar::PlanarSprite;
 use crate::vocab::Vocabulary;
 
 /// Why a sprite folder could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum AtlasError {
+    /// The palette folder could not be read.
+    #[error("{0}")]
+    Palettes(String),
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -64,6 +68,9 @@ pub struct AtlasPaths {
     /// Folder holding `spritesIndex.json`, `spritesOffsetMap.json`, `peltInfo.json` and the
     /// tint tables (directly or under `tints/`).
     pub data_root: PathBuf,
+    /// Folder of CatGenerator palette files; `None` reads `<data_root>/palettes` when it
+    /// exists, else loads no palette colours.
+    pub palette_root: Option<PathBuf>,
 }
 
 impl AtlasPaths {
@@ -74,6 +81,7 @@ impl AtlasPaths {
         Self {
             sprite_root: root.join("sprites"),
             data_root: root.join("data"),
+            palette_root: None,
         }
     }
 }
@@ -174,7 +182,11 @@ pub struct AtlasRepository {
     /// Planar copies for the CPU backend, made on first use so memory follows what is drawn.
     planar: Vec<OnceLock<Box<PlanarSprite>>>,
     vocabulary: Vocabulary,
+    /// Palette colours (CatGenerator's experimental colours), if a palette folder was read.
+    palettes: PaletteSet,
     report: LoadReport,
+    /// Digest of the atlases and data alone, before palettes are added.
+    atlas_fingerprint: [u8; 32],
     fingerprint: [u8; 32],
 }
 
@@ -206,6 +218,15 @@ impl AtlasRepository {
         let sheets = decode_parallel(&present)?;
         let mut repo = Self::from_parts(index, &offsets, sheets, vocabulary);
         repo.report.missing_sheets = missing;
+        let palette_dir = paths
+            .palette_root
+            .clone()
+            .or_else(|| Some(paths.data_root.join("palettes")).filter(|d| d.is_dir()));
+        if let Some(dir) = palette_dir {
+            let set =
+                PaletteSet::load_dir(&dir).map_err(|e| AtlasError::Palettes(e.to_string()))?;
+            repo = repo.with_palettes(set);
+        }
         Ok(repo)
     }
 
@@ -287,9 +308,34 @@ impl AtlasRepository {
             clipped,
             planar,
             vocabulary,
+            palettes: PaletteSet::default(),
             report,
-            fingerprint: *hasher.finalize().as_bytes(),
+            atlas_fingerprint: *hasher.finalize().as_bytes(),
+            fingerprint: [0; 32],
         }
+        .with_palettes(PaletteSet::default())
+    }
+
+    /// This repository with `palettes` as its palette colours (the fingerprint covers them).
+    #[must_use]
+    pub fn with_palettes(mut self, palettes: PaletteSet) -> Self {
+        // Without palettes the fingerprint is the atlases' own, as before palettes existed.
+        self.fingerprint = if palettes.is_empty() {
+            self.atlas_fingerprint
+        } else {
+            let mut h = blake3::Hasher::new();
+            h.update(&self.atlas_fingerprint);
+            h.update(&palettes.digest());
+            *h.finalize().as_bytes()
+        };
+        self.palettes = palettes;
+        self
+    }
+
+    /// The palette colours.
+    #[must_use]
+    pub fn palettes(&self) -> &PaletteSet {
+        &self.palettes
     }
 
     /// The group called `name`, if the index has it and its sheet exists.

@@ -133,6 +133,14 @@ impl ChunkPlan {
         })
     }
 
+    /// Whether a cat entity uses CatGenerator's float stages (then the CPU composes it).
+    #[must_use]
+    pub fn has_float_ops(&self) -> bool {
+        self.entities
+            .iter()
+            .any(|e| matches!(&e.draw, Draw::Cat(p) if p.has_float_ops()))
+    }
+
     /// Canvas width, px.
     #[must_use]
     pub fn width_px(&self) -> u32 {

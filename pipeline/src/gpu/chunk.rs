@@ -287,6 +287,12 @@ impl GpuBackend {
         out: &mut Vec<u8>,
     ) -> Result<(), GpuError> {
         self.check_repo(repo)?;
+        if plan.has_float_ops() {
+            // A cat entity with CatGenerator's float stages: the CPU composer draws the
+            // chunk, bit for bit what the device would.
+            crate::chunk::ChunkComposer::new().compose_into(plan, repo, out);
+            return Ok(());
+        }
         let encoded = encode_chunk(plan, &self.cells)?;
         let (w, h) = (encoded.params.width, encoded.params.height);
         let canvas_bytes = u64::from(w) * u64::from(h) * 4;

@@ -246,6 +246,9 @@ fn encode_op(op: &Op, cells: &[CellSlot]) -> Result<GpuOp, u32> {
             stride: 0,
             reserved: 0,
         },
+        // Plans with float stages are drawn on the CPU (`GpuBackend::render_batch_with`);
+        // reaching here is a caller's mistake, answered as an unknown cell.
+        Source::Float(_) => return Err(u32::MAX),
     })
 }
 

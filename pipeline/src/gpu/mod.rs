@@ -129,6 +129,10 @@ pub struct GpuBackend {
     pass_timeout: std::time::Duration,
     /// The chunk pipeline and its buffers.
     chunk: chunk::ChunkResources,
+    /// Executes the plans with CatGenerator's float stages ([`Plan::has_float_ops`]), which
+    /// the shaders do not compute, so every plan still renders here, bit for bit as on the
+    /// CPU backend.
+    float_cpu: crate::CpuBackend,
 }
 
 impl std::fmt::Debug for GpuBackend {
@@ -243,6 +247,7 @@ impl GpuBackend {
             copy_threads: options.copy_threads,
             pass_timeout: options.pass_timeout,
             chunk,
+            float_cpu: crate::CpuBackend::new(),
         })
     }
 
@@ -306,6 +311,34 @@ impl GpuBackend {
         mut each: impl FnMut(usize, &[u8]),
     ) -> Result<(), GpuError> {
         self.check_repo(repo)?;
+        // Runs of plans the shader can draw go to the device; plans with CatGenerator's
+        // float stages are drawn by the CPU twin, in order.
+        let mut start = 0;
+        while start < plans.len() {
+            let on_cpu = plans[start].has_float_ops();
+            let len = plans[start..]
+                .iter()
+                .position(|p| p.has_float_ops() != on_cpu)
+                .unwrap_or(plans.len() - start);
+            let run = &plans[start..start + len];
+            if on_cpu {
+                for (i, plan) in run.iter().enumerate() {
+                    each(start + i, self.float_cpu.render(repo, plan));
+                }
+            } else {
+                self.render_device_run(run, |first, pixels| each(start + first, pixels))?;
+            }
+            start += len;
+        }
+        Ok(())
+    }
+
+    /// [`Self::render_batch_with`] for plans the shader draws.
+    fn render_device_run(
+        &mut self,
+        plans: &[&Plan],
+        mut each: impl FnMut(usize, &[u8]),
+    ) -> Result<(), GpuError> {
         if plans.is_empty() {
             return Ok(());
         }

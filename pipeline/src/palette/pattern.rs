@@ -1,0 +1,463 @@
+//! Procedural pattern tiles of CatGenerator V3 palette colours (its `patterns.py`): a small
+//! tile of float colours, repeated over the 50×50 sprite and multiplied onto it.
+//!
+//! Each generator follows NumPy's types where CatGenerator's does: `float32` tiles built
+//! from `float32` colours, and `float64` blend factors (distances, gradients) converted to
+//! `float32` at the end. Drawn here: the thirteen textile and stripe types (tartan,
+//! gingham, houndstooth, pinstripe, chevron, polkadot, argyle, buffalo, checkerboard,
+//! windowpane, diagonal, basketweave, flag). CatGenerator's other types (its world motifs
+//! and SVG emblem flags) are known by name and refused with [`PatternError::NotDrawnHere`].
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::cell::CELL;
+
+/// Why a pattern cannot be drawn.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// The definition is malformed; CatGenerator skips the pattern's multiply then.
+    #[error("invalid pattern: {0}")]
+    Invalid(String),
+    /// A type CatGenerator draws that this renderer does not draw yet.
+    #[error("pattern type `{0}` is not drawn by this renderer yet")]
+    NotDrawnHere(String),
+}
+
+/// Pattern types CatGenerator V3 knows but this renderer does not draw.
+const NOT_DRAWN_HERE: &[&str] = &[
+    "flag_canada",
+    "flag_switzerland",
+    "flag_uk",
+    "flag_turkey",
+    "flag_israel",
+    "flag_scotland",
+    "flag_jamaica",
+    "flag_china",
+    "flag_australia",
+    "seigaiha",
+    "asanoha",
+    "shippo",
+    "islamic_star",
+    "fleur_de_lis",
+    "paisley",
+    "greek_key",
+    "art_deco_fan",
+    "uroko",
+    "eight_point_star",
+    "kikko",
+    "sayagata",
+    "chinese_lattice",
+    "chinese_coin",
+    "ruyi_cloud",
+    "dancheong",
+    "batik_kawung",
+    "batik_parang",
+    "karakusa",
+    "kolam",
+    "kente",
+    "mudcloth",
+    "adinkra",
+    "shweshwe",
+    "same_komon",
+    "kanoko",
+    "hishi",
+    "tachiwaki",
+    "bishamon_kikko",
+    "quatrefoil",
+    "herringbone",
+    "trellis",
+    "damask",
+    "camouflage",
+    "chainmail",
+    "four_point_star_motif",
+    "celtic_knot",
+    "nordic_snowflake",
+    "nordic_diamond",
+    "native_step",
+];
+
+/// The pattern types drawn here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Tartan,
+    Gingham,
+    Houndstooth,
+    Pinstripe,
+    Chevron,
+    Polkadot,
+    Argyle,
+    Buffalo,
+    Checkerboard,
+    Windowpane,
+    Diagonal,
+    Basketweave,
+    Flag,
+}
+
+impl Kind {
+    fn from_name(s: &str) -> Option<Self> {
+        Some(match s {
+            "tartan" => Self::Tartan,
+            "gingham" => Self::Gingham,
+            "houndstooth" => Self::Houndstooth,
+            "pinstripe" => Self::Pinstripe,
+            "chevron" => Self::Chevron,
+            "polkadot" => Self::Polkadot,
+            "argyle" => Self::Argyle,
+            "buffalo" => Self::Buffalo,
+            "checkerboard" => Self::Checkerboard,
+            "windowpane" => Self::Windowpane,
+            "diagonal" => Self::Diagonal,
+            "basketweave" => Self::Basketweave,
+            "flag" => Self::Flag,
+            _ => return None,
+        })
+    }
+}
+
+type Rgb = [f32; 3];
+
+#[derive(Debug, Clone, PartialEq)]
+struct Stripe {
+    color: Rgb,
+    width: i64,
+    offset: i64,
+}
+
+/// A parsed pattern definition.
+#[derive(Debug, Clone, PartialEq)]
+struct Definition {
+    kind: Kind,
+    tile_size: usize,
+    background: Rgb,
+    foreground: Rgb,
+    stripes: Vec<Stripe>,
+    spacing: i64,
+}
+
+/// A generated tile: `h` rows of `w` colours.
+#[derive(Debug, Clone, PartialEq)]
+struct Tile {
+    w: usize,
+    h: usize,
+    px: Vec<Rgb>,
+}
+
+/// A pattern, its tile generated on first use (most palette colours are never drawn).
+#[derive(Debug)]
+pub struct PatternTile {
+    def: Definition,
+    tile: OnceLock<Tile>,
+}
+
+impl PatternTile {
+    /// Parses a `pattern` object as CatGenerator's `PatternDefinition.from_dict` does.
+    ///
+    /// # Errors
+    /// [`PatternError`].
+    pub fn from_definition(v: &Value) -> Result<Self, PatternError> {
+        let bad = |m: &str| PatternError::Invalid(m.to_owned());
+        let obj = v.as_object().ok_or_else(|| bad("not an object"))?;
+        let ty = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("missing `type`"))?;
+        let kind = match Kind::from_name(ty) {
+            Some(k) => k,
+            None if NOT_DRAWN_HERE.contains(&ty) => {
+                return Err(PatternError::NotDrawnHere(ty.to_owned()));
+            }
+            None => {
+                return Err(PatternError::Invalid(format!(
+                    "unknown pattern type `{ty}`"
+                )));
+            }
+        };
+        let tile_size = match obj.get("tileSize") {
+            None => 8,
+            Some(t) => t
+                .as_i64()
+                .filter(|t| (1..=256).contains(t))
+                .ok_or_else(|| bad("tileSize must be a whole number in 1..=256"))?
+                as usize,
+        };
+        let colour = |v: &Value| -> Result<Rgb, PatternError> {
+            let a = v
+                .as_array()
+                .filter(|a| a.len() == 3)
+                .ok_or_else(|| bad("a colour must be [r, g, b]"))?;
+            let mut out = [0.0; 3];
+            for (o, x) in out.iter_mut().zip(a) {
+                *o = x.as_f64().ok_or_else(|| bad("a colour must be numbers"))? as f32 / 255.0;
+            }
+            Ok(out)
+        };
+        let int = |v: Option<&Value>, default: i64| -> Result<i64, PatternError> {
+            v.map_or(Ok(default), |v| {
+                v.as_i64()
+                    .ok_or_else(|| bad("widths, offsets and spacing are whole numbers"))
+            })
+        };
+        let mut stripes = Vec::new();
+        if let Some(list) = obj.get("stripes") {
+            for s in list
+                .as_array()
+                .ok_or_else(|| bad("stripes must be a list"))?
+            {
+                let s = s.as_object().ok_or_else(|| bad("a stripe is an object"))?;
+                stripes.push(Stripe {
+                    color: colour(
+                        s.get("color")
+                            .ok_or_else(|| bad("a stripe needs `color`"))?,
+                    )?,
+                    width: int(s.get("width"), 1)?,
+                    offset: int(s.get("offset"), 0)?,
+                });
+            }
+        }
+        let background = match obj.get("background") {
+            None => [128.0 / 255.0; 3],
+            Some(b) => colour(b)?,
+        };
+        let foreground = match obj.get("foreground") {
+            Some(f) if !f.is_null() && f.as_array().is_none_or(|a| !a.is_empty()) => colour(f)?,
+            _ => [1.0; 3],
+        };
+        let def = Definition {
+            kind,
+            tile_size,
+            background,
+            foreground,
+            stripes,
+            spacing: int(obj.get("spacing"), 6)?,
+        };
+        if def.kind == Kind::Flag
+            && !def.stripes.is_empty()
+            && def.stripes.iter().map(|s| s.width).sum::<i64>() == 0
+        {
+            return Err(bad("flag stripes have a total width of 0"));
+        }
+        Ok(Self {
+            def,
+            tile: OnceLock::new(),
+        })
+    }
+
+    /// The tile colour over sprite pixel (`x`, `y`) (`np.tile` repeats the tile from the
+    /// top-left corner).
+    #[inline]
+    #[must_use]
+    pub fn at(&self, x: usize, y: usize) -> Rgb {
+        let t = self.tile.get_or_init(|| generate(&self.def));
+        t.px[(y % t.h) * t.w + x % t.w]
+    }
+}
+
+fn blend_half(a: Rgb, b: Rgb) -> Rgb {
+    std::array::from_fn(|c| 0.5 * a[c] + 0.5 * b[c])
+}
+
+fn clip(c: Rgb) -> Rgb {
+    c.map(|v| v.clamp(0.0, 1.0))
+}
+
+/// `(1 - t) * a + t * b` with `t` a float64 factor, converted to float32.
+fn lerp64(a: Rgb, b: Rgb, t: f64) -> Rgb {
+    std::array::from_fn(|c| ((1.0 - t) * f64::from(a[c]) + t * f64::from(b[c])) as f32)
+}
+
+fn generate(d: &Definition) -> Tile {
+    let ts = d.tile_size;
+    let (bg, fg) = (d.background, d.foreground);
+    let square = |ts: usize, f: &dyn Fn(usize, usize) -> Rgb| Tile {
+        w: ts,
+        h: ts,
+        px: (0..ts * ts).map(|i| f(i % ts, i / ts)).collect(),
+    };
+    match d.kind {
+        Kind::Tartan => {
+            let mut t = square(ts, &|_, _| bg);
+            for s in &d.stripes {
+                for i in 0..s.width.max(0) {
+                    let idx = (s.offset + i).rem_euclid(ts as i64) as usize;
+                    for x in 0..ts {
+                        t.px[idx * ts + x] = blend_half(t.px[idx * ts + x], s.color);
+                    }
+                    for y in 0..ts {
+                        t.px[y * ts + idx] = blend_half(t.px[y * ts + idx], s.color);
+                    }
+                }
+            }
+            t.px.iter_mut().for_each(|p| *p = clip(*p));
+            t
+        }
+        Kind::Gingham => {
+            let half = ts / 2;
+            let mid = blend_half(bg, fg);
+            square(ts, &|x, y| match (y < half, x < half) {
+                (true, true) => bg,
+                (false, false) => fg,
+                _ => mid,
+            })
+        }
+        Kind::Houndstooth => {
+            let half = (ts / 2).max(2);
+            let step = (half / 4).max(1);
+            square(ts, &|x, y| {
+                let (cy, cx) = (y % half, x % half);
+                let quadrant = (y / half % 2) * 2 + x / half % 2;
+                let dark = (cx / step) * step <= cy;
+                let inverted = quadrant == 1 || quadrant == 2;
+                if dark != inverted { fg } else { bg }
+            })
+        }
+        Kind::Pinstripe => {
+            let spacing = d.spacing.max(2) as usize;
+            square(ts, &|x, _| if x.is_multiple_of(spacing) { fg } else { bg })
+        }
+        Kind::Chevron => {
+            let w = d.spacing.max(2) as usize;
+            let half = CELL / 2;
+            square(CELL, &|x, y| {
+                let mx = if x < half { x } else { CELL - 1 - x };
+                if (y + mx) % w < w / 2 { fg } else { bg }
+            })
+        }
+        Kind::Polkadot => {
+            let n = ts as f64;
+            let radius = n / 3.0;
+            square(ts, &|x, y| {
+                let dx = x as f64 + 0.5 - n / 2.0;
+                let dy = y as f64 + 0.5 - n / 2.0;
+                let dist = (dx * dx + dy * dy).sqrt();
+                let t = ((radius - dist) / 0.8).clamp(0.0, 1.0);
+                lerp64(bg, fg, t)
+            })
+        }
+        Kind::Argyle => {
+            let c = ts as f64 / 2.0;
+            let n = ts as i64;
+            square(ts, &|x, y| {
+                let diamond =
+                    ((x as f64 + 0.5 - c).abs() / c + (y as f64 + 0.5 - c).abs() / c) <= 1.0;
+                let mut p = if diamond { fg } else { bg };
+                let (xi, yi) = (x as i64, y as i64);
+                if (xi + yi).rem_euclid(n) == 0 || (xi - yi).rem_euclid(n) == 0 {
+                    if d.stripes.is_empty() {
+                        p = blend_half(bg, fg);
+                    } else {
+                        for s in &d.stripes {
+                            p = blend_half(p, s.color);
+                        }
+                    }
+                }
+                clip(p)
+            })
+        }
+        Kind::Buffalo => {
+            let half = ts / 2;
+            let dark: Rgb = std::array::from_fn(|c| 0.3 * bg[c] + 0.15 * fg[c]);
+            square(ts, &|x, y| {
+                clip(match (y < half, x < half) {
+                    (true, true) => bg,
+                    (false, false) => dark,
+                    _ => fg,
+                })
+            })
+        }
+        Kind::Checkerboard => {
+            let half = (ts / 2).max(1);
+            square(ts, &|x, y| {
+                if (y / half + x / half).is_multiple_of(2) {
+                    bg
+                } else {
+                    fg
+                }
+            })
+        }
+        Kind::Windowpane => square(ts, &|x, y| if x == 0 || y == 0 { fg } else { bg }),
+        Kind::Diagonal => {
+            let w = d.spacing.max(2) as usize;
+            square(CELL, &|x, y| if (x + y) % (w * 2) < w { fg } else { bg })
+        }
+        Kind::Basketweave => {
+            let half = (ts / 2).max(1);
+            let div = half.saturating_sub(1).max(1) as f64;
+            square(ts, &|x, y| {
+                if (y / half + x / half).is_multiple_of(2) {
+                    clip(lerp64(bg, fg, (x % half) as f64 / div * 0.15))
+                } else {
+                    clip(lerp64(fg, bg, (y % half) as f64 / div * 0.15))
+                }
+            })
+        }
+        Kind::Flag => {
+            let mut rows = vec![bg; ts];
+            if d.stripes.is_empty() {
+                rows[ts / 2..].fill(fg);
+            } else {
+                let total: i64 = d.stripes.iter().map(|s| s.width).sum();
+                let mut y = 0usize;
+                for (i, s) in d.stripes.iter().enumerate() {
+                    let h = if i == d.stripes.len() - 1 {
+                        ts - y
+                    } else {
+                        let share = (ts as i64 * s.width) as f64 / total as f64;
+                        (share.round_ties_even() as i64).max(1) as usize
+                    };
+                    let end = (y + h).min(ts);
+                    rows[y..end].fill(s.color);
+                    y = end;
+                    if y >= ts {
+                        break;
+                    }
+                }
+            }
+            square(ts, &|_, y| rows[y])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn known_but_undrawn_types_are_named_and_unknown_ones_are_invalid() {
+        let e = PatternTile::from_definition(&json!({"type": "seigaiha"})).unwrap_err();
+        assert_eq!(e, PatternError::NotDrawnHere("seigaiha".into()));
+        let e = PatternTile::from_definition(&json!({"type": "zigzagzoo"})).unwrap_err();
+        assert!(matches!(e, PatternError::Invalid(_)));
+        let e =
+            PatternTile::from_definition(&json!({"type": "tartan", "tileSize": 0})).unwrap_err();
+        assert!(matches!(e, PatternError::Invalid(_)));
+    }
+
+    #[test]
+    fn tiles_repeat_from_the_top_left_corner() {
+        let p = PatternTile::from_definition(&json!({
+            "type": "checkerboard", "tileSize": 4, "background": [255, 0, 0], "foreground": [0, 0, 255]
+        }))
+        .expect("valid");
+        assert_eq!(p.at(0, 0), [1.0, 0.0, 0.0]);
+        assert_eq!(p.at(2, 0), [0.0, 0.0, 1.0]);
+        assert_eq!(p.at(4, 0), [1.0, 0.0, 0.0]);
+        assert_eq!(p.at(49, 49), p.at(1, 1));
+    }
+
+    #[test]
+    fn flag_stripes_split_the_height_by_weight_with_the_rest_in_the_last() {
+        let p = PatternTile::from_definition(&json!({
+            "type": "flag", "tileSize": 50, "background": [0, 0, 0],
+            "stripes": [{"color": [255, 0, 0], "width": 1}, {"color": [0, 255, 0], "width": 2}]
+        }))
+        .expect("valid");
+        // round(50 * 1 / 3) = 17 rows of red, then 33 of green.
+        assert_eq!(p.at(0, 16), [1.0, 0.0, 0.0]);
+        assert_eq!(p.at(0, 17), [0.0, 1.0, 0.0]);
+    }
+}
