@@ -340,6 +340,36 @@ impl Plan {
         });
     }
 
+    /// The plan of a frame showing the stages `kinds` alone, as CatGenerator's layer
+    /// frames do: the drawing stages from a transparent start, or, for the stages that
+    /// rewrite the whole cat (tint, missing parts), the cat as it is after them. Empty
+    /// (a transparent frame) when the cat has none of them.
+    #[must_use]
+    pub fn layer_only(&self, kinds: &[StageKind]) -> Self {
+        let whole_cat = kinds
+            .iter()
+            .any(|k| matches!(k, StageKind::Tint | StageKind::MissingParts));
+        let mut out = Self {
+            flip: self.flip,
+            ..Self::default()
+        };
+        for stage in self.stages.iter().filter(|s| kinds.contains(&s.kind)) {
+            if whole_cat {
+                out.ops = self.ops[..stage.end].to_vec();
+            } else {
+                out.ops.extend_from_slice(&self.ops[stage.start..stage.end]);
+            }
+        }
+        if let (false, Some(&kind)) = (out.ops.is_empty(), kinds.first()) {
+            out.stages.push(Stage {
+                kind,
+                start: 0,
+                end: out.ops.len(),
+            });
+        }
+        out
+    }
+
     /// Whether an op is one of CatGenerator's float stages, which only the CPU backend
     /// executes.
     #[must_use]

@@ -5,14 +5,29 @@ use std::path::{Path, PathBuf};
 
 use pipeline::AtlasPaths;
 
-/// Resolves the folders to load; `None` means "the bundled one".
+/// Resolves the folders to load; `None` means "the bundled one". Palettes come from
+/// `palette_root`, else `<data_root>/palettes`, else the bundled palettes, so a real sprite
+/// folder without palettes still has the bundled colours.
 #[must_use]
-pub fn resolve(sprite_root: Option<&Path>, data_root: Option<&Path>) -> AtlasPaths {
+pub fn resolve(
+    sprite_root: Option<&Path>,
+    data_root: Option<&Path>,
+    palette_root: Option<&Path>,
+) -> AtlasPaths {
     let bundled = bundled();
+    let data_root = data_root.map_or(bundled.data_root.clone(), Path::to_path_buf);
+    let palette_root = palette_root.map(Path::to_path_buf).or_else(|| {
+        [
+            data_root.join("palettes"),
+            bundled.data_root.join("palettes"),
+        ]
+        .into_iter()
+        .find(|d| d.is_dir())
+    });
     AtlasPaths {
         sprite_root: sprite_root.map_or(bundled.sprite_root, Path::to_path_buf),
-        data_root: data_root.map_or(bundled.data_root, Path::to_path_buf),
-        palette_root: None,
+        data_root,
+        palette_root,
     }
 }
 
@@ -43,6 +58,9 @@ pub fn report_warnings(repo: &pipeline::AtlasRepository) -> Vec<String> {
             r.missing_sheets.join(", ")
         ));
     }
+    for p in repo.palettes().problems() {
+        out.push(format!("palette file left out: {p}"));
+    }
     if !r.groups_without_sheet.is_empty() {
         out.push(format!(
             "{} group(s) left out because their sheet is missing",
@@ -52,22 +70,22 @@ pub fn report_warnings(repo: &pipeline::AtlasRepository) -> Vec<String> {
     out
 }
 
-/// Resolves the two roots (as [`resolve`]) and loads the atlases, with an error naming both
-/// folders. The CLI and the server both start this way.
+/// Loads the atlases of resolved paths (see [`resolve`]), with an error naming the folders.
+/// The CLI and the server both start this way.
 ///
 /// # Errors
 /// When the atlases cannot be loaded.
-pub fn load(
-    sprite_root: Option<&Path>,
-    data_root: Option<&Path>,
-) -> anyhow::Result<pipeline::AtlasRepository> {
+pub fn load(paths: &AtlasPaths) -> anyhow::Result<pipeline::AtlasRepository> {
     use anyhow::Context as _;
-    let paths = resolve(sprite_root, data_root);
-    pipeline::AtlasRepository::load(&paths).with_context(|| {
+    pipeline::AtlasRepository::load(paths).with_context(|| {
         format!(
-            "loading sprites from {} and data from {}",
+            "loading sprites from {}, data from {} and palettes from {}",
             paths.sprite_root.display(),
-            paths.data_root.display()
+            paths.data_root.display(),
+            paths
+                .palette_root
+                .as_ref()
+                .map_or_else(|| "nowhere".into(), |p| p.display().to_string())
         )
     })
 }

@@ -31,6 +31,8 @@ pub enum JobInput {
         plans: Vec<Plan>,
         /// Sheet geometry.
         layout: SheetLayout,
+        /// Also encode each frame on its own ([`JobOutput::frames`]).
+        sources: bool,
     },
     /// One chunk texture (tile layers and entities), encoded as PNG.
     Chunk {
@@ -58,6 +60,8 @@ pub struct JobOutput {
     pub png: Bytes,
     /// Captured stages (empty unless asked for).
     pub layers: Vec<Layer>,
+    /// Each frame of a sheet as its own 50×50 PNG, when the sheet asked for sources.
+    pub frames: Vec<Vec<u8>>,
 }
 
 impl JobOutput {
@@ -70,6 +74,7 @@ impl JobOutput {
                 .iter()
                 .map(|l| 64 + l.png.as_ref().map_or(0, Vec::len))
                 .sum::<usize>()
+            + self.frames.iter().map(|f| 64 + f.len()).sum::<usize>()
             + 64
     }
 }
@@ -166,6 +171,7 @@ impl CpuRenderBackend {
                     .map_err(enc)?
                     .into(),
                 layers: Vec::new(),
+                frames: Vec::new(),
             }),
             JobInput::Cat {
                 plan,
@@ -177,20 +183,30 @@ impl CpuRenderBackend {
                 Ok(JobOutput {
                     png: encode_canvas(&canvas, *scale).map_err(enc)?.into(),
                     layers,
+                    frames: Vec::new(),
                 })
             }
-            JobInput::Sheet { plans, layout } => Ok(JobOutput {
-                png: render_sheet(&mut self.cpu, &self.repo, plans, *layout)
-                    .map_err(enc)?
-                    .into(),
-                layers: Vec::new(),
-            }),
+            JobInput::Sheet {
+                plans,
+                layout,
+                sources,
+            } => {
+                let (png, frames) =
+                    render_sheet(&mut self.cpu, &self.repo, plans, *layout, *sources)
+                        .map_err(enc)?;
+                Ok(JobOutput {
+                    png: png.into(),
+                    layers: Vec::new(),
+                    frames,
+                })
+            }
             JobInput::Chunk { plan } => Ok(JobOutput {
                 png: self
                     .chunks
                     .render_png(&self.repo, plan, self.accelerator.as_deref())?
                     .into(),
                 layers: Vec::new(),
+                frames: Vec::new(),
             }),
         }
     }

@@ -29,6 +29,9 @@ pub struct RenderArgs {
     /// Folder of index/offset/tint JSON (default: bundled `data/`).
     #[arg(long, env = "CG3_DATA_ROOT")]
     pub data_root: Option<PathBuf>,
+    /// Folder of CatGenerator palette JSON (default: `<data root>/palettes`, else bundled).
+    #[arg(long, env = "CG3_PALETTE_ROOT")]
+    pub palette_root: Option<PathBuf>,
     /// Also write each stage's canvas as `NN_<stage>.png` into this folder (a subfolder per
     /// line for JSONL).
     #[arg(long)]
@@ -43,7 +46,11 @@ pub struct RenderArgs {
 /// # Errors
 /// When the atlases cannot be loaded, the input cannot be read, or a single cat fails.
 pub fn run(args: &RenderArgs) -> anyhow::Result<bool> {
-    let repo = crate::atlas_paths::load(args.sprite_root.as_deref(), args.data_root.as_deref())?;
+    let repo = crate::atlas_paths::load(&crate::atlas_paths::resolve(
+        args.sprite_root.as_deref(),
+        args.data_root.as_deref(),
+        args.palette_root.as_deref(),
+    ))?;
     for w in crate::atlas_paths::report_warnings(&repo) {
         eprintln!("warning: {w}");
     }

@@ -65,6 +65,11 @@ pub struct Config {
     pub sprite_root: Option<PathBuf>,
     /// Data folder; `None` = bundled.
     pub data_root: Option<PathBuf>,
+    /// CatGenerator palette folder; `None` = `<data_root>/palettes`, else the bundled one.
+    pub palette_root: Option<PathBuf>,
+    /// Origins allowed to call the API from a browser (CORS); empty = no CORS headers,
+    /// `*` = any origin.
+    pub allowed_origins: Vec<String>,
     /// Backend choice.
     pub backend: BackendChoice,
     /// Jobs that may wait in the queue.
@@ -112,6 +117,8 @@ impl Default for Config {
             port: 8001,
             sprite_root: None,
             data_root: None,
+            palette_root: None,
+            allowed_origins: Vec::new(),
             backend: BackendChoice::Auto,
             max_queue_size: nz(120),
             worker_count: nz(4),
@@ -148,6 +155,8 @@ Environment (defaults < --config TOML < environment < flags):
   CG3_PORT                       bind port (8001)
   CG3_SPRITE_ROOT                folder of sheet PNGs (bundled sprites/)
   CG3_DATA_ROOT                  folder of index/offset/tint JSON (bundled data/)
+  CG3_PALETTE_ROOT               folder of CatGenerator palette JSON (<data root>/palettes)
+  CG3_ALLOWED_ORIGINS            comma-separated CORS origins, * for any (none: CORS off)
   CG3_BACKEND                    auto | cpu | gpu (auto)
   CG3_MAX_QUEUE_SIZE             jobs that may wait; beyond: 503 (120)
   CG3_WORKER_COUNT               render threads (4)
@@ -187,6 +196,10 @@ pub struct Layer {
     pub sprite_root: Option<String>,
     /// See [`Config::data_root`].
     pub data_root: Option<String>,
+    /// See [`Config::palette_root`].
+    pub palette_root: Option<String>,
+    /// See [`Config::allowed_origins`] (comma-separated).
+    pub allowed_origins: Option<String>,
     /// See [`Config::backend`].
     pub backend: Option<String>,
     /// See [`Config::max_queue_size`].
@@ -243,6 +256,12 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("port", "CG3_PORT", "--port"),
     ("sprite_root", "CG3_SPRITE_ROOT", "--sprite-root"),
     ("data_root", "CG3_DATA_ROOT", "--data-root"),
+    ("palette_root", "CG3_PALETTE_ROOT", "--palette-root"),
+    (
+        "allowed_origins",
+        "CG3_ALLOWED_ORIGINS",
+        "--allowed-origins",
+    ),
     ("backend", "CG3_BACKEND", "--backend"),
     ("max_queue_size", "CG3_MAX_QUEUE_SIZE", "--max-queue-size"),
     ("worker_count", "CG3_WORKER_COUNT", "--worker-count"),
@@ -403,6 +422,22 @@ impl Config {
                 "port" => self.port = num::<u16>(v).map_err(bad)?,
                 "sprite_root" => self.sprite_root = Some(PathBuf::from(v)),
                 "data_root" => self.data_root = Some(PathBuf::from(v)),
+                "palette_root" => self.palette_root = Some(PathBuf::from(v)),
+                "allowed_origins" => {
+                    self.allowed_origins = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|o| !o.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                    if let Some(o) = self.allowed_origins.iter().find(|o| {
+                        *o != "*" && !(o.starts_with("http://") || o.starts_with("https://"))
+                    }) {
+                        return Err(bad(format!(
+                            "`{o}` is not an origin; use http(s)://host[:port] or *"
+                        )));
+                    }
+                }
                 "backend" => {
                     self.backend = match v.to_ascii_lowercase().as_str() {
                         "auto" => BackendChoice::Auto,
@@ -522,6 +557,8 @@ fn layer_to_raw(l: &Layer) -> Raw {
     s("host", &l.host);
     s("sprite_root", &l.sprite_root);
     s("data_root", &l.data_root);
+    s("palette_root", &l.palette_root);
+    s("allowed_origins", &l.allowed_origins);
     s("backend", &l.backend);
     s("log_format", &l.log_format);
     let mut n = |k: &'static str, v: &Option<toml::Value>| {

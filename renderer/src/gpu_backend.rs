@@ -519,6 +519,7 @@ impl RenderBackend for GpuRenderBackend {
                 JobInput::Sheet {
                     plans: tiles,
                     layout,
+                    sources: false,
                 } => {
                     plans.extend(tiles.iter());
                     gpu_jobs.push(GpuJob {
@@ -645,5 +646,6 @@ fn encode_one(job: &GpuJob<'_>, pixels: &[u8]) -> Result<JobOutput, BackendError
     Ok(JobOutput {
         png: Bytes::from(png),
         layers: Vec::new(),
+        frames: Vec::new(),
     })
 }

@@ -22,6 +22,7 @@
 //! - [`serve`]: start-up, signals, graceful drain.
 //! - [`time`]: RFC 3339 timestamps.
 //! - `client` (feature `client`): the HTTP client game servers use.
+#![recursion_limit = "256"]
 
 pub mod atlas_paths;
 pub mod backend;

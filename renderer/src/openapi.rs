@@ -100,13 +100,18 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics (renderer_*)",
                 "responses": {"200": {"description": "text exposition", "content": {"text/plain": {}}}}}},
-            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {}}}}}}
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {}}}}}},
+            "/docs": {"get": {"summary": "This reference as a page (rendered from /openapi.json, no network)", "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}},
+            "/palettes": {"get": {"summary": "Palette colours in CatGenerator's shape: [{id, label, description, colors}]",
+                "description": "Every palette file loaded (CG3_PALETTE_ROOT, else <data root>/palettes, else the bundled ones). Any colour name works as colour, tortieColour or tortie[].colour.",
+                "responses": {"200": {"description": "palettes", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "label": {"type": "string"}, "description": {"type": "string", "nullable": true}, "colors": {"type": "object"}}}}}}}}}}
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
                 "code": {"type": "string", "enum": ["invalid_params", "malformed_json", "body_too_large", "queue_full", "circuit_open", "deadline_exceeded", "not_found", "method_not_allowed", "shutting_down", "internal"]},
                 "message": {"type": "string"}, "field": {"type": "string"}, "allowed": {"type": "array", "items": {"type": "string"}}}}}},
-            "CatParams": {"type": "object", "description": "CatGenerator parameters (peltName, colour, spriteNumber, tortie*, tint, whitePatches, points, whitePatchesTint, vitiligo, eyeColour, eyeColour2, skinColour, scars/scar, accessories/accessory, shading, dead, darkForest, opacity, reverse)", "additionalProperties": true},
+            "CatParams": {"type": "object", "description": "CatGenerator parameters (peltName, colour (a game or palette colour, see /palettes), spriteNumber, isTortie, tortie (layers {pattern, colour, mask}; null slots skipped), tortiePattern/tortieColour/tortieMask, tint, whitePatches, points, whitePatchesTint, vitiligo, eyeColour, eyeColour2, skinColour, scars/scarSlots/scar, accessories/accessory, shading, dead, darkForest, darkForestTint, opacity, reverse). CatGenerator's aliases are read too: eyeColor, eyeColor2, skinColor, sprite_number, darkMode; booleans may be \"true\"/\"false\".", "additionalProperties": true},
             "Payload": {"type": "object", "properties": {"spriteNumber": {"type": "integer", "minimum": 0, "maximum": 20}, "params": {"$ref": "#/components/schemas/CatParams"}}},
             "RenderRequest": {"type": "object", "required": ["payload"], "properties": {
                 "payload": {"$ref": "#/components/schemas/Payload"},
@@ -123,15 +128,21 @@ pub fn document() -> Value {
             "BatchRequest": {"type": "object", "properties": {
                 "payload": {"$ref": "#/components/schemas/Payload"},
                 "variants": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
-                    "id": {}, "spriteNumber": {"type": "integer"}, "overrides": {"type": "object"}, "params": {"$ref": "#/components/schemas/CatParams"}}}},
-                "options": {"type": "object", "properties": {"tileSize": {"type": "integer", "default": 50, "description": "multiple of 50, ≤ 800"},
-                    "columns": {"type": "integer"}, "includeSources": {"type": "boolean"}, "includeBase": {"type": "boolean"}}}}},
-            "BatchResponse": {"type": "object", "properties": {
-                "image": {"type": "string"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "tileSize": {"type": "integer"},
+                    "id": {}, "label": {}, "group": {}, "spriteNumber": {"type": "integer"},
+                    "params": {"type": "object", "description": "merged onto the base parameters, then overrides"},
+                    "overrides": {"type": "object"}}}},
+                "options": {"type": "object", "properties": {"tileSize": {"type": "integer", "default": 50, "minimum": 1, "description": "any size; frames scaled nearest-neighbour; the sheet at most 16 MP"},
+                    "columns": {"type": "integer"}, "includeSources": {"type": "boolean", "description": "also each frame as its own 50×50 PNG (sources)"},
+                    "includeBase": {"type": "boolean", "default": true},
+                    "frameMode": {"type": "string", "enum": ["composed", "layer"], "default": "composed"},
+                    "layerId": {"type": "string", "enum": ["base", "tint", "whitePatches", "points", "vitiligo", "eyes", "scarsPrimary", "scarsSecondary", "skin", "lineart", "accessories", "lighting"]}}}}},
+            "BatchResponse": {"type": "object", "required": ["sheet", "width", "height", "tileSize", "frames"], "properties": {
+                "sheet": {"type": "string", "description": "data:image/png;base64,..."},
+                "sources": {"type": "array", "items": {"type": "object", "properties": {"id": {}, "image": {"type": "string"}}}}, "width": {"type": "integer"}, "height": {"type": "integer"}, "tileSize": {"type": "integer"},
                 "columns": {"type": "integer"}, "rows": {"type": "integer"}, "meta": {"$ref": "#/components/schemas/Meta"},
                 "frames": {"type": "array", "items": {"type": "object", "properties": {
-                    "id": {}, "index": {"type": "integer"}, "column": {"type": "integer"}, "row": {"type": "integer"},
-                    "x": {"type": "integer"}, "y": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"}, "params": {"type": "object"}}}}}},
+                    "id": {}, "label": {}, "group": {}, "index": {"type": "integer"}, "column": {"type": "integer"}, "row": {"type": "integer"},
+                    "x": {"type": "integer"}, "y": {"type": "integer"}, "width": {"type": "integer"}, "height": {"type": "integer"}}}}}},
             "ChunkRequest": {"type": "object", "required": ["tileset", "width", "height", "tileSize"], "properties": {
                 "chunkX": {"type": "integer", "description": "echoed; not part of the hash"},
                 "chunkY": {"type": "integer", "description": "echoed; not part of the hash"},

@@ -107,7 +107,7 @@ pub struct SheetLayout {
     pub count: u32,
     /// Tiles per row.
     pub columns: u32,
-    /// Tile side, px (a whole multiple of 50).
+    /// Tile side, px; frames are scaled to it nearest-neighbour.
     pub tile: u32,
 }
 
@@ -137,7 +137,8 @@ impl SheetLayout {
     }
 }
 
-/// Renders every plan into one sheet and encodes it.
+/// Renders every plan into one sheet and encodes it; with `sources`, also each frame as its
+/// own 50×50 PNG.
 ///
 /// # Errors
 /// [`EncodeError`] only if the encoder fails.
@@ -146,12 +147,18 @@ pub fn render_sheet(
     repo: &AtlasRepository,
     plans: &[Plan],
     layout: SheetLayout,
-) -> Result<Vec<u8>, EncodeError> {
+    sources: bool,
+) -> Result<(Vec<u8>, Vec<Vec<u8>>), EncodeError> {
     let mut sheet = SheetCanvas::new(layout);
+    let mut frames = Vec::new();
     for (i, plan) in plans.iter().enumerate() {
-        sheet.put(i, cpu.render(repo, plan));
+        let canvas = cpu.render(repo, plan);
+        sheet.put(i, canvas);
+        if sources {
+            frames.push(encode_canvas(canvas, 1)?);
+        }
     }
-    sheet.encode()
+    Ok((sheet.encode()?, frames))
 }
 
 /// A sprite sheet being filled with already-rendered cats (by [`render_sheet`] on the CPU,
@@ -173,26 +180,28 @@ impl SheetCanvas {
         }
     }
 
-    /// Draws `canvas` into tile `i`, nearest-neighbour upscaled to the tile size.
+    /// Draws `canvas` into tile `i`, scaled nearest-neighbour to the tile size: output
+    /// pixel `x` takes source pixel `⌊(x + ½)·(50 / tile)⌋` in double precision, as PIL's
+    /// `Image.NEAREST` resize (which CatGenerator uses) computes it; for whole multiples of
+    /// 50 it repeats each pixel exactly.
     pub fn put(&mut self, i: usize, canvas: &Canvas) {
         let layout = self.layout;
         let w = layout.width() as usize;
-        let scale = (layout.tile as usize / CELL).max(1);
+        let tile = layout.tile as usize;
         let (col, row) = layout.cell_of(i as u32);
-        let (x0, y0) = (
-            col as usize * layout.tile as usize,
-            row as usize * layout.tile as usize,
-        );
-        let tile_px = CELL * scale;
-        for y in 0..tile_px {
-            let src_row = &canvas[(y / scale) * CELL * 4..(y / scale + 1) * CELL * 4];
+        let (x0, y0) = (col as usize * tile, row as usize * tile);
+        let step = CELL as f64 / tile as f64;
+        let source = |d: usize| (((d as f64 + 0.5) * step) as usize).min(CELL - 1);
+        for y in 0..tile {
+            let sy = source(y);
+            let src_row = &canvas[sy * CELL * 4..(sy + 1) * CELL * 4];
             let at = ((y0 + y) * w + x0) * 4;
-            let dst = &mut self.pixels[at..at + tile_px * 4];
-            if scale == 1 {
+            let dst = &mut self.pixels[at..at + tile * 4];
+            if tile == CELL {
                 dst.copy_from_slice(src_row);
             } else {
                 for (x, px) in dst.chunks_exact_mut(4).enumerate() {
-                    let s = (x / scale) * 4;
+                    let s = source(x) * 4;
                     px.copy_from_slice(&src_row[s..s + 4]);
                 }
             }

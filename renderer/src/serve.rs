@@ -40,6 +40,12 @@ pub struct ServeArgs {
     /// Folder of index/offset/tint JSON.
     #[arg(long)]
     pub data_root: Option<String>,
+    /// Folder of CatGenerator palette JSON.
+    #[arg(long)]
+    pub palette_root: Option<String>,
+    /// Comma-separated CORS origins (`*` for any).
+    #[arg(long)]
+    pub allowed_origins: Option<String>,
     /// auto | cpu | gpu.
     #[arg(long)]
     pub backend: Option<String>,
@@ -123,6 +129,8 @@ impl ServeArgs {
             ("port", &self.port),
             ("sprite_root", &self.sprite_root),
             ("data_root", &self.data_root),
+            ("palette_root", &self.palette_root),
+            ("allowed_origins", &self.allowed_origins),
             ("backend", &self.backend),
             ("max_queue_size", &self.max_queue_size),
             ("worker_count", &self.worker_count),
@@ -174,17 +182,20 @@ pub fn init_logging(format: LogFormat) {
 /// # Errors
 /// When the atlases cannot be loaded, the backend is unavailable, or threads fail.
 pub fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let paths =
-        crate::atlas_paths::resolve(config.sprite_root.as_deref(), config.data_root.as_deref());
+    let paths = crate::atlas_paths::resolve(
+        config.sprite_root.as_deref(),
+        config.data_root.as_deref(),
+        config.palette_root.as_deref(),
+    );
     let t = Instant::now();
-    let repo =
-        crate::atlas_paths::load(config.sprite_root.as_deref(), config.data_root.as_deref())?;
+    let repo = crate::atlas_paths::load(&paths)?;
     for w in crate::atlas_paths::report_warnings(&repo) {
         tracing::warn!("{w}");
     }
     tracing::info!(
         groups = repo.report().groups,
         sheets = repo.report().sheets,
+        palette_colours = repo.palettes().len(),
         ms = t.elapsed().as_millis() as u64,
         "atlases loaded"
     );

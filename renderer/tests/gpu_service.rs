@@ -90,7 +90,11 @@ fn pixels(png: &[u8]) -> (u32, u32, Vec<u8>) {
 
 fn data_url_png(v: &Value) -> Vec<u8> {
     use base64::Engine as _;
-    let s = v["image"].as_str().expect("image");
+    // A cat answers `image`, a sheet `sheet` (CatGenerator's key).
+    let s = v["image"]
+        .as_str()
+        .or_else(|| v["sheet"].as_str())
+        .expect("image or sheet");
     let b64 = s.strip_prefix("data:image/png;base64,").expect("data url");
     base64::engine::general_purpose::STANDARD
         .decode(b64)

@@ -24,7 +24,7 @@ fn png_of_data_url(s: &str) -> pipeline::atlas::RgbaImage {
 }
 
 #[tokio::test]
-async fn render_returns_a_data_url_and_meta_and_payload_sprite_number_wins() {
+async fn render_returns_a_data_url_and_meta_and_params_sprite_number_wins_as_in_catgenerator() {
     let s = cpu_state(config(|_| {}));
     let r = call(&s, post_json("/render", &json!({"payload": {"spriteNumber": 2, "params": {"spriteNumber": 9, "peltName": "Tabby", "colour": "GINGER"}}}))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -55,8 +55,9 @@ async fn render_returns_a_data_url_and_meta_and_payload_sprite_number_wins() {
             .expect("png")
             .pixels
     };
-    assert_eq!(img.pixels, px(&same.body));
-    assert_ne!(img.pixels, px(&other.body));
+    // CatGenerator: `params.setdefault("spriteNumber", payload.spriteNumber)`.
+    assert_eq!(img.pixels, px(&other.body));
+    assert_ne!(img.pixels, px(&same.body));
 }
 
 #[tokio::test]
@@ -254,7 +255,7 @@ async fn batch_renders_one_sheet_with_a_frame_table() {
     let r = call(&s, post_json("/render/batch", &body)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let v = r.json();
-    let sheet = png_of_data_url(v["image"].as_str().expect("image"));
+    let sheet = png_of_data_url(v["sheet"].as_str().expect("sheet"));
     assert_eq!((sheet.width, sheet.height), (200, 200));
     let frames = v["frames"].as_array().expect("frames");
     assert_eq!(frames.len(), 4);
@@ -268,8 +269,18 @@ async fn batch_renders_one_sheet_with_a_frame_table() {
         (frames[3]["x"].clone(), frames[3]["y"].clone()),
         (json!(100), json!(100))
     );
-    assert_eq!(frames[1]["params"]["colour"], "BLACK");
-    assert_eq!(frames[2]["params"]["spriteNumber"], 0);
+    // Each frame's own image comes back in `sources`, at 50×50.
+    let sources = v["sources"].as_array().expect("sources");
+    assert_eq!(sources.len(), 4);
+    assert_eq!(sources[1]["id"], "black");
+    let black = png_of_data_url(sources[1]["image"].as_str().expect("image"));
+    let direct = call(
+        &s,
+        get("/render.png?peltName=Tabby&colour=BLACK&shading=true"),
+    )
+    .await;
+    let direct = decode_png(std::io::Cursor::new(direct.body.to_vec()), "t").expect("png");
+    assert_eq!(black.pixels, direct.pixels);
     // The frame of the base equals the single render, upscaled ×2.
     let single = call(
         &s,
@@ -298,13 +309,19 @@ async fn batch_limits_and_bad_variants_are_422_naming_the_field() {
             .expect("msg")
             .contains("at most 2")
     );
-    let bad = json!({"payload": {"params": cat()}, "variants": [{"id": 1}, {"id": 2, "overrides": {"colour": "PURPLE"}}]});
+    let bad = json!({"payload": {"params": cat()}, "variants": [{"id": 1}, {"id": 2, "overrides": {"colour": "PURPLE"}}],
+        "options": {"includeBase": false}});
     let r = call(&s, post_json("/render/batch", &bad)).await;
     assert_eq!(r.json()["error"]["field"], "variants[1].colour");
     let tile =
-        json!({"payload": {"params": cat()}, "variants": [{"id": 1}], "options": {"tileSize": 75}});
+        json!({"payload": {"params": cat()}, "variants": [{"id": 1}], "options": {"tileSize": 0}});
     assert_eq!(
         call(&s, post_json("/render/batch", &tile)).await.json()["error"]["field"],
+        "options.tileSize"
+    );
+    let huge = json!({"payload": {"params": cat()}, "variants": [], "options": {"tileSize": 4097}});
+    assert_eq!(
+        call(&s, post_json("/render/batch", &huge)).await.json()["error"]["field"],
         "options.tileSize"
     );
 }

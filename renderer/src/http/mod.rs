@@ -6,7 +6,8 @@
 //! - [`render`]: `/render`, `/render/batch`, `/render.png`.
 //! - [`chunk`]: `/render/chunk`, `/textures/{hash}.png`.
 //! - [`sprites`]: `/sprites/…` routes.
-//! - [`ops`]: `/health`, `/ready`, `/metrics`, `/openapi.json`, 404/405.
+//! - [`ops`]: `/health`, `/ready`, `/metrics`, `/openapi.json`, `/docs`, `/palettes`,
+//!   404/405.
 
 pub mod chunk;
 pub mod error;
@@ -61,7 +62,8 @@ pub fn app(state: AppState) -> Router {
         (t.subsec_nanos() ^ std::process::id().rotate_left(16)) as u32
     };
     let body_limit = state.config.max_body_bytes.get();
-    Router::new()
+    let cors = cors_layer(&state.config.allowed_origins);
+    let router = Router::new()
         .route("/render", post(render::render))
         .route("/render/batch", post(render::render_batch))
         .route("/render.png", get(render::render_png))
@@ -75,6 +77,8 @@ pub fn app(state: AppState) -> Router {
         .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
+        .route("/docs", get(ops::docs))
+        .route("/palettes", get(ops::palettes))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -105,8 +109,32 @@ pub fn app(state: AppState) -> Router {
                         ApiError::Internal.into_response()
                     },
                 )),
-        )
-        .with_state(state)
+        );
+    match cors {
+        Some(cors) => router.layer(cors).with_state(state),
+        None => router.with_state(state),
+    }
+}
+
+/// CORS for `CG3_ALLOWED_ORIGINS` (as CatGenerator's `CG3_ALLOWED_ORIGINS`): any method and
+/// header, no credentials; `None` (no CORS headers at all) when no origin is allowed.
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods(Any)
+            .allow_headers(Any)
+            .expose_headers([REQUEST_ID]),
+    )
 }
 
 /// Counts responses by matched route (not raw path, so label sets stay bounded).

@@ -61,6 +61,21 @@ pub async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }
 
+/// `GET /palettes`: every palette colour folder loaded, in CatGenerator's shape
+/// (`[{id, label, description, colors}]`), for palette pickers and the Discord bot.
+pub async fn palettes(State(state): State<AppState>) -> Json<Vec<pipeline::palette::Palette>> {
+    Json(state.repo.palettes().palettes().to_vec())
+}
+
+/// `GET /docs`: the API reference, rendered in the browser from `/openapi.json` by a page
+/// embedded in the binary.
+pub async fn docs() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("static/docs.html"),
+    )
+}
+
 /// Any unknown path.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())

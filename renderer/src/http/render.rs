@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use pipeline::plan::Plan;
-use pipeline::{CatParams, CatSpec};
+use pipeline::{CatParams, CatSpec, StageKind};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -25,7 +25,7 @@ use crate::time::rfc3339;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Payload {
-    /// Overrides `params.spriteNumber`.
+    /// The pose when `params` gives none.
     #[serde(default)]
     pub sprite_number: Option<Value>,
     /// CatGenerator parameters.
@@ -64,7 +64,14 @@ fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, A
         Some(Value::Object(m)) => m.clone(),
         Some(_) => return Err(ApiError::invalid(field, "must be a JSON object")),
     };
-    if let Some(n) = &payload.sprite_number
+    // CatGenerator's `params.setdefault("spriteNumber", payload.spriteNumber)`: the pose in
+    // `params` wins; the payload's fills in when `params` has none.
+    let has_pose = obj
+        .get("spriteNumber")
+        .or_else(|| obj.get("sprite_number"))
+        .is_some_and(|v| !v.is_null());
+    if !has_pose
+        && let Some(n) = &payload.sprite_number
         && !n.is_null()
     {
         obj.insert("spriteNumber".into(), n.clone());
@@ -202,33 +209,63 @@ fn layers_json(out: &JobOutput, diagnostics: bool, images: bool) -> Value {
 pub struct Variant {
     /// The client's name for the frame.
     pub id: Value,
+    /// A label echoed in the frame table.
+    #[serde(default)]
+    pub label: Option<Value>,
+    /// A group name echoed in the frame table.
+    #[serde(default)]
+    pub group: Option<Value>,
     /// Pose override.
     #[serde(default)]
     pub sprite_number: Option<Value>,
     /// Fields merged onto the base parameters.
     #[serde(default)]
     pub overrides: Option<Value>,
-    /// Full parameters replacing the base.
+    /// Parameters merged onto the base before `overrides` (CatGenerator's order).
     #[serde(default)]
     pub params: Option<Value>,
 }
 
-/// `options` of a batch.
-#[derive(Debug, Default, Deserialize)]
+/// `options` of a batch (CatGenerator's `BatchRenderOptions`).
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchOptions {
-    /// Tile side in px, a multiple of 50 (default 50).
+    /// Tile side in px, any whole number ≥ 1 (default 50); frames are scaled nearest-
+    /// neighbour, and the sheet must fit [`MAX_SHEET_PIXELS`].
     #[serde(default)]
     pub tile_size: Option<u32>,
     /// Tiles per row (default: a near-square sheet).
     #[serde(default)]
     pub columns: Option<u32>,
-    /// Echo each frame's resolved parameters.
+    /// Also return each frame's own 50×50 image (`sources`).
     #[serde(default)]
     pub include_sources: bool,
-    /// Put the base cat first, as frame `base`.
-    #[serde(default)]
+    /// Put the base cat first, as frame `base` (default true, as CatGenerator).
+    #[serde(default = "yes")]
     pub include_base: bool,
+    /// `composed` (default) or `layer`: each frame shows one layer (`layerId`) alone.
+    #[serde(default)]
+    pub frame_mode: Option<String>,
+    /// The layer shown when `frameMode` is `layer` (CatGenerator's layer ids).
+    #[serde(default)]
+    pub layer_id: Option<String>,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            tile_size: None,
+            columns: None,
+            include_sources: false,
+            include_base: true,
+            frame_mode: None,
+            layer_id: None,
+        }
+    }
 }
 
 /// `POST /render/batch` body.
@@ -245,8 +282,8 @@ pub struct BatchRequest {
     pub options: BatchOptions,
 }
 
-/// Largest sheet side, px.
-const MAX_SHEET_SIDE: u32 = 8192;
+/// Largest sheet, px (CatGenerator's 16 MP budget).
+pub const MAX_SHEET_PIXELS: u64 = 16 * 1024 * 1024;
 
 /// `POST /render/batch`.
 pub async fn render_batch(
@@ -269,12 +306,13 @@ pub async fn render_batch(
         ));
     }
     let tile = req.options.tile_size.unwrap_or(50);
-    if tile == 0 || tile % 50 != 0 || tile > 800 {
+    if tile == 0 || u64::from(tile) * u64::from(tile) > MAX_SHEET_PIXELS {
         return Err(ApiError::invalid(
             "options.tileSize",
-            "must be a multiple of 50 in 50..=800",
+            "must be a whole number in 1..=4096",
         ));
     }
+    let layer = frame_layer(&req.options)?;
     let n = u32::try_from(count).map_err(|_| ApiError::Internal)?;
     let columns = match req.options.columns {
         Some(0) => return Err(ApiError::invalid("options.columns", "must be at least 1")),
@@ -286,40 +324,37 @@ pub async fn render_batch(
         columns,
         tile,
     };
-    if layout.width() > MAX_SHEET_SIDE || layout.height() > MAX_SHEET_SIDE {
+    if u64::from(layout.width()) * u64::from(layout.height()) > MAX_SHEET_PIXELS {
         return Err(ApiError::invalid(
             "options",
             format!(
-                "sheet of {}×{} px is larger than {MAX_SHEET_SIDE} px a side; use a smaller tileSize or other columns",
+                "sheet of {}×{} px is larger than {MAX_SHEET_PIXELS} pixels; use a smaller tileSize or fewer frames",
                 layout.width(),
                 layout.height()
             ),
         ));
     }
     let base = params_object(&req.payload, "payload.params")?;
-    let mut frames: Vec<(Value, Map<String, Value>)> = Vec::with_capacity(count);
+    let mut frames: Vec<Frame> = Vec::with_capacity(count);
     if req.options.include_base {
-        frames.push((json!("base"), base.clone()));
+        frames.push(Frame {
+            id: json!("base"),
+            label: Value::Null,
+            group: Value::Null,
+            params: base.clone(),
+        });
     }
     for (i, v) in req.variants.iter().enumerate() {
         let field = |k: &str| format!("variants[{i}].{k}");
-        let mut obj = match &v.params {
-            None | Some(Value::Null) => base.clone(),
-            Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(ApiError::invalid(field("params"), "must be a JSON object")),
-        };
-        match &v.overrides {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(m)) => {
-                for (k, val) in m {
-                    obj.insert(k.clone(), val.clone());
+        // CatGenerator's order: the base, then the variant's params, then its overrides.
+        let mut obj = base.clone();
+        for (key, part) in [("params", &v.params), ("overrides", &v.overrides)] {
+            match part {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(m)) => {
+                    obj.extend(m.iter().map(|(k, val)| (k.clone(), val.clone())));
                 }
-            }
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    field("overrides"),
-                    "must be a JSON object",
-                ));
+                Some(_) => return Err(ApiError::invalid(field(key), "must be a JSON object")),
             }
         }
         if let Some(n) = &v.sprite_number
@@ -327,40 +362,60 @@ pub async fn render_batch(
         {
             obj.insert("spriteNumber".into(), n.clone());
         }
-        frames.push((v.id.clone(), obj));
+        frames.push(Frame {
+            id: v.id.clone(),
+            label: v.label.clone().unwrap_or(Value::Null),
+            group: v.group.clone().unwrap_or(Value::Null),
+            params: obj,
+        });
     }
     let mut plans = Vec::with_capacity(count);
-    let mut canon = Vec::with_capacity(count);
     let mut h = blake3::Hasher::new();
-    for (i, (_, obj)) in frames.iter().enumerate() {
-        let (params, plan) =
-            plan_of(&state, obj).map_err(|e| prefix_field(e, i, req.options.include_base))?;
-        let c = params.canonical_json();
-        h.update(c.as_bytes());
+    for (i, frame) in frames.iter().enumerate() {
+        let (params, plan) = plan_of(&state, &frame.params)
+            .map_err(|e| prefix_field(e, i, req.options.include_base))?;
+        h.update(params.canonical_json().as_bytes());
         h.update(b"\n");
-        canon.push(c);
-        plans.push(plan);
+        plans.push(match layer {
+            Some(kinds) => plan.layer_only(kinds),
+            None => plan,
+        });
     }
-    let geometry = format!("{tile}x{columns}");
+    let sources = req.options.include_sources;
+    let geometry = format!(
+        "{tile}x{columns}|{}|{}",
+        req.options
+            .layer_id
+            .as_deref()
+            .filter(|_| layer.is_some())
+            .unwrap_or("composed"),
+        u8::from(sources)
+    );
     let key = state.key(&[b"sheet", h.finalize().as_bytes(), geometry.as_bytes()]);
-    let (out, cached) = state.render(key, JobInput::Sheet { plans, layout }).await?;
+    let (out, cached) = state
+        .render(
+            key,
+            JobInput::Sheet {
+                plans,
+                layout,
+                sources,
+            },
+        )
+        .await?;
     let table: Vec<Value> = frames
         .iter()
         .enumerate()
-        .map(|(i, (id, _))| {
+        .map(|(i, f)| {
             let (col, row) = layout.cell_of(i as u32);
-            let mut f = json!({
-                "id": id, "index": i, "column": col, "row": row,
+            json!({
+                "id": f.id, "label": f.label, "group": f.group, "index": i,
+                "column": col, "row": row,
                 "x": col * tile, "y": row * tile, "width": tile, "height": tile,
-            });
-            if req.options.include_sources {
-                f["params"] = serde_json::from_str(&canon[i]).unwrap_or(Value::Null);
-            }
-            f
+            })
         })
         .collect();
-    Ok(Json(json!({
-        "image": data_url(&out.png),
+    let mut body = json!({
+        "sheet": data_url(&out.png),
         "width": layout.width(),
         "height": layout.height(),
         "tileSize": tile,
@@ -368,8 +423,74 @@ pub async fn render_batch(
         "rows": layout.rows(),
         "frames": table,
         "meta": meta(&state, started, t0, cached),
-    }))
-    .into_response())
+    });
+    if sources {
+        body["sources"] = frames
+            .iter()
+            .zip(&out.frames)
+            .map(|(f, png)| json!({"id": f.id, "image": data_url(png)}))
+            .collect();
+    }
+    Ok(Json(body).into_response())
+}
+
+/// One frame of a batch: what the table echoes and the parameters it renders.
+struct Frame {
+    id: Value,
+    label: Value,
+    group: Value,
+    params: Map<String, Value>,
+}
+
+/// CatGenerator's layer ids and the stages that draw each.
+const LAYER_IDS: &[(&str, &[StageKind])] = &[
+    ("base", &[StageKind::Base, StageKind::TortiePatches]),
+    ("tint", &[StageKind::Tint]),
+    ("whitePatches", &[StageKind::WhitePatches]),
+    ("points", &[StageKind::Points]),
+    ("vitiligo", &[StageKind::Vitiligo]),
+    ("eyes", &[StageKind::Eyes]),
+    ("scarsPrimary", &[StageKind::Scars]),
+    ("scarsSecondary", &[StageKind::MissingParts]),
+    ("skin", &[StageKind::Skin]),
+    ("lineart", &[StageKind::Lineart]),
+    ("accessories", &[StageKind::Accessories]),
+    ("lighting", &[StageKind::Shading]),
+];
+
+/// The stages each frame shows alone when `frameMode` is `layer`.
+fn frame_layer(o: &BatchOptions) -> Result<Option<&'static [StageKind]>, ApiError> {
+    match o.frame_mode.as_deref() {
+        None | Some("composed") => Ok(None),
+        Some("layer") => {
+            let allowed: Vec<String> = LAYER_IDS.iter().map(|(id, _)| (*id).to_owned()).collect();
+            let id = o
+                .layer_id
+                .as_deref()
+                .ok_or_else(|| ApiError::InvalidParams {
+                    field: Some("options.layerId".into()),
+                    message: format!(
+                        "is required when frameMode is layer; allowed: {}",
+                        allowed.join(", ")
+                    ),
+                    allowed: allowed.clone(),
+                })?;
+            LAYER_IDS
+                .iter()
+                .find(|(name, _)| *name == id)
+                .map(|(_, kinds)| Some(*kinds))
+                .ok_or_else(|| ApiError::InvalidParams {
+                    field: Some("options.layerId".into()),
+                    message: format!("unknown value `{id}`; allowed: {}", allowed.join(", ")),
+                    allowed,
+                })
+        }
+        Some(other) => Err(ApiError::InvalidParams {
+            field: Some("options.frameMode".into()),
+            message: format!("unknown value `{other}`; allowed: composed, layer"),
+            allowed: vec!["composed".into(), "layer".into()],
+        }),
+    }
 }
 
 fn prefix_field(e: ApiError, i: usize, with_base: bool) -> ApiError {
@@ -418,6 +539,11 @@ const QUERY_FIELDS: &[(&str, Kind)] = &[
     ("reverse", Kind::Bool),
     ("dead", Kind::Bool),
     ("darkForest", Kind::Bool),
+    ("darkMode", Kind::Bool),
+    ("darkForestTint", Kind::Bool),
+    ("eyeColor", Kind::Text),
+    ("eyeColor2", Kind::Text),
+    ("skinColor", Kind::Text),
     ("opacity", Kind::Int),
 ];
 

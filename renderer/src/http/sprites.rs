@@ -90,6 +90,7 @@ pub async fn cell(
     let out = Arc::new(JobOutput {
         png: png.clone(),
         layers: Vec::new(),
+        frames: Vec::new(),
     });
     state.cache.insert(key, out.clone(), out.weight());
     Ok(png_response(&headers, png))
