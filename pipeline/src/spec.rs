@@ -115,8 +115,9 @@ impl CatSpec {
             // CatGenerator offers coat and palette colours as white-patch tints and draws
             // them untinted (its tint table has only the white-patch tints).
             Some(name)
-                if Colour::from_name(&name.to_uppercase()).is_some()
-                    || repo.palettes().colour(name).is_some() =>
+                if !vocab.white_tints.contains_key(&name.to_lowercase())
+                    && (Colour::from_name(&name.to_uppercase()).is_some()
+                        || repo.palettes().colour(name).is_some()) =>
             {
                 None
             }
@@ -163,12 +164,14 @@ impl CatSpec {
         } else {
             None
         };
-        // Dead cats as the game draws them; a living Dark Forest cat as CatGenerator does.
+        // Dead cats as the game draws them; a living Dark Forest cat as CatGenerator does
+        // (DF lineart and its tint) unless `darkForestTint` is off, which keeps the game's rule.
         let lineart = r.group(
             "dead",
             match (p.dead, p.dark_forest) {
-                (false, false) => "lines",
-                (_, true) => "lineartdf",
+                (false, true) if p.dark_forest_tint => "lineartdf",
+                (false, _) => "lines",
+                (true, true) => "lineartdf",
                 (true, false) => "lineartdead",
             },
         )?;
