@@ -32,6 +32,9 @@ SIZE = 50
 DRAWN = {
     "tartan", "gingham", "houndstooth", "pinstripe", "chevron", "polkadot", "argyle",
     "buffalo", "checkerboard", "windowpane", "diagonal", "basketweave", "flag",
+    "uroko", "eight_point_star", "kente", "shweshwe", "chinese_coin", "dancheong",
+    "same_komon", "kanoko", "hishi", "nordic_snowflake", "nordic_diamond", "native_step",
+    "camouflage",
 }
 
 
@@ -151,10 +154,78 @@ def pattern_tile(p):
                 if y >= ts:
                     break
     else:
-        raise Invalid(kind)
+        tile = motif(kind, ts, bg, fg, xx, yy)
     th_, tw_ = tile.shape[:2]
     reps = ((SIZE + th_ - 1) // th_, (SIZE + tw_ - 1) // tw_, 1)
     return np.tile(tile, reps)[:SIZE, :SIZE, :]
+
+
+def motif(kind, ts, bg, fg, xx, yy):
+    """The geometric world motifs: a mask chosen per pixel between fg and bg."""
+    c = ts / 2.0
+    dx = np.abs(xx + 0.5 - c)
+    dy = np.abs(yy + 0.5 - c)
+    if kind == "uroko":
+        half = max(ts // 2, 2)
+        cy = (yy % half).astype(np.float32) / half
+        cx = (xx % half).astype(np.float32) / half
+        up = cy < (1.0 - np.abs(2.0 * cx - 1.0))
+        mask = up ^ ((yy // half + xx // half) % 2 == 1)
+    elif kind == "eight_point_star":
+        mask = ((dx <= ts * 0.22) & (dy <= ts * 0.22)) | ((dx + dy) <= ts * 0.4)
+    elif kind == "kente":
+        half = max(ts // 2, 2)
+        sw = max(half // 3, 2)
+        across = (yy // half + xx // half) % 2 == 0
+        on = np.where(across, (yy % sw) < (sw // 2), (xx % sw) < (sw // 2))
+        return np.clip(np.where(on[..., None], fg, 0.5 * bg + 0.5 * fg), 0.0, 1.0)
+    elif kind == "shweshwe":
+        sp = max(ts // 4, 3)
+        h = sp // 2
+        mask = ((np.abs(yy % sp - h) + np.abs(xx % sp - h)) <= h * 0.7) | (
+            (np.abs((yy + h) % sp - h) + np.abs((xx + h) % sp - h)) <= h * 0.5)
+    elif kind == "chinese_coin":
+        sx, sy = xx + 0.5 - c, yy + 0.5 - c
+        hole = (np.abs(sx) <= ts * 0.12) & (np.abs(sy) <= ts * 0.12)
+        mask = (np.sqrt(sx**2 + sy**2) <= ts * 0.42) & ~hole
+    elif kind == "dancheong":
+        mask = (np.maximum(dx, dy) / max(ts / 6, 1.5)).astype(int) % 2 == 0
+    elif kind in ("same_komon", "kanoko"):
+        sp = max(ts // 4, 2) if kind == "same_komon" else max(ts // 3, 2)
+        h = sp // 2
+        shift = (yy // sp % 2) * h
+        if kind == "same_komon":
+            cy = (yy % sp).astype(np.float32)
+            cx = ((xx + shift) % sp).astype(np.float32)
+            mask = np.sqrt((cx - h) ** 2 + (cy - h) ** 2) < h * 0.6
+        else:
+            cy = (yy % sp).astype(np.float32) - h
+            cx = ((xx + shift) % sp).astype(np.float32) - h
+            d = np.sqrt(cx**2 + cy**2)
+            mask = (d > h * 0.25) & (d < h * 0.7)
+    elif kind == "hishi":
+        d = dx / c + dy / c
+        mask = (np.abs(d - 0.6) < 0.08) | (np.abs(d - 0.85) < 0.06)
+    elif kind == "nordic_snowflake":
+        arm, s = ts * 0.08, dx + dy
+        mask = (((dx < arm) | (dy < arm)) & (s < c * 0.9)) | (
+            (np.abs(dx - dy) < ts * 0.06) & (s < c * 0.85)) | (
+            (s > c * 0.6) & (s < c * 0.75) & ((dx < arm * 2) | (dy < arm * 2)))
+    elif kind == "nordic_diamond":
+        arm = ts * 0.06
+        mask = (np.abs(dx / c + dy / c - 0.7) < 0.1) | ((dx < arm) & (dy < arm))
+    elif kind == "native_step":
+        st = max(ts // 6, 1)
+        mask = ((dx // st) * st + (dy // st) * st) <= c * 0.7
+    elif kind == "camouflage":
+        f1, f2, f3 = 2 * np.pi / ts, 2 * np.pi * 2 / ts, 2 * np.pi * 3 / ts
+        v1 = np.sin(xx * f1) + np.sin(yy * f2)
+        v2 = np.sin((xx + yy) * f1) + np.cos((xx - yy) * f2)
+        v3 = np.sin(xx * f3 + 1) + np.cos(yy * f2 + 2)
+        mask = (v1 + v2 * 0.7 + v3 * 0.5) > 0.5
+    else:
+        raise Invalid(kind)
+    return np.where(mask[..., None], fg, bg)
 
 
 def step(values):

@@ -37,10 +37,26 @@ pub fn bundled_repo() -> &'static AtlasRepository {
     })
 }
 
-/// Renders one cat on the CPU from its JSON parameters.
+/// `params` as the game would draw them: a living Dark Forest cat (which the game never
+/// draws, but the goldens and random cats include) gets the game's rule, not CatGenerator's
+/// Dark Forest treatment (`darkForestTint: false` unless the cat says otherwise).
+#[must_use]
+pub fn game_params(params: &serde_json::Value) -> serde_json::Value {
+    let mut params = params.clone();
+    if params.get("darkForest") == Some(&serde_json::Value::Bool(true))
+        && params.get("dead") != Some(&serde_json::Value::Bool(true))
+        && let Some(obj) = params.as_object_mut()
+    {
+        obj.entry("darkForestTint")
+            .or_insert(serde_json::Value::Bool(false));
+    }
+    params
+}
+
+/// Renders a cat on the CPU backend, with the game's rules ([`game_params`]).
 ///
 /// # Errors
-/// When the parameters are invalid for `repo`.
+/// When the parameters do not parse or resolve.
 pub fn render_cpu(
     repo: &AtlasRepository,
     params: &serde_json::Value,

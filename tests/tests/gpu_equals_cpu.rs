@@ -15,7 +15,7 @@ use gpu_support::{CatGen, plan_of, synthetic_repository};
 use pipeline::compare::{compare_rgba, write_diff_strip};
 use pipeline::gpu::{GpuBackend, GpuError, GpuOptions};
 use pipeline::{AtlasPaths, AtlasRepository, CELL, CELL_BYTES, CpuBackend, Plan};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Batch sizes: single cats, odd sizes, a power of two, one past a power of two, and one
 /// large enough to run as several pipelined passes.
@@ -257,8 +257,51 @@ fn a_pass_that_outlives_its_timeout_is_a_lost_device_not_a_hang() {
     let mut out = Vec::new();
     match gpu.render_batch(&repo, &refs, &mut out) {
         Err(GpuError::DeviceLost(why)) => assert!(why.contains("did not finish"), "{why}"),
+        // wgpu's GL backend runs a submission to the end inside `submit`, so nothing is left
+        // to time out; the wait must still return, which it did.
+        Ok(()) if gpu.adapter_info().backend.eq_ignore_ascii_case("gl") => {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: the GL backend finishes passes inside submit; the timeout path needs Vulkan or Metal"
+            );
+        }
         other => panic!("expected a timeout reported as DeviceLost, got {other:?}"),
     }
     // Dropping a backend whose work may still run must not hang either.
     drop(gpu);
+}
+
+#[test]
+fn plans_with_catgenerator_float_stages_render_on_the_cpu_twin_within_a_gpu_batch() {
+    let repo = e2e::bundled_repo();
+    let Some(mut gpu) = open(repo) else { return };
+    // Palette colours and the Dark Forest tint between ordinary cats, in runs and alone.
+    let cats = [
+        json!({"peltName": "Tabby", "colour": "GINGER"}),
+        json!({"peltName": "Tabby", "colour": "MOSS"}),
+        json!({"peltName": "Smoke", "colour": "CG_HEATHER_TARTAN", "darkForest": true}),
+        json!({"peltName": "Tabby", "colour": "BLACK", "shading": true}),
+        json!({"peltName": "Bengal", "colour": "WHITE", "darkForestTint": true}),
+        json!({"peltName": "Tabby", "colour": "GINGER", "isTortie": true,
+               "tortie": [{"pattern": "Smoke", "colour": "FERN", "mask": "ONE"}]}),
+    ];
+    let plans: Vec<Plan> = cats
+        .iter()
+        .map(|c| {
+            let p = pipeline::CatParams::from_json(c).expect("params");
+            Plan::for_cat(&pipeline::CatSpec::resolve(&p, repo).expect("resolves"))
+        })
+        .collect();
+    assert_eq!(plans.iter().filter(|p| p.has_float_ops()).count(), 4);
+    let refs: Vec<&Plan> = plans.iter().collect();
+    let mut out = Vec::new();
+    gpu.render_batch(repo, &refs, &mut out).expect("renders");
+    let mut cpu = CpuBackend::new();
+    for (i, plan) in plans.iter().enumerate() {
+        assert!(
+            out[i * CELL_BYTES..(i + 1) * CELL_BYTES] == cpu.render(repo, plan)[..],
+            "cat {i} differs between the GPU batch and the CPU"
+        );
+    }
 }

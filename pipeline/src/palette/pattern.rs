@@ -3,10 +3,11 @@
 //!
 //! Each generator follows NumPy's types where CatGenerator's does: `float32` tiles built
 //! from `float32` colours, and `float64` blend factors (distances, gradients) converted to
-//! `float32` at the end. Drawn here: the thirteen textile and stripe types (tartan,
-//! gingham, houndstooth, pinstripe, chevron, polkadot, argyle, buffalo, checkerboard,
-//! windowpane, diagonal, basketweave, flag). CatGenerator's other types (its world motifs
-//! and SVG emblem flags) are known by name and refused with [`PatternError::NotDrawnHere`].
+//! `float32` at the end. Drawn here: every type CatGenerator computes with NumPy (26: the
+//! textile and stripe types and the geometric world motifs). The types it rasterises from
+//! SVG templates of its own (emblem flags, most world motifs) are known by name and refused
+//! with [`PatternError::NotDrawnHere`]: their geometry is CatGenerator's code, not ours to
+//! copy.
 
 use std::sync::OnceLock;
 
@@ -44,38 +45,25 @@ const NOT_DRAWN_HERE: &[&str] = &[
     "paisley",
     "greek_key",
     "art_deco_fan",
-    "uroko",
-    "eight_point_star",
     "kikko",
     "sayagata",
     "chinese_lattice",
-    "chinese_coin",
     "ruyi_cloud",
-    "dancheong",
     "batik_kawung",
     "batik_parang",
     "karakusa",
     "kolam",
-    "kente",
     "mudcloth",
     "adinkra",
-    "shweshwe",
-    "same_komon",
-    "kanoko",
-    "hishi",
     "tachiwaki",
     "bishamon_kikko",
     "quatrefoil",
     "herringbone",
     "trellis",
     "damask",
-    "camouflage",
     "chainmail",
     "four_point_star_motif",
     "celtic_knot",
-    "nordic_snowflake",
-    "nordic_diamond",
-    "native_step",
 ];
 
 /// The pattern types drawn here.
@@ -94,6 +82,19 @@ enum Kind {
     Diagonal,
     Basketweave,
     Flag,
+    Uroko,
+    EightPointStar,
+    Kente,
+    Shweshwe,
+    ChineseCoin,
+    Dancheong,
+    SameKomon,
+    Kanoko,
+    Hishi,
+    NordicSnowflake,
+    NordicDiamond,
+    NativeStep,
+    Camouflage,
 }
 
 impl Kind {
@@ -112,6 +113,19 @@ impl Kind {
             "diagonal" => Self::Diagonal,
             "basketweave" => Self::Basketweave,
             "flag" => Self::Flag,
+            "uroko" => Self::Uroko,
+            "eight_point_star" => Self::EightPointStar,
+            "kente" => Self::Kente,
+            "shweshwe" => Self::Shweshwe,
+            "chinese_coin" => Self::ChineseCoin,
+            "dancheong" => Self::Dancheong,
+            "same_komon" => Self::SameKomon,
+            "kanoko" => Self::Kanoko,
+            "hishi" => Self::Hishi,
+            "nordic_snowflake" => Self::NordicSnowflake,
+            "nordic_diamond" => Self::NordicDiamond,
+            "native_step" => Self::NativeStep,
+            "camouflage" => Self::Camouflage,
             _ => return None,
         })
     }
@@ -417,6 +431,151 @@ fn generate(d: &Definition) -> Tile {
             }
             square(ts, &|_, y| rows[y])
         }
+        kind => motif(kind, ts, bg, fg),
+    }
+}
+
+/// `np.where(mask, fg, bg)` over a `ts`×`ts` tile.
+fn masked(ts: usize, bg: Rgb, fg: Rgb, mask: impl Fn(usize, usize) -> bool) -> Tile {
+    Tile {
+        w: ts,
+        h: ts,
+        px: (0..ts * ts)
+            .map(|i| if mask(i % ts, i / ts) { fg } else { bg })
+            .collect(),
+    }
+}
+
+/// The geometric world motifs: masks over distances from the tile's centre or grid cells.
+/// Distances are float64 (`np.mgrid` integers meet Python floats) unless CatGenerator casts
+/// them to float32 first (`uroko`, `same_komon`, `kanoko`).
+fn motif(kind: Kind, ts: usize, bg: Rgb, fg: Rgb) -> Tile {
+    let n = ts as f64;
+    let center = n / 2.0;
+    // |x + 0.5 - centre|, |y + 0.5 - centre|.
+    let off = move |x: usize, y: usize| {
+        (
+            (x as f64 + 0.5 - center).abs(),
+            (y as f64 + 0.5 - center).abs(),
+        )
+    };
+    match kind {
+        Kind::Uroko => {
+            let half = (ts / 2).max(2);
+            masked(ts, bg, fg, |x, y| {
+                let cy = (y % half) as f32 / half as f32;
+                let cx = (x % half) as f32 / half as f32;
+                let up = cy < 1.0 - (2.0 * cx - 1.0).abs();
+                let flipped = (y / half + x / half) % 2 == 1;
+                up != flipped
+            })
+        }
+        Kind::EightPointStar => masked(ts, bg, fg, |x, y| {
+            let (dx, dy) = off(x, y);
+            let side = n * 0.22;
+            (dx <= side && dy <= side) || dx + dy <= n * 0.4
+        }),
+        Kind::Kente => {
+            let half = (ts / 2).max(2);
+            let sw = (half / 3).max(2);
+            let mid = blend_half(bg, fg);
+            let t = masked(ts, mid, fg, |x, y| {
+                if (y / half + x / half).is_multiple_of(2) {
+                    y % sw < sw / 2
+                } else {
+                    x % sw < sw / 2
+                }
+            });
+            Tile {
+                px: t.px.into_iter().map(clip).collect(),
+                ..t
+            }
+        }
+        Kind::Shweshwe => {
+            let spacing = (ts / 4).max(3);
+            let half = spacing / 2;
+            let h = half as i64;
+            masked(ts, bg, fg, |x, y| {
+                let d = |a: usize, b: usize| {
+                    ((a % spacing) as i64 - h).abs() + ((b % spacing) as i64 - h).abs()
+                };
+                (d(y, x) as f64) <= half as f64 * 0.7
+                    || (d(y + half, x + half) as f64) <= half as f64 * 0.5
+            })
+        }
+        Kind::ChineseCoin => masked(ts, bg, fg, |x, y| {
+            let (dx, dy) = off(x, y);
+            let hole = n * 0.12;
+            (dx * dx + dy * dy).sqrt() <= n * 0.42 && !(dx <= hole && dy <= hole)
+        }),
+        Kind::Dancheong => {
+            let ring = (n / 6.0).max(1.5);
+            masked(ts, bg, fg, |x, y| {
+                let (dx, dy) = off(x, y);
+                ((dx.max(dy) / ring) as i64) % 2 == 0
+            })
+        }
+        Kind::SameKomon | Kind::Kanoko => {
+            let spacing = if kind == Kind::SameKomon {
+                (ts / 4).max(2)
+            } else {
+                (ts / 3).max(2)
+            };
+            let half = spacing / 2;
+            let hf = half as f32;
+            masked(ts, bg, fg, |x, y| {
+                let shift = (y / spacing % 2) * half;
+                let cy = (y % spacing) as f32 - hf;
+                let cx = ((x + shift) % spacing) as f32 - hf;
+                let dist = (cx * cx + cy * cy).sqrt();
+                if kind == Kind::SameKomon {
+                    dist < (half as f64 * 0.6) as f32
+                } else {
+                    dist > (half as f64 * 0.25) as f32 && dist < (half as f64 * 0.7) as f32
+                }
+            })
+        }
+        Kind::Hishi => masked(ts, bg, fg, |x, y| {
+            let (dx, dy) = off(x, y);
+            let d = dx / center + dy / center;
+            (d - 0.6).abs() < 0.08 || (d - 0.85).abs() < 0.06
+        }),
+        Kind::NordicSnowflake => masked(ts, bg, fg, |x, y| {
+            let (dx, dy) = off(x, y);
+            let arm = n * 0.08;
+            let diag_w = n * 0.06;
+            let s = dx + dy;
+            let cross = (dx < arm || dy < arm) && s < center * 0.9;
+            let diag = (dx - dy).abs() < diag_w && s < center * 0.85;
+            let dots = s > center * 0.6 && s < center * 0.75 && (dx < arm * 2.0 || dy < arm * 2.0);
+            cross || diag || dots
+        }),
+        Kind::NordicDiamond => masked(ts, bg, fg, |x, y| {
+            let (dx, dy) = off(x, y);
+            let arm = n * 0.06;
+            (dx / center + dy / center - 0.7).abs() < 0.1 || (dx < arm && dy < arm)
+        }),
+        Kind::NativeStep => {
+            let step = (ts / 6).max(1) as f64;
+            masked(ts, bg, fg, |x, y| {
+                let (dx, dy) = off(x, y);
+                (dx / step).floor() * step + (dy / step).floor() * step <= center * 0.7
+            })
+        }
+        Kind::Camouflage => {
+            let pi = std::f64::consts::PI;
+            let (f1, f2, f3) = (2.0 * pi / n, 2.0 * pi * 2.0 / n, 2.0 * pi * 3.0 / n);
+            masked(ts, bg, fg, |x, y| {
+                let (xf, yf) = (x as f64, y as f64);
+                let (s, d) = ((x + y) as f64, x as f64 - y as f64);
+                let v1 = (xf * f1).sin() + (yf * f2).sin();
+                let v2 = (s * f1).sin() + (d * f2).cos();
+                let v3 = (xf * f3 + 1.0).sin() + (yf * f2 + 2.0).cos();
+                v1 + v2 * 0.7 + v3 * 0.5 > 0.5
+            })
+        }
+        // The textile types are drawn in `generate`.
+        _ => masked(ts, bg, fg, |_, _| false),
     }
 }
 

@@ -389,7 +389,8 @@ impl CatGen {
 /// Parameters → plan, panicking with the JSON when the repository cannot resolve it (the
 /// generator only picks names the repository has, so that is a bug here).
 pub fn plan_of(repo: &AtlasRepository, cat: &Value) -> Plan {
-    let params = CatParams::from_json(cat).unwrap_or_else(|e| panic!("{cat}: {e}"));
+    let params =
+        CatParams::from_json(&e2e::game_params(cat)).unwrap_or_else(|e| panic!("{cat}: {e}"));
     let spec = CatSpec::resolve(&params, repo).unwrap_or_else(|e| panic!("{cat}: {e}"));
     Plan::for_cat(&spec)
 }
