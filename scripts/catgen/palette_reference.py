@@ -153,11 +153,38 @@ def pattern_tile(p):
                 y = end
                 if y >= ts:
                     break
+    elif kind == "svg":
+        tile = svg_tile(p.get("svg"), ts)
     else:
         tile = motif(kind, ts, bg, fg, xx, yy)
     th_, tw_ = tile.shape[:2]
     reps = ((SIZE + th_ - 1) // th_, (SIZE + tw_ - 1) // tw_, 1)
     return np.tile(tile, reps)[:SIZE, :SIZE, :]
+
+
+def svg_tile(svg, ts):
+    """cg3's `svg` pattern, rasterised as CatGenerator rasterises its SVG patterns:
+    cairosvg at ts x ts, PIL `convert("RGB")`, a 0.5 grey tile when that fails."""
+    import io
+
+    import cairosvg
+    from PIL import Image
+
+    try:
+        png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=ts, output_height=ts)
+    except Exception:
+        return np.full((ts, ts, 3), 0.5, dtype=np.float32)
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def has_cairosvg():
+    try:
+        import cairosvg  # noqa: F401
+        import PIL  # noqa: F401
+    except Exception:
+        return False
+    return True
 
 
 def motif(kind, ts, bg, fg, xx, yy):
@@ -291,11 +318,12 @@ def main():
             for name, d in json.load(f).get("colors", {}).items():
                 colours[name.upper()] = d
     drawn, skipped = [], {}
+    drawable = DRAWN | ({"svg"} if has_cairosvg() else set())
     with open(args.out, "wb") as out:
         for name in sorted(colours):
             d = colours[name]
             kind = (d.get("pattern") or {}).get("type")
-            if d.get("pattern") and kind not in DRAWN:
+            if d.get("pattern") and kind not in drawable:
                 skipped[name] = kind
                 continue
             drawn.append(name)
@@ -304,7 +332,8 @@ def main():
         for cell in cells:
             out.write(dark_forest(cell).tobytes())
     with open(args.names, "w", encoding="utf-8") as f:
-        json.dump({"drawn": drawn, "skipped": skipped}, f)
+        svg = [n for n in drawn if (colours[n].get("pattern") or {}).get("type") == "svg"]
+        json.dump({"drawn": drawn, "skipped": skipped, "svg": svg}, f)
 
 
 if __name__ == "__main__":

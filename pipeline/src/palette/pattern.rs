@@ -7,7 +7,9 @@
 //! textile and stripe types and the geometric world motifs). The types it rasterises from
 //! SVG templates of its own (emblem flags, most world motifs) are known by name and refused
 //! with [`PatternError::NotDrawnHere`]: their geometry is CatGenerator's code, not ours to
-//! copy.
+//! copy. An operator converts them with `scripts/catgen/export_svg_patterns.py`, which runs
+//! their own CatGenerator checkout and writes each as an `svg` pattern (cg3's extension),
+//! rasterised here by resvg.
 
 use std::sync::OnceLock;
 
@@ -21,8 +23,11 @@ pub enum PatternError {
     /// The definition is malformed; CatGenerator skips the pattern's multiply then.
     #[error("invalid pattern: {0}")]
     Invalid(String),
-    /// A type CatGenerator draws that this renderer does not draw yet.
-    #[error("pattern type `{0}` is not drawn by this renderer yet")]
+    /// A type CatGenerator draws from SVG templates of its own, which cg3 does not ship.
+    #[error(
+        "pattern type `{0}` is drawn from CatGenerator's SVG templates; convert the palette \
+         folder with scripts/catgen/export_svg_patterns.py and point CG3_PALETTE_ROOT at the result"
+    )]
     NotDrawnHere(String),
 }
 
@@ -95,6 +100,9 @@ enum Kind {
     NordicDiamond,
     NativeStep,
     Camouflage,
+    /// cg3's extension: an SVG document rasterised at `tileSize` (what CatGenerator's SVG
+    /// pattern types produce; `scripts/catgen/export_svg_patterns.py` writes them).
+    Svg,
 }
 
 impl Kind {
@@ -126,6 +134,7 @@ impl Kind {
             "nordic_diamond" => Self::NordicDiamond,
             "native_step" => Self::NativeStep,
             "camouflage" => Self::Camouflage,
+            "svg" => Self::Svg,
             _ => return None,
         })
     }
@@ -149,6 +158,8 @@ struct Definition {
     foreground: Rgb,
     stripes: Vec<Stripe>,
     spacing: i64,
+    /// The document of an `svg` pattern.
+    svg: Option<String>,
 }
 
 /// A generated tile: `h` rows of `w` colours.
@@ -246,7 +257,11 @@ impl PatternTile {
             foreground,
             stripes,
             spacing: int(obj.get("spacing"), 6)?,
+            svg: obj.get("svg").and_then(Value::as_str).map(str::to_owned),
         };
+        if def.kind == Kind::Svg && def.svg.is_none() {
+            return Err(bad("an svg pattern needs `svg`, the document"));
+        }
         if def.kind == Kind::Flag
             && !def.stripes.is_empty()
             && def.stripes.iter().map(|s| s.width).sum::<i64>() == 0
@@ -431,8 +446,92 @@ fn generate(d: &Definition) -> Tile {
             }
             square(ts, &|_, y| rows[y])
         }
+        Kind::Svg => rasterise(d.svg.as_deref().unwrap_or_default(), ts),
         kind => motif(kind, ts, bg, fg),
     }
+}
+
+/// An SVG document drawn at `ts`×`ts` by resvg, as CatGenerator draws its SVG patterns with
+/// cairosvg (scaled to the output size) and PIL (`convert("RGB")`: straight colour, alpha
+/// dropped). A document that does not parse gives CatGenerator's fallback, a 0.5 grey tile.
+fn rasterise(svg: &str, ts: usize) -> Tile {
+    use resvg::{tiny_skia, usvg};
+    let grey = Tile {
+        w: ts,
+        h: ts,
+        px: vec![[0.5; 3]; ts * ts],
+    };
+    // cairosvg draws the document's viewBox into the output size with the document's own
+    // `preserveAspectRatio` (letterboxed for the default `meet`): the same as giving the
+    // root element that size.
+    let Some(sized) = sized_root(svg, ts) else {
+        return grey;
+    };
+    let Ok(tree) = usvg::Tree::from_str(&sized, &usvg::Options::default()) else {
+        return grey;
+    };
+    let side = ts as u32;
+    let Some(mut pixmap) = tiny_skia::Pixmap::new(side, side) else {
+        return grey;
+    };
+    let size = tree.size();
+    let transform =
+        tiny_skia::Transform::from_scale(side as f32 / size.width(), side as f32 / size.height());
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    Tile {
+        w: ts,
+        h: ts,
+        px: pixmap
+            .pixels()
+            .iter()
+            .map(|p| {
+                let c = p.demultiply();
+                [c.red(), c.green(), c.blue()].map(|v| f32::from(v) / 255.0)
+            })
+            .collect(),
+    }
+}
+
+/// `svg` with its root element sized `ts`×`ts` (a document without a viewBox gets one from
+/// its own width and height first, so its content still scales). `None` without a root.
+fn sized_root(svg: &str, ts: usize) -> Option<String> {
+    let start = svg.find("<svg")?;
+    let end = start + svg[start..].find('>')?;
+    let tag = &svg[start..end];
+    let attr = |name: &str| -> Option<(usize, usize, &str)> {
+        for quote in ['"', '\''] {
+            let key = format!(" {name}={quote}");
+            if let Some(at) = tag.find(&key) {
+                let value_start = at + key.len();
+                let len = tag[value_start..].find(quote)?;
+                return Some((
+                    at,
+                    value_start + len + 1,
+                    &tag[value_start..value_start + len],
+                ));
+            }
+        }
+        None
+    };
+    let number = |v: &str| v.trim().trim_end_matches("px").parse::<f64>().ok();
+    let mut new_tag = tag.to_owned();
+    // Remove width and height (the later one first, so the first one's offsets stay valid).
+    let mut spans: Vec<(usize, usize)> = ["width", "height"]
+        .iter()
+        .filter_map(|n| attr(n).map(|(a, b, _)| (a, b)))
+        .collect();
+    spans.sort_unstable();
+    for (a, b) in spans.into_iter().rev() {
+        new_tag.replace_range(a..b, "");
+    }
+    let mut extra = format!(" width=\"{ts}\" height=\"{ts}\"");
+    if attr("viewBox").is_none() {
+        let w = attr("width").and_then(|(_, _, v)| number(v))?;
+        let h = attr("height").and_then(|(_, _, v)| number(v))?;
+        extra.push_str(&format!(" viewBox=\"0 0 {w} {h}\""));
+    }
+    new_tag.push_str(&extra);
+    Some(format!("{}{new_tag}{}", &svg[..start], &svg[end..]))
 }
 
 /// `np.where(mask, fg, bg)` over a `ts`×`ts` tile.
