@@ -116,14 +116,17 @@ pub fn document() -> Value {
             "RenderRequest": {"type": "object", "required": ["payload"], "properties": {
                 "payload": {"$ref": "#/components/schemas/Payload"},
                 "options": {"type": "object", "properties": {"collectLayers": {"type": "boolean"}, "includeLayerImages": {"type": "boolean"}, "diagnostics": {"type": "boolean", "default": true}}}}},
-            "Meta": {"type": "object", "properties": {"started_at": {"type": "string", "format": "date-time"}, "finished_at": {"type": "string", "format": "date-time"},
-                "duration_ms": {"type": "number"}, "memory_pressure": {"type": "number", "description": "queue fill 0..1"}, "cached": {"type": "boolean"}, "backend": {"type": "string"}}},
+            "Meta": {"type": "object", "properties": {"started_at": {"type": "number", "description": "seconds since the epoch"}, "finished_at": {"type": "number", "description": "seconds since the epoch"},
+                "duration_ms": {"type": "number"}, "memory_pressure": {"type": "boolean", "description": "the queue is 80 % full or more"},
+                "queue_pressure": {"type": "number", "description": "queue fill 0..1"}, "started": {"type": "string", "format": "date-time"},
+                "cached": {"type": "boolean"}, "backend": {"type": "string"}}},
             "RenderResponse": {"type": "object", "required": ["image", "meta"], "properties": {
                 "image": {"type": "string", "description": "data:image/png;base64,..."},
                 "meta": {"$ref": "#/components/schemas/Meta"},
                 "layers": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "string"}, "label": {"type": "string"}, "duration_ms": {"type": "number"},
-                    "diagnostics": {"type": "object", "properties": {"ops": {"type": "integer"}, "opaque_pixels": {"type": "integer"}, "changed_pixels": {"type": "integer"}}},
+                    "diagnostics": {"type": "array", "items": {"type": "string"}, "description": "ops:N, opaque_pixels:N, changed_pixels:N (CatGenerator's string list)"},
+                    "stats": {"type": "object", "properties": {"ops": {"type": "integer"}, "opaque_pixels": {"type": "integer"}, "changed_pixels": {"type": "integer"}}},
                     "blend_mode": {"type": "string", "nullable": true}, "image": {"type": "string"}}}}}},
             "BatchRequest": {"type": "object", "properties": {
                 "payload": {"$ref": "#/components/schemas/Payload"},

@@ -62,6 +62,35 @@ fn with(mut base: Value, extra: Value) -> Value {
 }
 
 #[tokio::test]
+async fn render_answers_with_catgenerators_meta_and_layer_types() {
+    let s = cpu_state(config(|_| {}));
+    // RenderLayerDebugger / CatRendererComparison: `layer.diagnostics.join(", ")`,
+    // `meta.duration_ms.toFixed(2)`, `meta.memory_pressure ? … : …`.
+    let r = call(
+        &s,
+        post_json(
+            "/render",
+            &json!({"payload": {"spriteNumber": 8, "params": tabby()},
+                    "options": {"collectLayers": true, "includeLayerImages": true}}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let meta = &v["meta"];
+    assert!(meta["started_at"].is_number() && meta["finished_at"].is_number());
+    assert!(meta["duration_ms"].is_number() && meta["memory_pressure"].is_boolean());
+    let layers = v["layers"].as_array().expect("layers");
+    assert!(!layers.is_empty());
+    for l in layers {
+        assert!(l["id"].is_string() && l["label"].is_string() && l["duration_ms"].is_number());
+        let d = l["diagnostics"].as_array().expect("diagnostics is a list");
+        assert!(!d.is_empty() && d.iter().all(Value::is_string), "{l}");
+        png(&l["image"]);
+    }
+}
+
+#[tokio::test]
 async fn the_preview_route_gets_a_360_px_sheet_under_sheet() {
     let s = cpu_state(config(|_| {}));
     // frontend/app/api/preview/[id]/route.ts
@@ -387,4 +416,127 @@ async fn docs_page_is_served_and_cors_is_a_setting() {
             .headers
             .contains_key("access-control-allow-origin")
     );
+}
+
+/// A small deterministic generator (SplitMix64) for the random replay below.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+#[tokio::test]
+async fn random_cats_in_every_shape_the_frontend_and_bot_send_are_answered() {
+    let s = cpu_state(config(|_| {}));
+    let pelts = [
+        "Tabby",
+        "SingleColour",
+        "Smoke",
+        "Bengal",
+        "Mackerel",
+        "Speckled",
+        "Masked",
+    ];
+    let colours = [
+        "GINGER",
+        "BLACK",
+        "WHITE",
+        "CREAM",
+        "moss",
+        "FERN",
+        "CG_HEATHER_TARTAN",
+        "CG_CRANBERRY_DOTS",
+        "CG_SUNRISE_BANDS",
+        "CG_QUILT_SVG",
+    ];
+    let masks = ["ONE", "TWO", "FOUR", "MOTTLED", "HALF"];
+    let mut rng = Rng(0xca7);
+    for i in 0..120 {
+        // catSettingsHelpers.ts afterlife modes: off, dark forest (living), StarClan (dead).
+        let mut cat = json!({
+            "peltName": rng.pick(&pelts), "colour": rng.pick(&colours),
+            "spriteNumber": rng.next() % 21, "eyeColour": rng.pick(&["YELLOW", "BLUE", "GREEN"]),
+            "skinColour": rng.pick(&["PINK", "BLACK"]), "shading": rng.chance(50),
+            "reverse": rng.chance(30), "source": "discordkitten",
+        });
+        match rng.next() % 4 {
+            0 => cat["darkForest"] = json!(true),
+            1 => cat["darkMode"] = json!("true"),
+            2 => {
+                cat["dead"] = json!(true);
+                cat["opacity"] = json!(rng.next() % 101);
+            }
+            _ => {}
+        }
+        if rng.chance(50) {
+            cat["isTortie"] = json!(true);
+            let layers: Vec<Value> = (0..rng.next() % 4)
+                .map(|_| {
+                    if rng.chance(20) {
+                        Value::Null
+                    } else {
+                        let mut l =
+                            json!({"pattern": rng.pick(&pelts), "colour": rng.pick(&colours)});
+                        if rng.chance(80) {
+                            l["mask"] = json!(rng.pick(&masks));
+                        }
+                        l
+                    }
+                })
+                .collect();
+            cat["tortie"] = json!(layers);
+        }
+        cat["scars"] = json!([Value::Null, rng.pick(&["ONE", "TWO", "NOTAIL"])]);
+        cat["accessories"] = json!([Value::Null, rng.pick(&["MAPLE LEAF", "collarsBLUE"])]);
+        if rng.chance(30) {
+            cat["whitePatches"] = json!("TUXEDO");
+            cat["whitePatchesTint"] = json!(rng.pick(&["none", "cream", "MOSS", "GINGER"]));
+        }
+        // The Discord bot sends no options; the frontend sends collectLayers sometimes.
+        let body = if rng.chance(50) {
+            json!({"payload": {"spriteNumber": cat["spriteNumber"], "params": cat}})
+        } else {
+            json!({"payload": {"spriteNumber": cat["spriteNumber"], "params": cat},
+                   "options": {"collectLayers": true, "includeLayerImages": rng.chance(50)}})
+        };
+        let r = call(&s, post_json("/render", &body)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "cat {i}: {cat}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let img = png(&r.json()["image"]);
+        assert_eq!((img.width, img.height), (50, 50));
+        // And as a one-frame preview sheet at a random size.
+        if i % 10 == 0 {
+            let tile = 1 + rng.next() % 400;
+            let body = json!({"payload": {"spriteNumber": 8, "params": cat}, "variants": [],
+                "options": {"includeBase": true, "columns": 1, "tileSize": tile}});
+            let r = call(&s, post_json("/render/batch", &body)).await;
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "{}",
+                String::from_utf8_lossy(&r.body)
+            );
+            let sheet = png(&r.json()["sheet"]);
+            assert_eq!(
+                (u64::from(sheet.width), u64::from(sheet.height)),
+                (tile, tile)
+            );
+        }
+    }
 }

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{call, config, cpu_state, get, nz, post_json};
 use pipeline::atlas::decode_png;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn cat() -> serde_json::Value {
     json!({"peltName": "Tabby", "colour": "GINGER", "shading": true})
@@ -95,7 +95,10 @@ async fn render_collects_layers_with_diagnostics_and_optional_images() {
         assert!(
             l["label"].is_string()
                 && l["duration_ms"].is_number()
-                && l["diagnostics"]["ops"].is_number()
+                && l["stats"]["ops"].is_number()
+                && l["diagnostics"]
+                    .as_array()
+                    .is_some_and(|d| d.iter().all(Value::is_string))
         );
         assert!(l.get("blend_mode").is_some());
     }
@@ -113,7 +116,9 @@ async fn render_collects_layers_with_diagnostics_and_optional_images() {
     let v = call(&s, post_json("/render", &plain)).await.json();
     let first = &v["layers"][0];
     assert!(
-        first.get("image").is_none() && first.get("diagnostics").is_none(),
+        first.get("image").is_none()
+            && first["diagnostics"] == json!([])
+            && first.get("stats").is_none(),
         "{first}"
     );
     let none = call(

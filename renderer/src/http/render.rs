@@ -131,12 +131,21 @@ pub fn png_response(headers: &HeaderMap, png: axum::body::Bytes) -> Response {
 
 fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Value {
     let finished = SystemTime::now();
+    let epoch = |t: SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    };
+    // Share of the queue in use: the service's pressure signal (0 = idle, 1 = refusing).
+    let pressure = state.queue.len() as f64 / state.queue.capacity() as f64;
+    // CatGenerator's `RenderMeta` types: times as numbers (seconds since the epoch here),
+    // `memory_pressure` a boolean (the queue past 80 %); the rest are ours.
     json!({
-        "started_at": rfc3339(started),
-        "finished_at": rfc3339(finished),
+        "started_at": epoch(started),
+        "finished_at": epoch(finished),
         "duration_ms": t0.elapsed().as_secs_f64() * 1e3,
-        // Share of the queue in use: the service's pressure signal (0 = idle, 1 = refusing).
-        "memory_pressure": state.queue.len() as f64 / state.queue.capacity() as f64,
+        "memory_pressure": pressure >= 0.8,
+        "queue_pressure": pressure,
+        "started": rfc3339(started),
         "cached": cached,
         "backend": state.backend,
     })
@@ -191,9 +200,17 @@ fn layers_json(out: &JobOutput, diagnostics: bool, images: bool) -> Value {
                 "label": l.kind.label(),
                 "duration_ms": l.duration_ms,
                 "blend_mode": l.blend,
+                // CatGenerator's frontend joins these strings (`diagnostics.join(", ")`).
+                "diagnostics": Vec::<String>::new(),
             });
             if diagnostics {
-                v["diagnostics"] = json!(l.diagnostics);
+                let d = l.diagnostics;
+                v["diagnostics"] = json!([
+                    format!("ops:{}", d.ops),
+                    format!("opaque_pixels:{}", d.opaque_pixels),
+                    format!("changed_pixels:{}", d.changed_pixels),
+                ]);
+                v["stats"] = json!(d);
             }
             if images && let Some(png) = &l.png {
                 v["image"] = json!(data_url(png));
