@@ -41,6 +41,8 @@ pub struct App {
     pub sprite_root: PathBuf,
     /// `spritesIndex.json` as loaded, served at `/sprites/index.json`.
     pub sprite_index: Bytes,
+    /// `GET /palettes`, serialised once (CatGenerator's folder is a few hundred KiB).
+    pub palettes_json: Bytes,
     /// `spritesOffsetMap.json` as loaded.
     pub sprite_offsets: Bytes,
     /// The bounded queue.
@@ -180,6 +182,10 @@ impl App {
             cache: ResultCache::new(config.cache_bytes),
             sprite_root: files.sprite_root,
             sprite_index: files.index,
+            // Serialising plain data with string keys cannot fail.
+            palettes_json: serde_json::to_vec(repo.palettes().palettes())
+                .unwrap_or_default()
+                .into(),
             sprite_offsets: files.offsets,
             busy: pool.busy_counter(),
             workers: pool.workers(),

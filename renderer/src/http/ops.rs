@@ -63,8 +63,11 @@ pub async fn openapi() -> Json<serde_json::Value> {
 
 /// `GET /palettes`: every palette colour folder loaded, in CatGenerator's shape
 /// (`[{id, label, description, colors}]`), for palette pickers and the Discord bot.
-pub async fn palettes(State(state): State<AppState>) -> Json<Vec<pipeline::palette::Palette>> {
-    Json(state.repo.palettes().palettes().to_vec())
+pub async fn palettes(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.palettes_json.clone(),
+    )
 }
 
 /// `GET /docs`: the API reference, rendered in the browser from `/openapi.json` by a page
