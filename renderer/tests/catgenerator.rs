@@ -49,6 +49,18 @@ async fn render_v3(
     png(&v["image"])
 }
 
+/// `renderCatBatchV3`: a batch that must succeed, its JSON answer.
+async fn batch_ok(s: &renderer::state::AppState, body: &Value) -> Value {
+    let r = call(s, post_json("/render/batch", body)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    r.json()
+}
+
 fn tabby() -> Value {
     json!({"peltName": "Tabby", "colour": "GINGER", "eyeColour": "GREEN", "skinColour": "PINK",
            "shading": true, "spriteNumber": 8})
@@ -96,14 +108,7 @@ async fn the_preview_route_gets_a_360_px_sheet_under_sheet() {
     // frontend/app/api/preview/[id]/route.ts
     let body = json!({"payload": {"spriteNumber": 8, "params": tabby()}, "variants": [],
         "options": {"includeBase": true, "includeSources": false, "columns": 1, "tileSize": 360}});
-    let r = call(&s, post_json("/render/batch", &body)).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{:?}",
-        String::from_utf8_lossy(&r.body)
-    );
-    let v = r.json();
+    let v = batch_ok(&s, &body).await;
     let sheet = png(&v["sheet"]);
     assert_eq!((sheet.width, sheet.height), (360, 360));
     assert_eq!(v["tileSize"], 360);
@@ -133,14 +138,7 @@ async fn batch_frames_echo_label_and_group_and_variant_params_merge_onto_the_bas
         ],
         "options": {"columns": 3, "includeSources": true}
     });
-    let r = call(&s, post_json("/render/batch", &body)).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{:?}",
-        String::from_utf8_lossy(&r.body)
-    );
-    let v = r.json();
+    let v = batch_ok(&s, &body).await;
     let frames = v["frames"].as_array().expect("frames");
     // includeBase defaults to true, as CatGenerator's.
     assert_eq!(frames.len(), 3);
@@ -170,14 +168,7 @@ async fn layer_frames_show_one_layer_alone() {
     let base = with(tabby(), json!({"accessories": ["MAPLE LEAF"]}));
     let body = json!({"payload": {"spriteNumber": 8, "params": base}, "variants": [],
         "options": {"frameMode": "layer", "layerId": "accessories", "includeSources": true}});
-    let r = call(&s, post_json("/render/batch", &body)).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{:?}",
-        String::from_utf8_lossy(&r.body)
-    );
-    let layer = png(&r.json()["sources"][0]["image"]);
+    let layer = png(&batch_ok(&s, &body).await["sources"][0]["image"]);
     let whole = render_v3(&s, json!(8), base.clone()).await;
     let opaque =
         |img: &pipeline::atlas::RgbaImage| img.pixels.chunks(4).filter(|p| p[3] > 0).count();
@@ -525,14 +516,7 @@ async fn random_cats_in_every_shape_the_frontend_and_bot_send_are_answered() {
             let tile = 1 + rng.next() % 400;
             let body = json!({"payload": {"spriteNumber": 8, "params": cat}, "variants": [],
                 "options": {"includeBase": true, "columns": 1, "tileSize": tile}});
-            let r = call(&s, post_json("/render/batch", &body)).await;
-            assert_eq!(
-                r.status,
-                StatusCode::OK,
-                "{}",
-                String::from_utf8_lossy(&r.body)
-            );
-            let sheet = png(&r.json()["sheet"]);
+            let sheet = png(&batch_ok(&s, &body).await["sheet"]);
             assert_eq!(
                 (u64::from(sheet.width), u64::from(sheet.height)),
                 (tile, tile)

@@ -61,17 +61,7 @@ pub fn render_cpu(
     repo: &AtlasRepository,
     params: &serde_json::Value,
 ) -> anyhow::Result<Box<pipeline::Canvas>> {
-    // The goldens are the game's own output: a living Dark Forest cat (which the game never
-    // draws) is drawn by the game's rule, without CatGenerator's Dark Forest treatment.
-    let mut params = params.clone();
-    if params.get("darkForest") == Some(&serde_json::Value::Bool(true))
-        && params.get("dead") != Some(&serde_json::Value::Bool(true))
-        && let Some(obj) = params.as_object_mut()
-    {
-        obj.entry("darkForestTint")
-            .or_insert(serde_json::Value::Bool(false));
-    }
-    let params = CatParams::from_json(&params)?;
+    let params = CatParams::from_json(&game_params(params))?;
     let spec = CatSpec::resolve(&params, repo)?;
     let plan = Plan::for_cat(&spec);
     let mut cpu = CpuBackend::new();
