@@ -29,8 +29,26 @@ else
   echo "SKIPPED: pygame-ce is not installed (pip install -r scripts/golden/requirements.txt)"
 fi
 
+step "browser tests of the playground (chromium + playwright-core)"
+: > /tmp/cg3-browser.log
+if command -v chromium >/dev/null 2>&1 && [ -d scripts/browser/node_modules/playwright-core ]; then
+  cargo build --locked -p renderer
+  set +e
+  (cd scripts/browser && CG3_BIN="$PWD/../../target/debug/renderer" node --test) 2>&1 \
+    | tee /tmp/cg3-browser.log | grep -E '^(not )?ok |^# (pass|fail)'
+  status=${PIPESTATUS[0]}
+  set -e
+  [ "$status" -eq 0 ] || { echo "browser tests failed; screenshots in target/browser-failures/"; exit "$status"; }
+else
+  echo "SKIPPED: browser tests need chromium and scripts/browser/node_modules (npm ci --prefix scripts/browser)" \
+    | tee /tmp/cg3-browser.log
+fi
+
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/cg3-test.log | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' /tmp/cg3-test.log | awk '{s+=$1} END {print s+0}')
 skipped=$(grep -c '^SKIPPED' /tmp/cg3-test.log || true)
+passed=$((passed + $(grep -Eo '^# pass [0-9]+' /tmp/cg3-browser.log | awk '{s+=$3} END {print s+0}')))
+failed=$((failed + $(grep -Eo '^# fail [0-9]+' /tmp/cg3-browser.log | awk '{s+=$3} END {print s+0}')))
+skipped=$((skipped + $(grep -c '^SKIPPED' /tmp/cg3-browser.log || true)))
 echo
 echo "ci: ${passed} passed, ${failed} failed, ${skipped} skipped"

@@ -221,6 +221,93 @@ impl CatSpec {
     }
 }
 
+/// Points names (spec §2); the other `white` groups are white patches or vitiligo.
+const POINTS: [&str; 5] = [
+    "COLOURPOINT",
+    "RAGDOLL",
+    "SEPIAPOINT",
+    "MINKPOINT",
+    "SEALPOINT",
+];
+/// Vitiligo names (spec §2).
+const VITILIGO: [&str; 8] = [
+    "VITILIGO",
+    "VITILIGOTWO",
+    "MOON",
+    "PHANTOM",
+    "KARPATI",
+    "POWDER",
+    "BLEACHED",
+    "SMOKEY",
+];
+
+/// Every value each cat parameter takes with this repository: the lists the 422 errors
+/// quote, for pickers (`GET /vocabulary`). Keys are the parameter names.
+#[must_use]
+pub fn allowed_values(repo: &AtlasRepository) -> serde_json::Value {
+    use crate::names::{EyeColour, SkinColour};
+    let r = Resolver { repo };
+    let vocab = repo.vocabulary();
+    let white = r.suffixes("white");
+    let of = |names: &[&str]| -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| white.contains(n))
+            .map(|n| (*n).to_owned())
+            .collect()
+    };
+    let patches: Vec<&str> = white
+        .iter()
+        .copied()
+        .filter(|n| !POINTS.contains(n) && !VITILIGO.contains(n))
+        .collect();
+    let scar = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .filter(|n| repo.group(&format!("scars{n}")).is_some())
+            .cloned()
+            .collect()
+    };
+    let mut accessories: Vec<&str> = ACCESSORY_CATEGORIES
+        .iter()
+        .flat_map(|c| r.suffixes(c.prefix))
+        .collect();
+    accessories.sort_unstable();
+    accessories.dedup();
+    let palettes: Vec<serde_json::Value> = repo
+        .palettes()
+        .palettes()
+        .iter()
+        .map(|p| {
+            let colours: Vec<String> = p
+                .colors
+                .as_object()
+                .map(|o| o.keys().map(|k| k.to_uppercase()).collect())
+                .unwrap_or_default();
+            serde_json::json!({"id": p.id, "label": p.label, "colours": colours})
+        })
+        .collect();
+    serde_json::json!({
+        "spriteNumber": {"min": 0, "max": 20, "default": 8},
+        "peltName": PeltName::NAMES,
+        "tortieBase": PeltName::patterned_names(),
+        "colour": Colour::NAMES,
+        "paletteColours": palettes,
+        "tortieMask": r.suffixes("tortiemask"),
+        "tint": vocab.tints.keys().collect::<Vec<_>>(),
+        "whitePatchesTint": vocab.white_tints.keys().collect::<Vec<_>>(),
+        "whitePatches": patches,
+        "points": of(&POINTS),
+        "vitiligo": of(&VITILIGO),
+        "eyeColour": EyeColour::NAMES,
+        "skinColour": SkinColour::NAMES,
+        "scars": scar(&vocab.scar_marks),
+        "missingParts": scar(&vocab.missing_parts),
+        "accessories": accessories,
+        "opacity": {"min": 0, "max": 100, "default": 100},
+        "flags": ["isTortie", "shading", "dead", "darkForest", "darkForestTint", "reverse"],
+    })
+}
+
 struct Resolver<'a> {
     repo: &'a AtlasRepository,
 }

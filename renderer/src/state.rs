@@ -43,6 +43,8 @@ pub struct App {
     pub sprite_index: Bytes,
     /// `GET /palettes`, serialised once (CatGenerator's folder is a few hundred KiB).
     pub palettes_json: Bytes,
+    /// `GET /vocabulary`, serialised once: every value of every parameter, and the tilesets.
+    pub vocabulary_json: Bytes,
     /// `spritesOffsetMap.json` as loaded.
     pub sprite_offsets: Bytes,
     /// The bounded queue.
@@ -177,7 +179,9 @@ impl App {
             breaker.clone(),
             metrics.clone(),
         )?;
+        let vocabulary_json = vocabulary(&repo, &files.tilesets);
         Ok(Arc::new(Self {
+            vocabulary_json,
             textures: Textures::new(&config, files.tilesets),
             cache: ResultCache::new(config.cache_bytes),
             sprite_root: files.sprite_root,
@@ -356,4 +360,23 @@ impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// The cat vocabulary of `repo` ([`pipeline::spec::allowed_values`]) and each tileset's
+/// tiles, as `GET /vocabulary` serves them.
+fn vocabulary(repo: &AtlasRepository, tilesets: &pipeline::chunk::TilesetRegistry) -> Bytes {
+    let mut v = pipeline::spec::allowed_values(repo);
+    v["tilesets"] = tilesets
+        .names()
+        .iter()
+        .filter_map(|n| tilesets.get(n))
+        .map(|t| {
+            serde_json::json!({
+                "name": t.name(), "tileSize": t.tile_size(),
+                "ground": t.ground_names(), "sprites": t.sprite_names(),
+            })
+        })
+        .collect();
+    // Serialising plain data with string keys cannot fail.
+    serde_json::to_vec(&v).unwrap_or_default().into()
 }

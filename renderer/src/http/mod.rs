@@ -7,7 +7,7 @@
 //! - [`chunk`]: `/render/chunk`, `/textures/{hash}.png`.
 //! - [`sprites`]: `/sprites/…` routes.
 //! - [`ops`]: `/health`, `/ready`, `/metrics`, `/openapi.json`, `/docs`, `/palettes`,
-//!   404/405.
+//!   `/vocabulary`, the playground (`/`, `/playground/…`), 404/405.
 
 pub mod chunk;
 pub mod error;
@@ -79,6 +79,9 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(ops::openapi))
         .route("/docs", get(ops::docs))
         .route("/palettes", get(ops::palettes))
+        .route("/vocabulary", get(ops::vocabulary))
+        .route("/", get(ops::playground))
+        .route("/playground/{file}", get(ops::playground_file))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(middleware::from_fn_with_state(

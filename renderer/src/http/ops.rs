@@ -70,6 +70,88 @@ pub async fn palettes(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// One embedded file of the playground, with its strong ETag.
+struct Asset {
+    body: &'static str,
+    content_type: &'static str,
+    etag: std::sync::OnceLock<String>,
+}
+
+impl Asset {
+    const fn new(body: &'static str, content_type: &'static str) -> Self {
+        Self {
+            body,
+            content_type,
+            etag: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The file, or 304 when `If-None-Match` names its ETag. `no-cache` so browsers revalidate
+    /// (a new binary may serve new files at the same URL).
+    fn respond(&self, headers: &axum::http::HeaderMap) -> Response {
+        let etag = self
+            .etag
+            .get_or_init(|| format!("\"{}\"", &blake3::hash(self.body.as_bytes()).to_hex()[..32]));
+        let matches = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        if let Ok(v) = HeaderValue::from_str(etag) {
+            h.insert(header::ETAG, v);
+        }
+        if matches {
+            return (StatusCode::NOT_MODIFIED, h).into_response();
+        }
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        (h, self.body).into_response()
+    }
+}
+
+static INDEX: Asset = Asset::new(
+    include_str!("static/playground/index.html"),
+    "text/html; charset=utf-8",
+);
+static APP_JS: Asset = Asset::new(
+    include_str!("static/playground/app.js"),
+    "text/javascript; charset=utf-8",
+);
+static STYLE: Asset = Asset::new(
+    include_str!("static/playground/style.css"),
+    "text/css; charset=utf-8",
+);
+
+/// `GET /`: the playground page (static files embedded in the binary; relative URLs, so it
+/// also works behind a path prefix).
+pub async fn playground(headers: axum::http::HeaderMap) -> Response {
+    INDEX.respond(&headers)
+}
+
+/// `GET /playground/{file}`: the playground's script and style sheet.
+pub async fn playground_file(
+    axum::extract::Path(file): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    match file.as_str() {
+        "app.js" => APP_JS.respond(&headers),
+        "style.css" => STYLE.respond(&headers),
+        _ => ApiError::NotFound(format!("no playground file `{file}`")).into_response(),
+    }
+}
+
+/// `GET /vocabulary`: every allowed value of every cat parameter (the lists the 422 errors
+/// quote), palette colours by palette, and each tileset's ground and sprite tiles.
+pub async fn vocabulary(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.vocabulary_json.clone(),
+    )
+}
+
 /// `GET /docs`: the API reference, rendered in the browser from `/openapi.json` by a page
 /// embedded in the binary.
 pub async fn docs() -> impl IntoResponse {

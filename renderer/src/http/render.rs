@@ -582,6 +582,18 @@ pub fn query_to_params(pairs: &[(String, String)]) -> Result<(Map<String, Value>
         if v.is_empty() {
             continue;
         }
+        // The playground sends the whole cat as one JSON object; other keys refine it.
+        if k == "params" {
+            let parsed: Value = serde_json::from_str(v)
+                .map_err(|e| ApiError::invalid("params", format!("must be a JSON object: {e}")))?;
+            let Value::Object(m) = parsed else {
+                return Err(ApiError::invalid("params", "must be a JSON object"));
+            };
+            for (key, val) in m {
+                obj.entry(key).or_insert(val);
+            }
+            continue;
+        }
         if k == "scale" {
             scale = v
                 .parse::<u32>()
