@@ -70,6 +70,9 @@ pub struct Config {
     /// Origins allowed to call the API from a browser (CORS); empty = no CORS headers,
     /// `*` = any origin.
     pub allowed_origins: Vec<String>,
+    /// Redis for chunk recipes shared by every replica (`redis://host:port/db`); `None` =
+    /// each replica keeps its recipes to itself.
+    pub redis_url: Option<String>,
     /// Backend choice.
     pub backend: BackendChoice,
     /// Jobs that may wait in the queue.
@@ -119,6 +122,7 @@ impl Default for Config {
             data_root: None,
             palette_root: None,
             allowed_origins: Vec::new(),
+            redis_url: None,
             backend: BackendChoice::Auto,
             max_queue_size: nz(120),
             worker_count: nz(4),
@@ -157,6 +161,7 @@ Environment (defaults < --config TOML < environment < flags):
   CG3_DATA_ROOT                  folder of index/offset/tint JSON (bundled data/)
   CG3_PALETTE_ROOT               folder of CatGenerator palette JSON (<data root>/palettes)
   CG3_ALLOWED_ORIGINS            comma-separated CORS origins, * for any (none: CORS off)
+  CG3_REDIS_URL                  Redis for chunk recipes shared by replicas (none: local only)
   CG3_BACKEND                    auto | cpu | gpu (auto)
   CG3_MAX_QUEUE_SIZE             jobs that may wait; beyond: 503 (120)
   CG3_WORKER_COUNT               render threads (4)
@@ -200,6 +205,8 @@ pub struct Layer {
     pub palette_root: Option<String>,
     /// See [`Config::allowed_origins`] (comma-separated).
     pub allowed_origins: Option<String>,
+    /// See [`Config::redis_url`].
+    pub redis_url: Option<String>,
     /// See [`Config::backend`].
     pub backend: Option<String>,
     /// See [`Config::max_queue_size`].
@@ -262,6 +269,7 @@ const NAMES: &[(&str, &str, &str)] = &[
         "CG3_ALLOWED_ORIGINS",
         "--allowed-origins",
     ),
+    ("redis_url", "CG3_REDIS_URL", "--redis-url"),
     ("backend", "CG3_BACKEND", "--backend"),
     ("max_queue_size", "CG3_MAX_QUEUE_SIZE", "--max-queue-size"),
     ("worker_count", "CG3_WORKER_COUNT", "--worker-count"),
@@ -423,6 +431,12 @@ impl Config {
                 "sprite_root" => self.sprite_root = Some(PathBuf::from(v)),
                 "data_root" => self.data_root = Some(PathBuf::from(v)),
                 "palette_root" => self.palette_root = Some(PathBuf::from(v)),
+                "redis_url" => {
+                    if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
+                        return Err(bad("must be a redis:// URL".into()));
+                    }
+                    self.redis_url = Some(v.to_owned());
+                }
                 "allowed_origins" => {
                     self.allowed_origins = v
                         .split(',')
@@ -559,6 +573,7 @@ fn layer_to_raw(l: &Layer) -> Raw {
     s("data_root", &l.data_root);
     s("palette_root", &l.palette_root);
     s("allowed_origins", &l.allowed_origins);
+    s("redis_url", &l.redis_url);
     s("backend", &l.backend);
     s("log_format", &l.log_format);
     let mut n = |k: &'static str, v: &Option<toml::Value>| {

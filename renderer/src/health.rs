@@ -36,6 +36,9 @@ pub struct Health {
     pub failed: u64,
     /// Answers served from the cache.
     pub cache_hits: u64,
+    /// The Redis recipe layer, `null` when `CG3_REDIS_URL` is unset. Its `degraded` makes
+    /// the whole status `degraded` (renders still succeed, from local stores).
+    pub shared: Option<crate::shared::SharedHealth>,
 }
 
 impl Health {
@@ -44,10 +47,12 @@ impl Health {
     pub fn of(app: &App) -> Self {
         let m = &app.metrics;
         let state = app.breaker.state();
+        let shared = app.shared.as_ref().map(|s| s.health());
+        let shared_ok = shared.as_ref().is_none_or(|s| s.reason.is_none());
         Self {
             status: if app.is_draining() {
                 "draining"
-            } else if state == crate::breaker::CircuitState::Closed {
+            } else if state == crate::breaker::CircuitState::Closed && shared_ok {
                 "ok"
             } else {
                 "degraded"
@@ -66,6 +71,7 @@ impl Health {
                 + m.outcome_count(Outcome::ShuttingDown),
             failed: m.outcome_count(Outcome::Failed) + m.outcome_count(Outcome::Panicked),
             cache_hits: m.cache_hits(),
+            shared,
         }
     }
 }

@@ -9,6 +9,8 @@
 //! - [`backend`]: `RenderBackend` (batch-shaped), the CPU backend, a test backend.
 //! - `gpu_backend` (feature `gpu`, default): the GPU worker backend, its shared device and
 //!   GPU-local breaker.
+//! - [`shared`]: `SharedRecipes`, chunk recipes in Redis so every replica serves every
+//!   texture URL.
 //! - [`select`]: `CG3_BACKEND` → which backend each worker gets.
 //! - [`queue`]: `JobQueue`, bounded, refusing at once when full.
 //! - [`worker`]: `WorkerPool`, render threads with deadline/cancel checks and panic capture.
@@ -43,6 +45,7 @@ pub mod queue;
 pub mod render;
 pub mod select;
 pub mod serve;
+pub mod shared;
 pub mod state;
 pub mod textures;
 pub mod time;

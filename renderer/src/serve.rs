@@ -46,6 +46,9 @@ pub struct ServeArgs {
     /// Comma-separated CORS origins (`*` for any).
     #[arg(long)]
     pub allowed_origins: Option<String>,
+    /// Redis for recipes shared by replicas.
+    #[arg(long)]
+    pub redis_url: Option<String>,
     /// auto | cpu | gpu.
     #[arg(long)]
     pub backend: Option<String>,
@@ -131,6 +134,7 @@ impl ServeArgs {
             ("data_root", &self.data_root),
             ("palette_root", &self.palette_root),
             ("allowed_origins", &self.allowed_origins),
+            ("redis_url", &self.redis_url),
             ("backend", &self.backend),
             ("max_queue_size", &self.max_queue_size),
             ("worker_count", &self.worker_count),

@@ -41,6 +41,8 @@ pub struct App {
     pub sprite_root: PathBuf,
     /// `spritesIndex.json` as loaded, served at `/sprites/index.json`.
     pub sprite_index: Bytes,
+    /// Recipes shared with the other replicas through Redis (`CG3_REDIS_URL`), if set.
+    pub shared: Option<Arc<crate::shared::SharedRecipes>>,
     /// `GET /palettes`, serialised once (CatGenerator's folder is a few hundred KiB).
     pub palettes_json: Bytes,
     /// `GET /vocabulary`, serialised once: every value of every parameter, and the tilesets.
@@ -180,8 +182,15 @@ impl App {
             metrics.clone(),
         )?;
         let vocabulary_json = vocabulary(&repo, &files.tilesets);
+        let shared = config
+            .redis_url
+            .as_deref()
+            .map(crate::shared::SharedRecipes::connect)
+            .transpose()
+            .map_err(std::io::Error::other)?;
         Ok(Arc::new(Self {
             vocabulary_json,
+            shared,
             textures: Textures::new(&config, files.tilesets),
             cache: ResultCache::new(config.cache_bytes),
             sprite_root: files.sprite_root,

@@ -76,8 +76,13 @@ impl App {
             self.render_texture(planned.hash, planned.plan.clone())
                 .await?
         };
-        t.recipes
-            .insert(planned.hash, &planned.request.canonical_json());
+        let recipe = planned.request.canonical_json();
+        t.recipes.insert(planned.hash, &recipe);
+        // Shared in the background: the answer never waits on Redis.
+        if let Some(shared) = self.shared.clone() {
+            let hex = planned.plan.hash.clone();
+            tokio::spawn(async move { shared.put(&hex, &recipe).await });
+        }
         Ok(found)
     }
 
@@ -107,13 +112,36 @@ impl App {
             return Ok((hit, Served::Cached));
         }
         t.metrics.store(false);
-        let recipe = t.recipes.get(&hash).ok_or_else(unknown)?;
-        let plan = self.plan_recipe(&recipe, hex)?;
+        let plan = match t.recipes.get(&hash) {
+            Some(recipe) => self.plan_recipe(&recipe, hex)?,
+            None => self.shared_recipe(hash, hex).await.ok_or_else(unknown)?,
+        };
         tracing::debug!(
             hash = hex,
             "texture evicted; rendering it again from its recipe"
         );
         self.render_texture(hash, plan).await
+    }
+
+    /// The plan of a recipe another replica shared through Redis (kept locally from then
+    /// on). `None` when there is no shared layer, Redis has no such recipe or does not
+    /// answer in time, or the recipe names atlases or tilesets this replica does not have
+    /// (a replica of another version): the texture is then unknown here.
+    async fn shared_recipe(&self, hash: Key, hex: &str) -> Option<Arc<ChunkPlan>> {
+        let recipe = self.shared.as_ref()?.get(hex).await?;
+        let t = &self.textures;
+        let value: Value = serde_json::from_str(&recipe).ok()?;
+        let request = ChunkRequest::from_json(&value, &t.limits).ok()?;
+        let plan = ChunkPlan::resolve(&request, &self.repo, &t.tilesets).ok()?;
+        if plan.hash != hex {
+            tracing::warn!(
+                hash = hex,
+                "a shared recipe hashes differently here; another version?"
+            );
+            return None;
+        }
+        t.recipes.insert(hash, &recipe);
+        Some(Arc::new(plan))
     }
 
     /// Rebuilds the plan of a stored recipe and checks it still names `hex`.
