@@ -98,7 +98,7 @@ fn compare_folder_with_pygame(sprite_root: &Path, data_root: &Path, label: &str)
     for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         count += 1;
         let json: serde_json::Value = serde_json::from_str(line).expect("json line");
-        let spec = CatParams::from_json(&json)
+        let spec = CatParams::from_json(&e2e::game_params(&json))
             .map_err(anyhow::Error::from)
             .and_then(|p| CatSpec::resolve(&p, &repo).map_err(anyhow::Error::from));
         let spec = match spec {
