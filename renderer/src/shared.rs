@@ -180,6 +180,27 @@ impl SharedRecipes {
         found
     }
 
+    /// Appends the Prometheus text of the layer: `renderer_shared_recipes_total` by outcome
+    /// and `renderer_shared_up` (0 while degraded).
+    pub fn render_metrics(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let h = self.health();
+        let name = "renderer_shared_recipes_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Shared recipe store (Redis) lookups and failed calls.\n# TYPE {name} counter"
+        );
+        for (outcome, v) in [("hit", h.hits), ("miss", h.misses), ("error", h.errors)] {
+            let _ = writeln!(out, "{name}{{outcome=\"{outcome}\"}} {v}");
+        }
+        let name = "renderer_shared_up";
+        let up = u8::from(h.reason.is_none());
+        let _ = writeln!(
+            out,
+            "# HELP {name} 1 while the shared recipe store answers, 0 while degraded.\n# TYPE {name} gauge\n{name} {up}"
+        );
+    }
+
     /// The layer's state for `/health`.
     #[must_use]
     pub fn health(&self) -> SharedHealth {

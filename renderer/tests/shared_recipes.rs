@@ -124,6 +124,13 @@ async fn a_texture_url_from_one_replica_is_served_by_another_and_redis_outages_d
     );
     let h = call(&b, get("/health")).await.json();
     assert!(h["shared"]["hits"].as_u64() >= Some(1), "{h}");
+    let metrics = String::from_utf8_lossy(&call(&b, get("/metrics")).await.body).into_owned();
+    let hits = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("renderer_shared_recipes_total{outcome=\"hit\"} "))
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(hits >= Some(1), "{metrics}");
+    assert!(metrics.contains("renderer_shared_up 1"), "{metrics}");
 
     // A hash that exists nowhere is a clear 404.
     let nowhere = format!("/textures/{}.png", "ab".repeat(32));

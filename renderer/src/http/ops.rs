@@ -50,6 +50,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
                 .textures
                 .metrics
                 .render_into(&mut text, &state.textures);
+            if let Some(shared) = &state.shared {
+                shared.render_metrics(&mut text);
+            }
             text
         },
     )
