@@ -267,12 +267,7 @@ pub fn allowed_values(repo: &AtlasRepository) -> serde_json::Value {
             .cloned()
             .collect()
     };
-    let mut accessories: Vec<&str> = ACCESSORY_CATEGORIES
-        .iter()
-        .flat_map(|c| r.suffixes(c.prefix))
-        .collect();
-    accessories.sort_unstable();
-    accessories.dedup();
+    let accessories = r.accessory_names();
     let palettes: Vec<serde_json::Value> = repo
         .palettes()
         .palettes()
@@ -409,12 +404,21 @@ impl Resolver<'_> {
         {
             return Ok(id);
         }
-        let mut allowed: Vec<&str> = ACCESSORY_CATEGORIES
+        Err(ParamError::unknown(
+            "accessories",
+            name,
+            &self.accessory_names(),
+        ))
+    }
+
+    /// Every accessory name this folder has, under any category's prefix, sorted.
+    fn accessory_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = ACCESSORY_CATEGORIES
             .iter()
             .flat_map(|c| self.suffixes(c.prefix))
             .collect();
-        allowed.sort_unstable();
-        allowed.dedup();
-        Err(ParamError::unknown("accessories", name, &allowed))
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 }
