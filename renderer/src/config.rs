@@ -7,7 +7,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use pipeline::chunk::ChunkLimits;
-use serde::Deserialize;
 
 /// Which render backend the workers use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +72,10 @@ pub struct Config {
     /// Redis for chunk recipes shared by every replica (`redis://host:port/db`); `None` =
     /// each replica keeps its recipes to itself.
     pub redis_url: Option<String>,
+    /// How long a shared recipe (so a texture URL) outlives its last hand-out.
+    pub redis_retention: Duration,
+    /// Largest PNG also written to Redis (0 = recipes only).
+    pub redis_texture_max_bytes: usize,
     /// Backend choice.
     pub backend: BackendChoice,
     /// Jobs that may wait in the queue.
@@ -123,6 +126,8 @@ impl Default for Config {
             palette_root: None,
             allowed_origins: Vec::new(),
             redis_url: None,
+            redis_retention: Duration::from_secs(30 * 24 * 3600),
+            redis_texture_max_bytes: 0,
             backend: BackendChoice::Auto,
             max_queue_size: nz(120),
             worker_count: nz(4),
@@ -152,216 +157,416 @@ const fn nz(n: usize) -> NonZeroUsize {
     }
 }
 
-/// Every environment variable read, with its meaning (for `--help`).
-pub const ENV_HELP: &str = "\
-Environment (defaults < --config TOML < environment < flags):
-  CG3_HOST                       bind address (127.0.0.1)
-  CG3_PORT                       bind port (8001)
-  CG3_SPRITE_ROOT                folder of sheet PNGs (bundled sprites/)
-  CG3_DATA_ROOT                  folder of index/offset/tint JSON (bundled data/)
-  CG3_PALETTE_ROOT               folder of CatGenerator palette JSON (<data root>/palettes)
-  CG3_ALLOWED_ORIGINS            comma-separated CORS origins, * for any (none: CORS off)
-  CG3_REDIS_URL                  Redis for chunk recipes shared by replicas (none: local only)
-  CG3_BACKEND                    auto | cpu | gpu (auto)
-  CG3_MAX_QUEUE_SIZE             jobs that may wait; beyond: 503 (120)
-  CG3_WORKER_COUNT               render threads (4)
-  CG3_CIRCUIT_FAILURE_THRESHOLD  consecutive failures that open the breaker (8)
-  CG3_CIRCUIT_RESET_SECONDS      seconds open before one probe (12)
-  CG3_RENDER_TIMEOUT_MS          request deadline incl. queue wait (10000)
-  CG3_CACHE_BYTES                result cache budget in bytes, 0 = off (67108864)
-  CG3_MAX_BODY_BYTES             largest request body (1048576)
-  CG3_MAX_BATCH                  most variants per /render/batch (256)
-  CG3_GPU_BATCH                  most queued jobs the GPU worker renders in one GPU call (256)
-  CG3_GPU_CHUNK_MIN_PIXELS       chunk canvases of at least this many pixels compose on the
-                                 GPU (auto, gpu); smaller on the CPU; 0 = all (1048576)
-  CG3_GPU_ALLOW_SOFTWARE         let auto use a software adapter such as lavapipe (false)
-  CG3_SHUTDOWN_GRACE_SECONDS     drain time after SIGTERM (10)
-  CG3_LOG_FORMAT                 human | json (human); RUST_LOG sets the filter
-Chunk textures (POST /render/chunk, GET /textures/{hash}.png):
-  CG3_CHUNK_MAX_GRID             most tiles along either side of a chunk (64)
-  CG3_CHUNK_MIN_TILE_SIZE        smallest tileSize, px (8)
-  CG3_CHUNK_MAX_TILE_SIZE        largest tileSize, px (128)
-  CG3_CHUNK_MAX_CANVAS           most pixels along either side of a texture (2048)
-  CG3_CHUNK_MAX_LAYERS           most tile layers (8)
-  CG3_CHUNK_MAX_ENTITIES         most entities (512)
-  CG3_CHUNK_MAX_OFFSET           px an entity may lie outside the canvas (1024)
-  CG3_TEXTURE_CACHE_BYTES        texture store budget in bytes; evicted ones re-render (268435456)
-  CG3_TEXTURE_RECIPES            most recipes kept for re-rendering; beyond: 404 (100000)
-  CG3_TEXTURE_RECIPE_BYTES       recipe store budget in bytes (268435456)";
-
-/// Settings as strings from one layer (file, environment or flags); `None` = not set there.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Layer {
-    /// See [`Config::host`].
-    pub host: Option<String>,
-    /// See [`Config::port`].
-    pub port: Option<toml::Value>,
-    /// See [`Config::sprite_root`].
-    pub sprite_root: Option<String>,
-    /// See [`Config::data_root`].
-    pub data_root: Option<String>,
-    /// See [`Config::palette_root`].
-    pub palette_root: Option<String>,
-    /// See [`Config::allowed_origins`] (comma-separated).
-    pub allowed_origins: Option<String>,
-    /// See [`Config::redis_url`].
-    pub redis_url: Option<String>,
-    /// See [`Config::backend`].
-    pub backend: Option<String>,
-    /// See [`Config::max_queue_size`].
-    pub max_queue_size: Option<toml::Value>,
-    /// See [`Config::worker_count`].
-    pub worker_count: Option<toml::Value>,
-    /// See [`Config::circuit_failure_threshold`].
-    pub circuit_failure_threshold: Option<toml::Value>,
-    /// See [`Config::circuit_reset`].
-    pub circuit_reset_seconds: Option<toml::Value>,
-    /// See [`Config::render_timeout`].
-    pub render_timeout_ms: Option<toml::Value>,
-    /// See [`Config::cache_bytes`].
-    pub cache_bytes: Option<toml::Value>,
-    /// See [`Config::max_body_bytes`].
-    pub max_body_bytes: Option<toml::Value>,
-    /// See [`Config::max_batch`].
-    pub max_batch: Option<toml::Value>,
-    /// See [`Config::gpu_batch`].
-    pub gpu_batch: Option<toml::Value>,
-    /// See [`Config::gpu_chunk_min_pixels`].
-    pub gpu_chunk_min_pixels: Option<toml::Value>,
-    /// See [`Config::gpu_allow_software`].
-    pub gpu_allow_software: Option<toml::Value>,
-    /// See [`Config::shutdown_grace`].
-    pub shutdown_grace_seconds: Option<toml::Value>,
-    /// See [`Config::log_format`].
-    pub log_format: Option<String>,
-    /// See [`ChunkLimits::max_grid`].
-    pub chunk_max_grid: Option<toml::Value>,
-    /// See [`ChunkLimits::tile_size`] (lower end).
-    pub chunk_min_tile_size: Option<toml::Value>,
-    /// See [`ChunkLimits::tile_size`] (upper end).
-    pub chunk_max_tile_size: Option<toml::Value>,
-    /// See [`ChunkLimits::max_canvas`].
-    pub chunk_max_canvas: Option<toml::Value>,
-    /// See [`ChunkLimits::max_layers`].
-    pub chunk_max_layers: Option<toml::Value>,
-    /// See [`ChunkLimits::max_entities`].
-    pub chunk_max_entities: Option<toml::Value>,
-    /// See [`ChunkLimits::max_offset`].
-    pub chunk_max_offset: Option<toml::Value>,
-    /// See [`Config::texture_cache_bytes`].
-    pub texture_cache_bytes: Option<toml::Value>,
-    /// See [`Config::texture_recipes`].
-    pub texture_recipes: Option<toml::Value>,
-    /// See [`Config::texture_recipe_bytes`].
-    pub texture_recipe_bytes: Option<toml::Value>,
+/// One setting, declared once: its file key (the environment variable is `CG3_` + the key
+/// in upper case, the flag `--` + the key with dashes), its help line, how it is parsed
+/// into a [`Config`] and how its default is shown. The default itself lives in
+/// [`Config::default`].
+pub struct Setting {
+    /// Key in the TOML file.
+    pub key: &'static str,
+    /// Heading it is listed under in `--help`.
+    pub section: &'static str,
+    /// One-line meaning.
+    pub help: &'static str,
+    /// Parses a raw value into the configuration; `Err` says what is allowed.
+    apply: fn(&mut Config, &str) -> Result<(), String>,
+    /// The value as `--help` shows it.
+    show: fn(&Config) -> String,
 }
 
-/// The setting names, file key → environment variable → flag.
-const NAMES: &[(&str, &str, &str)] = &[
-    ("host", "CG3_HOST", "--host"),
-    ("port", "CG3_PORT", "--port"),
-    ("sprite_root", "CG3_SPRITE_ROOT", "--sprite-root"),
-    ("data_root", "CG3_DATA_ROOT", "--data-root"),
-    ("palette_root", "CG3_PALETTE_ROOT", "--palette-root"),
-    (
-        "allowed_origins",
-        "CG3_ALLOWED_ORIGINS",
-        "--allowed-origins",
-    ),
-    ("redis_url", "CG3_REDIS_URL", "--redis-url"),
-    ("backend", "CG3_BACKEND", "--backend"),
-    ("max_queue_size", "CG3_MAX_QUEUE_SIZE", "--max-queue-size"),
-    ("worker_count", "CG3_WORKER_COUNT", "--worker-count"),
-    (
-        "circuit_failure_threshold",
-        "CG3_CIRCUIT_FAILURE_THRESHOLD",
-        "--circuit-failure-threshold",
-    ),
-    (
-        "circuit_reset_seconds",
-        "CG3_CIRCUIT_RESET_SECONDS",
-        "--circuit-reset-seconds",
-    ),
-    (
-        "render_timeout_ms",
-        "CG3_RENDER_TIMEOUT_MS",
-        "--render-timeout-ms",
-    ),
-    ("cache_bytes", "CG3_CACHE_BYTES", "--cache-bytes"),
-    ("max_body_bytes", "CG3_MAX_BODY_BYTES", "--max-body-bytes"),
-    ("max_batch", "CG3_MAX_BATCH", "--max-batch"),
-    ("gpu_batch", "CG3_GPU_BATCH", "--gpu-batch"),
-    (
-        "gpu_chunk_min_pixels",
-        "CG3_GPU_CHUNK_MIN_PIXELS",
-        "--gpu-chunk-min-pixels",
-    ),
-    (
-        "gpu_allow_software",
-        "CG3_GPU_ALLOW_SOFTWARE",
-        "--gpu-allow-software",
-    ),
-    (
-        "shutdown_grace_seconds",
-        "CG3_SHUTDOWN_GRACE_SECONDS",
-        "--shutdown-grace-seconds",
-    ),
-    ("log_format", "CG3_LOG_FORMAT", "--log-format"),
-    ("chunk_max_grid", "CG3_CHUNK_MAX_GRID", "--chunk-max-grid"),
-    (
-        "chunk_min_tile_size",
-        "CG3_CHUNK_MIN_TILE_SIZE",
-        "--chunk-min-tile-size",
-    ),
-    (
-        "chunk_max_tile_size",
-        "CG3_CHUNK_MAX_TILE_SIZE",
-        "--chunk-max-tile-size",
-    ),
-    (
-        "chunk_max_canvas",
-        "CG3_CHUNK_MAX_CANVAS",
-        "--chunk-max-canvas",
-    ),
-    (
-        "chunk_max_layers",
-        "CG3_CHUNK_MAX_LAYERS",
-        "--chunk-max-layers",
-    ),
-    (
-        "chunk_max_entities",
-        "CG3_CHUNK_MAX_ENTITIES",
-        "--chunk-max-entities",
-    ),
-    (
-        "chunk_max_offset",
-        "CG3_CHUNK_MAX_OFFSET",
-        "--chunk-max-offset",
-    ),
-    (
-        "texture_cache_bytes",
-        "CG3_TEXTURE_CACHE_BYTES",
-        "--texture-cache-bytes",
-    ),
-    (
-        "texture_recipes",
-        "CG3_TEXTURE_RECIPES",
-        "--texture-recipes",
-    ),
-    (
-        "texture_recipe_bytes",
-        "CG3_TEXTURE_RECIPE_BYTES",
-        "--texture-recipe-bytes",
-    ),
+impl std::fmt::Debug for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Setting").field("key", &self.key).finish()
+    }
+}
+
+impl Setting {
+    /// The environment variable, `CG3_<KEY>`.
+    #[must_use]
+    pub fn env_var(&self) -> String {
+        format!("CG3_{}", self.key.to_ascii_uppercase())
+    }
+
+    /// The flag, `--<key-with-dashes>`.
+    #[must_use]
+    pub fn flag(&self) -> String {
+        format!("--{}", self.key.replace('_', "-"))
+    }
+
+    /// The name a value from `origin` was given under.
+    fn name_in(&self, origin: Origin) -> String {
+        match origin {
+            Origin::File => self.key.to_owned(),
+            Origin::Env => self.env_var(),
+            Origin::Flag => self.flag(),
+        }
+    }
+}
+
+const SERVICE: &str = "Service";
+const CHUNKS: &str = "Chunk textures (POST /render/chunk, GET /textures/{hash}.png)";
+const SHARED: &str = "Shared layer for several replicas (Redis)";
+
+/// Every setting of `renderer serve`, in `--help` order.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        key: "host",
+        section: SERVICE,
+        help: "bind address",
+        apply: |c, v| {
+            if v.is_empty() {
+                return Err("must not be empty".into());
+            }
+            c.host = v.to_owned();
+            Ok(())
+        },
+        show: |c| c.host.clone(),
+    },
+    Setting {
+        key: "port",
+        section: SERVICE,
+        help: "bind port (0 = any free port)",
+        apply: |c, v| num(v).map(|n| c.port = n),
+        show: |c| c.port.to_string(),
+    },
+    Setting {
+        key: "sprite_root",
+        section: SERVICE,
+        help: "folder of sheet PNGs",
+        apply: |c, v| {
+            c.sprite_root = Some(PathBuf::from(v));
+            Ok(())
+        },
+        show: |c| path_or(c.sprite_root.as_deref(), "bundled sprites/"),
+    },
+    Setting {
+        key: "data_root",
+        section: SERVICE,
+        help: "folder of index/offset/tint JSON",
+        apply: |c, v| {
+            c.data_root = Some(PathBuf::from(v));
+            Ok(())
+        },
+        show: |c| path_or(c.data_root.as_deref(), "bundled data/"),
+    },
+    Setting {
+        key: "palette_root",
+        section: SERVICE,
+        help: "folder of CatGenerator palette JSON",
+        apply: |c, v| {
+            c.palette_root = Some(PathBuf::from(v));
+            Ok(())
+        },
+        show: |c| path_or(c.palette_root.as_deref(), "<data root>/palettes"),
+    },
+    Setting {
+        key: "allowed_origins",
+        section: SERVICE,
+        help: "comma-separated CORS origins, * for any",
+        apply: |c, v| {
+            c.allowed_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect();
+            match c
+                .allowed_origins
+                .iter()
+                .find(|o| *o != "*" && !(o.starts_with("http://") || o.starts_with("https://")))
+            {
+                Some(o) => Err(format!(
+                    "`{o}` is not an origin; use http(s)://host[:port] or *"
+                )),
+                None => Ok(()),
+            }
+        },
+        show: |c| {
+            if c.allowed_origins.is_empty() {
+                "none: CORS off".into()
+            } else {
+                c.allowed_origins.join(",")
+            }
+        },
+    },
+    Setting {
+        key: "backend",
+        section: SERVICE,
+        help: "auto | cpu | gpu",
+        apply: |c, v| {
+            c.backend = match v.to_ascii_lowercase().as_str() {
+                "auto" => BackendChoice::Auto,
+                "cpu" => BackendChoice::Cpu,
+                "gpu" => BackendChoice::Gpu,
+                _ => return Err("must be auto, cpu or gpu".into()),
+            };
+            Ok(())
+        },
+        show: |c| format!("{:?}", c.backend).to_ascii_lowercase(),
+    },
+    Setting {
+        key: "max_queue_size",
+        section: SERVICE,
+        help: "jobs that may wait; beyond: 503",
+        apply: |c, v| non_zero(v).map(|n| c.max_queue_size = n),
+        show: |c| c.max_queue_size.to_string(),
+    },
+    Setting {
+        key: "worker_count",
+        section: SERVICE,
+        help: "render threads",
+        apply: |c, v| non_zero(v).map(|n| c.worker_count = n),
+        show: |c| c.worker_count.to_string(),
+    },
+    Setting {
+        key: "circuit_failure_threshold",
+        section: SERVICE,
+        help: "consecutive failures that open the breaker",
+        apply: |c, v| non_zero(v).map(|n| c.circuit_failure_threshold = n),
+        show: |c| c.circuit_failure_threshold.to_string(),
+    },
+    Setting {
+        key: "circuit_reset_seconds",
+        section: SERVICE,
+        help: "seconds open before one probe",
+        apply: |c, v| num(v).map(|n| c.circuit_reset = Duration::from_secs(n)),
+        show: |c| c.circuit_reset.as_secs().to_string(),
+    },
+    Setting {
+        key: "render_timeout_ms",
+        section: SERVICE,
+        help: "request deadline incl. queue wait, ms",
+        apply: |c, v| {
+            let ms: u64 = num(v)?;
+            if ms == 0 {
+                return Err("must be at least 1".into());
+            }
+            c.render_timeout = Duration::from_millis(ms);
+            Ok(())
+        },
+        show: |c| c.render_timeout.as_millis().to_string(),
+    },
+    Setting {
+        key: "cache_bytes",
+        section: SERVICE,
+        help: "result cache budget in bytes, 0 = off",
+        apply: |c, v| num(v).map(|n| c.cache_bytes = n),
+        show: |c| c.cache_bytes.to_string(),
+    },
+    Setting {
+        key: "max_body_bytes",
+        section: SERVICE,
+        help: "largest request body",
+        apply: |c, v| non_zero(v).map(|n| c.max_body_bytes = n),
+        show: |c| c.max_body_bytes.to_string(),
+    },
+    Setting {
+        key: "max_batch",
+        section: SERVICE,
+        help: "most variants per /render/batch",
+        apply: |c, v| non_zero(v).map(|n| c.max_batch = n),
+        show: |c| c.max_batch.to_string(),
+    },
+    Setting {
+        key: "gpu_batch",
+        section: SERVICE,
+        help: "most queued jobs the GPU worker renders in one GPU call",
+        apply: |c, v| non_zero(v).map(|n| c.gpu_batch = n),
+        show: |c| c.gpu_batch.to_string(),
+    },
+    Setting {
+        key: "gpu_chunk_min_pixels",
+        section: SERVICE,
+        help: "chunk canvases of at least this many pixels compose on the GPU; 0 = all",
+        apply: |c, v| num(v).map(|n| c.gpu_chunk_min_pixels = n),
+        show: |c| c.gpu_chunk_min_pixels.to_string(),
+    },
+    Setting {
+        key: "gpu_allow_software",
+        section: SERVICE,
+        help: "let auto use a software adapter such as lavapipe",
+        apply: |c, v| boolean(v).map(|n| c.gpu_allow_software = n),
+        show: |c| c.gpu_allow_software.to_string(),
+    },
+    Setting {
+        key: "shutdown_grace_seconds",
+        section: SERVICE,
+        help: "drain time after SIGTERM",
+        apply: |c, v| num(v).map(|n| c.shutdown_grace = Duration::from_secs(n)),
+        show: |c| c.shutdown_grace.as_secs().to_string(),
+    },
+    Setting {
+        key: "log_format",
+        section: SERVICE,
+        help: "human | json; RUST_LOG sets the filter",
+        apply: |c, v| {
+            c.log_format = match v.to_ascii_lowercase().as_str() {
+                "human" => LogFormat::Human,
+                "json" => LogFormat::Json,
+                _ => return Err("must be human or json".into()),
+            };
+            Ok(())
+        },
+        show: |c| format!("{:?}", c.log_format).to_ascii_lowercase(),
+    },
+    Setting {
+        key: "chunk_max_grid",
+        section: CHUNKS,
+        help: "most tiles along either side of a chunk",
+        apply: |c, v| positive(v).map(|n| c.chunk_limits.max_grid = n),
+        show: |c| c.chunk_limits.max_grid.to_string(),
+    },
+    Setting {
+        key: "chunk_min_tile_size",
+        section: CHUNKS,
+        help: "smallest tileSize, px",
+        apply: |c, v| {
+            let end = *c.chunk_limits.tile_size.end();
+            c.chunk_limits.tile_size = positive(v)?..=end;
+            Ok(())
+        },
+        show: |c| c.chunk_limits.tile_size.start().to_string(),
+    },
+    Setting {
+        key: "chunk_max_tile_size",
+        section: CHUNKS,
+        help: "largest tileSize, px",
+        apply: |c, v| {
+            let start = *c.chunk_limits.tile_size.start();
+            c.chunk_limits.tile_size = start..=positive(v)?;
+            Ok(())
+        },
+        show: |c| c.chunk_limits.tile_size.end().to_string(),
+    },
+    Setting {
+        key: "chunk_max_canvas",
+        section: CHUNKS,
+        help: "most pixels along either side of a texture",
+        apply: |c, v| positive(v).map(|n| c.chunk_limits.max_canvas = n),
+        show: |c| c.chunk_limits.max_canvas.to_string(),
+    },
+    Setting {
+        key: "chunk_max_layers",
+        section: CHUNKS,
+        help: "most tile layers",
+        apply: |c, v| num(v).map(|n| c.chunk_limits.max_layers = n),
+        show: |c| c.chunk_limits.max_layers.to_string(),
+    },
+    Setting {
+        key: "chunk_max_entities",
+        section: CHUNKS,
+        help: "most entities",
+        apply: |c, v| num(v).map(|n| c.chunk_limits.max_entities = n),
+        show: |c| c.chunk_limits.max_entities.to_string(),
+    },
+    Setting {
+        key: "chunk_max_offset",
+        section: CHUNKS,
+        help: "px an entity may lie outside the canvas",
+        apply: |c, v| num(v).map(|n| c.chunk_limits.max_offset = n),
+        show: |c| c.chunk_limits.max_offset.to_string(),
+    },
+    Setting {
+        key: "texture_cache_bytes",
+        section: CHUNKS,
+        help: "texture store budget in bytes; evicted ones re-render",
+        apply: |c, v| num(v).map(|n| c.texture_cache_bytes = n),
+        show: |c| c.texture_cache_bytes.to_string(),
+    },
+    Setting {
+        key: "texture_recipes",
+        section: CHUNKS,
+        help: "most recipes kept for re-rendering; beyond (and not shared): 404",
+        apply: |c, v| num(v).map(|n| c.texture_recipes = n),
+        show: |c| c.texture_recipes.to_string(),
+    },
+    Setting {
+        key: "texture_recipe_bytes",
+        section: CHUNKS,
+        help: "recipe store budget in bytes",
+        apply: |c, v| num(v).map(|n| c.texture_recipe_bytes = n),
+        show: |c| c.texture_recipe_bytes.to_string(),
+    },
+    Setting {
+        key: "redis_url",
+        section: SHARED,
+        help: "redis://host:port/db holding recipes (and textures) for every replica",
+        apply: |c, v| {
+            if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
+                return Err("must be a redis:// or rediss:// URL".into());
+            }
+            c.redis_url = Some(v.to_owned());
+            Ok(())
+        },
+        show: |c| {
+            c.redis_url
+                .clone()
+                .unwrap_or_else(|| "none: local only".into())
+        },
+    },
+    Setting {
+        key: "redis_retention_seconds",
+        section: SHARED,
+        help: "how long a texture URL stays valid after its last POST (recipe TTL)",
+        apply: |c, v| {
+            let s: u64 = num(v)?;
+            if s == 0 {
+                return Err("must be at least 1".into());
+            }
+            c.redis_retention = Duration::from_secs(s);
+            Ok(())
+        },
+        show: |c| c.redis_retention.as_secs().to_string(),
+    },
+    Setting {
+        key: "redis_texture_max_bytes",
+        section: SHARED,
+        help: "PNGs up to this size are shared too (Redis's LRU evicts); 0 = recipes only",
+        apply: |c, v| num(v).map(|n| c.redis_texture_max_bytes = n),
+        show: |c| c.redis_texture_max_bytes.to_string(),
+    },
 ];
+
+fn path_or(p: Option<&Path>, default: &str) -> String {
+    p.map_or_else(|| default.to_owned(), |p| p.display().to_string())
+}
+
+/// Every setting with its environment variable, meaning and default (for `--help`).
+#[must_use]
+pub fn env_help() -> String {
+    use std::fmt::Write as _;
+    let defaults = Config::default();
+    let mut out = String::from(
+        "Settings: defaults < --config TOML (lower-case keys) < CG3_* environment < flags",
+    );
+    let mut section = "";
+    for s in SETTINGS {
+        if s.section != section {
+            section = s.section;
+            let _ = write!(out, "\n{section}:");
+        }
+        let _ = write!(
+            out,
+            "\n  {:<31}{} ({})",
+            s.env_var(),
+            s.help,
+            (s.show)(&defaults)
+        );
+    }
+    out
+}
+
+/// The setting whose file key is `key`.
+fn setting(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}
 
 /// One source of raw settings, as `(file key, raw value)` pairs.
 type Raw = Vec<(&'static str, String)>;
 
 impl Config {
     /// Builds the configuration from an optional TOML file, an environment lookup and flag
-    /// values (`(file key, value)` pairs, as [`crate::serve::ServeArgs::flag_values`] gives).
+    /// values (`(file key, value)` pairs, as [`crate::serve::ServeArgs`] holds them).
     ///
     /// # Errors
     /// [`ConfigError`] naming the first bad setting.
@@ -372,19 +577,11 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let mut cfg = Self::default();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            })?;
-            let layer: Layer = toml::from_str(&text).map_err(|e| ConfigError::File {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            })?;
-            cfg.apply(&layer_to_raw(&layer), Origin::File)?;
+            cfg.apply(&read_file(path)?, Origin::File)?;
         }
-        let env_raw: Raw = NAMES
+        let env_raw: Raw = SETTINGS
             .iter()
-            .filter_map(|(key, var, _)| env(var).map(|v| (*key, v)))
+            .filter_map(|s| env(&s.env_var()).map(|v| (s.key, v)))
             .collect();
         cfg.apply(&env_raw, Origin::Env)?;
         cfg.apply(flags, Origin::Flag)?;
@@ -403,121 +600,47 @@ impl Config {
 
     fn apply(&mut self, raw: &[(&'static str, String)], origin: Origin) -> Result<(), ConfigError> {
         for (key, value) in raw {
-            let bad = |reason: String| {
-                let name = NAMES
-                    .iter()
-                    .find(|n| n.0 == *key)
-                    .map_or((*key).to_owned(), |n| match origin {
-                        Origin::File => n.0.to_owned(),
-                        Origin::Env => n.1.to_owned(),
-                        Origin::Flag => n.2.to_owned(),
-                    });
-                ConfigError::Invalid {
-                    name,
+            let Some(s) = setting(key) else {
+                return Err(ConfigError::Invalid {
+                    name: (*key).to_owned(),
                     value: value.clone(),
                     origin: origin.describe(),
-                    reason,
-                }
+                    reason: "unknown setting".into(),
+                });
             };
-            let v = value.trim();
-            match *key {
-                "host" => {
-                    if v.is_empty() {
-                        return Err(bad("must not be empty".into()));
-                    }
-                    self.host = v.to_owned();
-                }
-                "port" => self.port = num::<u16>(v).map_err(bad)?,
-                "sprite_root" => self.sprite_root = Some(PathBuf::from(v)),
-                "data_root" => self.data_root = Some(PathBuf::from(v)),
-                "palette_root" => self.palette_root = Some(PathBuf::from(v)),
-                "redis_url" => {
-                    if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
-                        return Err(bad("must be a redis:// URL".into()));
-                    }
-                    self.redis_url = Some(v.to_owned());
-                }
-                "allowed_origins" => {
-                    self.allowed_origins = v
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|o| !o.is_empty())
-                        .map(str::to_owned)
-                        .collect();
-                    if let Some(o) = self.allowed_origins.iter().find(|o| {
-                        *o != "*" && !(o.starts_with("http://") || o.starts_with("https://"))
-                    }) {
-                        return Err(bad(format!(
-                            "`{o}` is not an origin; use http(s)://host[:port] or *"
-                        )));
-                    }
-                }
-                "backend" => {
-                    self.backend = match v.to_ascii_lowercase().as_str() {
-                        "auto" => BackendChoice::Auto,
-                        "cpu" => BackendChoice::Cpu,
-                        "gpu" => BackendChoice::Gpu,
-                        _ => return Err(bad("must be auto, cpu or gpu".into())),
-                    }
-                }
-                "max_queue_size" => self.max_queue_size = non_zero(v).map_err(bad)?,
-                "worker_count" => self.worker_count = non_zero(v).map_err(bad)?,
-                "circuit_failure_threshold" => {
-                    self.circuit_failure_threshold = non_zero(v).map_err(bad)?;
-                }
-                "circuit_reset_seconds" => {
-                    self.circuit_reset = Duration::from_secs(num::<u64>(v).map_err(bad)?);
-                }
-                "render_timeout_ms" => {
-                    let ms = num::<u64>(v).map_err(bad)?;
-                    if ms == 0 {
-                        return Err(bad("must be at least 1".into()));
-                    }
-                    self.render_timeout = Duration::from_millis(ms);
-                }
-                "cache_bytes" => self.cache_bytes = num::<usize>(v).map_err(bad)?,
-                "max_body_bytes" => self.max_body_bytes = non_zero(v).map_err(bad)?,
-                "max_batch" => self.max_batch = non_zero(v).map_err(bad)?,
-                "gpu_batch" => self.gpu_batch = non_zero(v).map_err(bad)?,
-                "gpu_chunk_min_pixels" => self.gpu_chunk_min_pixels = num(v).map_err(bad)?,
-                "gpu_allow_software" => {
-                    self.gpu_allow_software = match v.to_ascii_lowercase().as_str() {
-                        "1" | "true" | "yes" => true,
-                        "0" | "false" | "no" => false,
-                        _ => return Err(bad("must be true or false".into())),
-                    }
-                }
-                "shutdown_grace_seconds" => {
-                    self.shutdown_grace = Duration::from_secs(num::<u64>(v).map_err(bad)?);
-                }
-                "log_format" => {
-                    self.log_format = match v.to_ascii_lowercase().as_str() {
-                        "human" => LogFormat::Human,
-                        "json" => LogFormat::Json,
-                        _ => return Err(bad("must be human or json".into())),
-                    }
-                }
-                "chunk_max_grid" => self.chunk_limits.max_grid = positive(v).map_err(bad)?,
-                "chunk_min_tile_size" => {
-                    let end = *self.chunk_limits.tile_size.end();
-                    self.chunk_limits.tile_size = positive(v).map_err(bad)?..=end;
-                }
-                "chunk_max_tile_size" => {
-                    let start = *self.chunk_limits.tile_size.start();
-                    self.chunk_limits.tile_size = start..=positive(v).map_err(bad)?;
-                }
-                "chunk_max_canvas" => self.chunk_limits.max_canvas = positive(v).map_err(bad)?,
-                "chunk_max_layers" => self.chunk_limits.max_layers = num(v).map_err(bad)?,
-                "chunk_max_entities" => self.chunk_limits.max_entities = num(v).map_err(bad)?,
-                "chunk_max_offset" => self.chunk_limits.max_offset = num(v).map_err(bad)?,
-                "texture_cache_bytes" => self.texture_cache_bytes = num(v).map_err(bad)?,
-                "texture_recipes" => self.texture_recipes = num(v).map_err(bad)?,
-                "texture_recipe_bytes" => self.texture_recipe_bytes = num(v).map_err(bad)?,
-                _ => return Err(bad("unknown setting".into())),
-            }
+            (s.apply)(self, value.trim()).map_err(|reason| ConfigError::Invalid {
+                name: s.name_in(origin),
+                value: value.clone(),
+                origin: origin.describe(),
+                reason,
+            })?;
         }
         Ok(())
     }
+}
+
+/// The settings of a TOML file; an unknown key is an error naming the known ones.
+fn read_file(path: &Path) -> Result<Raw, ConfigError> {
+    let fail = |reason: String| ConfigError::File {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| fail(e.to_string()))?;
+    table
+        .into_iter()
+        .map(|(k, v)| {
+            let s = setting(&k).ok_or_else(|| {
+                let known: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
+                fail(format!("unknown key `{k}`; known: {}", known.join(", ")))
+            })?;
+            let text = match v {
+                toml::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            Ok((s.key, text))
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -545,6 +668,7 @@ fn num<T: FromStr>(v: &str) -> Result<T, String> {
 fn max_of<T>() -> &'static str {
     match std::mem::size_of::<T>() {
         2 => "65535",
+        4 => "4294967295",
         _ => "2^64-1",
     }
 }
@@ -561,54 +685,12 @@ fn non_zero(v: &str) -> Result<NonZeroUsize, String> {
         .map_err(|_| "must be a whole number of at least 1".to_owned())
 }
 
-fn layer_to_raw(l: &Layer) -> Raw {
-    let mut out = Raw::new();
-    let mut s = |k: &'static str, v: &Option<String>| {
-        if let Some(v) = v {
-            out.push((k, v.clone()));
-        }
-    };
-    s("host", &l.host);
-    s("sprite_root", &l.sprite_root);
-    s("data_root", &l.data_root);
-    s("palette_root", &l.palette_root);
-    s("allowed_origins", &l.allowed_origins);
-    s("redis_url", &l.redis_url);
-    s("backend", &l.backend);
-    s("log_format", &l.log_format);
-    let mut n = |k: &'static str, v: &Option<toml::Value>| {
-        if let Some(v) = v {
-            let text = match v {
-                toml::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            out.push((k, text));
-        }
-    };
-    n("port", &l.port);
-    n("max_queue_size", &l.max_queue_size);
-    n("worker_count", &l.worker_count);
-    n("circuit_failure_threshold", &l.circuit_failure_threshold);
-    n("circuit_reset_seconds", &l.circuit_reset_seconds);
-    n("render_timeout_ms", &l.render_timeout_ms);
-    n("cache_bytes", &l.cache_bytes);
-    n("max_body_bytes", &l.max_body_bytes);
-    n("max_batch", &l.max_batch);
-    n("gpu_batch", &l.gpu_batch);
-    n("gpu_chunk_min_pixels", &l.gpu_chunk_min_pixels);
-    n("gpu_allow_software", &l.gpu_allow_software);
-    n("shutdown_grace_seconds", &l.shutdown_grace_seconds);
-    n("chunk_max_grid", &l.chunk_max_grid);
-    n("chunk_min_tile_size", &l.chunk_min_tile_size);
-    n("chunk_max_tile_size", &l.chunk_max_tile_size);
-    n("chunk_max_canvas", &l.chunk_max_canvas);
-    n("chunk_max_layers", &l.chunk_max_layers);
-    n("chunk_max_entities", &l.chunk_max_entities);
-    n("chunk_max_offset", &l.chunk_max_offset);
-    n("texture_cache_bytes", &l.texture_cache_bytes);
-    n("texture_recipes", &l.texture_recipes);
-    n("texture_recipe_bytes", &l.texture_recipe_bytes);
-    out
+fn boolean(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
 }
 
 #[cfg(test)]
@@ -737,6 +819,83 @@ mod tests {
         )
         .expect_err("not a number is refused");
         assert!(e.to_string().contains("--gpu-chunk-min-pixels"), "{e}");
+    }
+
+    #[test]
+    fn every_setting_is_read_from_its_variable_file_key_and_flag_and_its_default_round_trips() {
+        let defaults = Config::default();
+        for s in SETTINGS {
+            let shown = (s.show)(&defaults);
+            // Settings whose default is "not set" show a description, not a value.
+            let value = match s.key {
+                "sprite_root" | "data_root" | "palette_root" => "/srv/x".to_owned(),
+                "allowed_origins" => "https://a.example".to_owned(),
+                "redis_url" => "redis://127.0.0.1:1/0".to_owned(),
+                _ => shown.clone(),
+            };
+            let from_env = Config::load(None, env_of(&[(&s.env_var(), &value)]), &[])
+                .unwrap_or_else(|e| panic!("{}: {e}", s.env_var()));
+            let from_flag =
+                Config::load(None, env_of(&[]), &[(s.key, value.clone())]).expect("flag");
+            assert_eq!(from_env, from_flag, "{}", s.key);
+            if value == shown {
+                assert_eq!(from_env, defaults, "{} shows its default as {shown}", s.key);
+            } else {
+                assert_ne!(from_env, defaults, "{} = {value} changes nothing", s.key);
+            }
+            let e = Config::load(None, env_of(&[]), &[(s.key, "\u{1}bad".into())]);
+            if let Err(e) = e {
+                assert!(e.to_string().contains(&s.flag()), "{e}");
+            }
+        }
+        let keys: std::collections::HashSet<_> = SETTINGS.iter().map(|s| s.key).collect();
+        assert_eq!(keys.len(), SETTINGS.len(), "a key is declared twice");
+    }
+
+    #[test]
+    fn the_redis_settings_parse_and_refuse_what_they_cannot_use() {
+        let c = Config::load(
+            None,
+            env_of(&[
+                ("CG3_REDIS_URL", "redis://cache:6379/2"),
+                ("CG3_REDIS_RETENTION_SECONDS", "3600"),
+                ("CG3_REDIS_TEXTURE_MAX_BYTES", "2097152"),
+            ]),
+            &[],
+        )
+        .expect("loads");
+        assert_eq!(c.redis_url.as_deref(), Some("redis://cache:6379/2"));
+        assert_eq!(c.redis_retention, Duration::from_secs(3600));
+        assert_eq!(c.redis_texture_max_bytes, 2 << 20);
+        for (var, bad) in [
+            ("CG3_REDIS_URL", "http://cache:6379"),
+            ("CG3_REDIS_RETENTION_SECONDS", "0"),
+            ("CG3_REDIS_TEXTURE_MAX_BYTES", "-1"),
+        ] {
+            let e = Config::load(None, env_of(&[(var, bad)]), &[]).expect_err(var);
+            assert!(e.to_string().contains(var), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_configuration_reference_in_docs_is_what_help_prints() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/configuration.md");
+        let want = format!(
+            "# Configuration\n\nGenerated from the settings table (`renderer/src/config.rs`); \
+             `renderer --help` prints the same. Regenerate with \
+             `CG3_UPDATE_DOCS=1 cargo test -p renderer --lib configuration_reference`.\n\n\
+             ```text\n{}\n```\n",
+            env_help()
+        );
+        if std::env::var_os("CG3_UPDATE_DOCS").is_some() {
+            std::fs::write(path, &want).expect("write docs/configuration.md");
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            have == want,
+            "docs/configuration.md is stale; regenerate it with \
+             CG3_UPDATE_DOCS=1 cargo test -p renderer --lib configuration_reference"
+        );
     }
 
     #[test]

@@ -4,11 +4,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use renderer::cli::RenderArgs;
-use renderer::config::ENV_HELP;
 use renderer::serve::ServeArgs;
 
 #[derive(Debug, Parser)]
-#[command(name = "renderer", version, about = "ClanGen-style cat sprite renderer", after_help = ENV_HELP, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "renderer",
+    version,
+    about = "ClanGen-style cat sprite renderer",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

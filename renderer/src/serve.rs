@@ -18,151 +18,61 @@ use std::time::Instant;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::config::{Config, ENV_HELP, LogFormat};
+use crate::config::{Config, LogFormat, SETTINGS, env_help};
 use crate::state::{AppState, AtlasFiles};
 
-/// Flags of `renderer serve` (each overrides its `CG3_*` variable; see below).
-#[derive(Debug, Clone, Default, clap::Args)]
-#[command(after_help = ENV_HELP)]
+/// Flags of `renderer serve`: `--config` and one flag per [`SETTINGS`] entry (each
+/// overriding its `CG3_*` variable), built from that table so a setting is declared once.
+#[derive(Debug, Clone, Default)]
 pub struct ServeArgs {
-    /// Optional TOML file (keys: host, port, max_queue_size, … as in the list below, lower case).
-    #[arg(long)]
+    /// Optional TOML file.
     pub config: Option<PathBuf>,
-    /// Bind address.
-    #[arg(long)]
-    pub host: Option<String>,
-    /// Bind port.
-    #[arg(long)]
-    pub port: Option<String>,
-    /// Folder of sheet PNGs.
-    #[arg(long)]
-    pub sprite_root: Option<String>,
-    /// Folder of index/offset/tint JSON.
-    #[arg(long)]
-    pub data_root: Option<String>,
-    /// Folder of CatGenerator palette JSON.
-    #[arg(long)]
-    pub palette_root: Option<String>,
-    /// Comma-separated CORS origins (`*` for any).
-    #[arg(long)]
-    pub allowed_origins: Option<String>,
-    /// Redis for recipes shared by replicas.
-    #[arg(long)]
-    pub redis_url: Option<String>,
-    /// auto | cpu | gpu.
-    #[arg(long)]
-    pub backend: Option<String>,
-    /// Jobs that may wait.
-    #[arg(long)]
-    pub max_queue_size: Option<String>,
-    /// Render threads.
-    #[arg(long)]
-    pub worker_count: Option<String>,
-    /// Consecutive failures that open the breaker.
-    #[arg(long)]
-    pub circuit_failure_threshold: Option<String>,
-    /// Seconds the breaker stays open.
-    #[arg(long)]
-    pub circuit_reset_seconds: Option<String>,
-    /// Request deadline in ms.
-    #[arg(long)]
-    pub render_timeout_ms: Option<String>,
-    /// Result cache budget in bytes.
-    #[arg(long)]
-    pub cache_bytes: Option<String>,
-    /// Largest request body in bytes.
-    #[arg(long)]
-    pub max_body_bytes: Option<String>,
-    /// Most variants per batch.
-    #[arg(long)]
-    pub max_batch: Option<String>,
-    /// Most jobs per GPU call.
-    #[arg(long)]
-    pub gpu_batch: Option<String>,
-    /// Chunk canvases of at least this many pixels compose on the GPU (0 = all).
-    #[arg(long)]
-    pub gpu_chunk_min_pixels: Option<String>,
-    /// Let auto use a software GPU adapter (true | false).
-    #[arg(long)]
-    pub gpu_allow_software: Option<String>,
-    /// Drain time after SIGTERM, seconds.
-    #[arg(long)]
-    pub shutdown_grace_seconds: Option<String>,
-    /// human | json.
-    #[arg(long)]
-    pub log_format: Option<String>,
-    /// Most tiles along either side of a chunk.
-    #[arg(long)]
-    pub chunk_max_grid: Option<String>,
-    /// Smallest chunk tileSize, px.
-    #[arg(long)]
-    pub chunk_min_tile_size: Option<String>,
-    /// Largest chunk tileSize, px.
-    #[arg(long)]
-    pub chunk_max_tile_size: Option<String>,
-    /// Most pixels along either side of a chunk texture.
-    #[arg(long)]
-    pub chunk_max_canvas: Option<String>,
-    /// Most tile layers per chunk.
-    #[arg(long)]
-    pub chunk_max_layers: Option<String>,
-    /// Most entities per chunk.
-    #[arg(long)]
-    pub chunk_max_entities: Option<String>,
-    /// Pixels an entity may lie outside the chunk canvas.
-    #[arg(long)]
-    pub chunk_max_offset: Option<String>,
-    /// Texture store budget in bytes.
-    #[arg(long)]
-    pub texture_cache_bytes: Option<String>,
-    /// Most chunk recipes kept for re-rendering evicted textures.
-    #[arg(long)]
-    pub texture_recipes: Option<String>,
-    /// Recipe store budget in bytes.
-    #[arg(long)]
-    pub texture_recipe_bytes: Option<String>,
+    /// The flags that were given, as `(file key, raw value)` pairs for [`Config::load`].
+    pub flags: Vec<(&'static str, String)>,
 }
 
-impl ServeArgs {
-    /// The flags that were given, as `(file key, value)` pairs for [`Config::load`].
-    #[must_use]
-    pub fn flag_values(&self) -> Vec<(&'static str, String)> {
-        let all = [
-            ("host", &self.host),
-            ("port", &self.port),
-            ("sprite_root", &self.sprite_root),
-            ("data_root", &self.data_root),
-            ("palette_root", &self.palette_root),
-            ("allowed_origins", &self.allowed_origins),
-            ("redis_url", &self.redis_url),
-            ("backend", &self.backend),
-            ("max_queue_size", &self.max_queue_size),
-            ("worker_count", &self.worker_count),
-            ("circuit_failure_threshold", &self.circuit_failure_threshold),
-            ("circuit_reset_seconds", &self.circuit_reset_seconds),
-            ("render_timeout_ms", &self.render_timeout_ms),
-            ("cache_bytes", &self.cache_bytes),
-            ("max_body_bytes", &self.max_body_bytes),
-            ("max_batch", &self.max_batch),
-            ("gpu_batch", &self.gpu_batch),
-            ("gpu_chunk_min_pixels", &self.gpu_chunk_min_pixels),
-            ("gpu_allow_software", &self.gpu_allow_software),
-            ("shutdown_grace_seconds", &self.shutdown_grace_seconds),
-            ("log_format", &self.log_format),
-            ("chunk_max_grid", &self.chunk_max_grid),
-            ("chunk_min_tile_size", &self.chunk_min_tile_size),
-            ("chunk_max_tile_size", &self.chunk_max_tile_size),
-            ("chunk_max_canvas", &self.chunk_max_canvas),
-            ("chunk_max_layers", &self.chunk_max_layers),
-            ("chunk_max_entities", &self.chunk_max_entities),
-            ("chunk_max_offset", &self.chunk_max_offset),
-            ("texture_cache_bytes", &self.texture_cache_bytes),
-            ("texture_recipes", &self.texture_recipes),
-            ("texture_recipe_bytes", &self.texture_recipe_bytes),
-        ];
-        all.into_iter()
-            .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
-            .collect()
+impl clap::FromArgMatches for ServeArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = Self::default();
+        args.update_from_arg_matches(m)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        if let Some(p) = m.get_one::<PathBuf>("config") {
+            self.config = Some(p.clone());
+        }
+        for s in SETTINGS {
+            if let Some(v) = m.get_one::<String>(s.key) {
+                self.flags.retain(|(k, _)| *k != s.key);
+                self.flags.push((s.key, v.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl clap::Args for ServeArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd.after_help(env_help()).arg(
+            clap::Arg::new("config")
+                .long("config")
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Optional TOML file (keys: the settings below, lower case, without CG3_)"),
+        );
+        SETTINGS.iter().fold(cmd, |cmd, s| {
+            cmd.arg(
+                clap::Arg::new(s.key)
+                    .long(s.flag().trim_start_matches('-').to_owned())
+                    .value_name("VALUE")
+                    .help(format!("{} [env: {}]", s.help, s.env_var())),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
     }
 }
 
@@ -297,7 +207,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(
         args.config.as_deref(),
         |k| std::env::var(k).ok(),
-        &args.flag_values(),
+        &args.flags,
     )?;
     init_logging(config.log_format);
     let addr = format!("{}:{}", config.host, config.port);
