@@ -9,7 +9,7 @@
 //! - [`backend`]: `RenderBackend` (batch-shaped), the CPU backend, a test backend.
 //! - `gpu_backend` (feature `gpu`, default): the GPU worker backend, its shared device and
 //!   GPU-local breaker.
-//! - [`shared`]: `SharedRecipes`, chunk recipes in Redis so every replica serves every
+//! - [`shared`]: `SharedStore`, chunk recipes (and small textures) in Redis so every replica serves every
 //!   texture URL.
 //! - [`select`]: `CG3_BACKEND` → which backend each worker gets.
 //! - [`queue`]: `JobQueue`, bounded, refusing at once when full.

@@ -1,7 +1,10 @@
-//! [`SharedRecipes`]: the layer that lets every replica serve every texture URL. A chunk's
+//! [`SharedStore`]: the layer that lets every replica serve every texture URL. A chunk's
 //! recipe (its canonical request, a few hundred bytes to a few hundred KiB) is written to
-//! Redis (`CG3_REDIS_URL`) when its texture is handed out; a replica asked for a texture it
-//! never rendered reads the recipe there and renders it.
+//! Redis (`CG3_REDIS_URL`) when its texture is handed out, with a TTL of
+//! `CG3_REDIS_RETENTION_SECONDS` refreshed on every hand-out; a replica asked for a texture
+//! it never rendered reads the recipe there and renders it. PNGs up to
+//! `CG3_REDIS_TEXTURE_MAX_BYTES` are written too, so that replica can skip the render;
+//! Redis's own LRU (`maxmemory-policy allkeys-lru`) evicts them under memory pressure.
 //!
 //! Redis is a helper, never a dependency of a render: every call has a short deadline, a
 //! failing or absent Redis leaves each replica on its local stores, `/health` says
@@ -20,34 +23,69 @@ use serde::Serialize;
 /// Longest wait for one Redis call: a slow Redis must not slow renders.
 pub const CALL_TIMEOUT: Duration = Duration::from_millis(150);
 
-/// How long a recipe outlives its last hand-out (refreshed on every `POST /render/chunk`).
-pub const RECIPE_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-
 /// Pause between attempts to make the first connection.
 const CONNECT_RETRY: Duration = Duration::from_secs(2);
 
-/// Redis key of a recipe.
-fn recipe_key(hash_hex: &str) -> String {
-    format!("cg3:recipe:{hash_hex}")
+/// What is kept in Redis under a texture's hash. The key schema, declared once: bump the
+/// version when the value format of either kind changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The canonical chunk request (JSON text).
+    Recipe,
+    /// The encoded PNG.
+    Texture,
 }
 
-/// The shared recipe layer of one replica.
-pub struct SharedRecipes {
+impl Kind {
+    fn key(self, hash_hex: &str) -> String {
+        match self {
+            Self::Recipe => format!("cg3:v1:recipe:{hash_hex}"),
+            Self::Texture => format!("cg3:v1:texture:{hash_hex}"),
+        }
+    }
+}
+
+/// How long shared entries live and which textures are shared.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedSettings {
+    /// TTL of a recipe (and a texture), refreshed on every hand-out.
+    pub retention: Duration,
+    /// Largest PNG written to Redis; 0 = recipes only.
+    pub texture_max_bytes: usize,
+}
+
+/// Lookups of one kind.
+#[derive(Debug, Default)]
+struct Lookups {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl Lookups {
+    fn count(&self, found: bool) {
+        let c = if found { &self.hits } else { &self.misses };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The shared layer of one replica.
+pub struct SharedStore {
+    settings: SharedSettings,
     /// The connection, once the first one succeeded.
     conn: Arc<Mutex<Option<ConnectionManager>>>,
     /// Why the last call failed, while calls fail (cleared by a success).
     problem: Arc<Mutex<Option<String>>>,
-    /// Recipes found in Redis.
-    hits: AtomicU64,
-    /// Recipes asked for and absent.
-    misses: AtomicU64,
+    /// Recipe lookups.
+    recipes: Lookups,
+    /// Texture lookups.
+    textures: Lookups,
     /// Calls that failed or timed out.
     errors: Arc<AtomicU64>,
 }
 
-impl std::fmt::Debug for SharedRecipes {
+impl std::fmt::Debug for SharedStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedRecipes")
+        f.debug_struct("SharedStore")
             .field("connected", &self.conn.lock().is_some())
             .field("problem", &*self.problem.lock())
             .finish_non_exhaustive()
@@ -66,6 +104,10 @@ pub struct SharedHealth {
     pub hits: u64,
     /// Recipes asked for and absent.
     pub misses: u64,
+    /// Textures found in Redis.
+    pub texture_hits: u64,
+    /// Textures asked for and absent.
+    pub texture_misses: u64,
     /// Calls that failed or timed out.
     pub errors: u64,
 }
@@ -75,20 +117,21 @@ pub struct SharedHealth {
 #[error("CG3_REDIS_URL: {0}")]
 pub struct SharedError(String);
 
-impl SharedRecipes {
+impl SharedStore {
     /// Starts connecting to `url` in the background on the current tokio runtime.
     ///
     /// # Errors
     /// [`SharedError`] when the URL is malformed or no runtime is running.
-    pub fn connect(url: &str) -> Result<Arc<Self>, SharedError> {
+    pub fn connect(url: &str, settings: SharedSettings) -> Result<Arc<Self>, SharedError> {
         let client = redis::Client::open(url).map_err(|e| SharedError(e.to_string()))?;
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|e| SharedError(e.to_string()))?;
         let this = Arc::new(Self {
+            settings,
             conn: Arc::new(Mutex::new(None)),
             problem: Arc::new(Mutex::new(Some("connecting".into()))),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
+            recipes: Lookups::default(),
+            textures: Lookups::default(),
             errors: Arc::new(AtomicU64::new(0)),
         });
         let (conn, problem, errors) =
@@ -102,14 +145,14 @@ impl SharedRecipes {
                     Ok(c) => {
                         *conn.lock() = Some(c.clone());
                         *problem.lock() = None;
-                        tracing::info!("shared recipe store (Redis) connected");
+                        tracing::info!("shared store (Redis) connected");
                         watch(c, problem, errors).await;
                         return;
                     }
                     Err(e) => {
                         errors.fetch_add(1, Ordering::Relaxed);
                         *problem.lock() = Some(format!("cannot connect to Redis: {e}"));
-                        tracing::warn!("shared recipe store (Redis) unavailable: {e}");
+                        tracing::warn!("shared store (Redis) unavailable: {e}");
                         tokio::time::sleep(CONNECT_RETRY).await;
                     }
                 }
@@ -149,55 +192,99 @@ impl SharedRecipes {
         self.conn.lock().clone()
     }
 
-    /// Stores a recipe (and refreshes its TTL). Best effort: a failure is recorded, not
-    /// returned.
-    pub async fn put(&self, hash_hex: &str, recipe: &str) {
+    /// Writes `value` under `kind`'s key with the retention TTL. Best effort: a failure is
+    /// recorded, not returned.
+    async fn put(&self, kind: Kind, hash_hex: &str, value: &[u8]) {
         let Some(mut c) = self.connection() else {
             return;
         };
+        let ttl = self.settings.retention.as_secs();
         let r = tokio::time::timeout(
             CALL_TIMEOUT,
-            c.set_ex::<_, _, ()>(recipe_key(hash_hex), recipe, RECIPE_TTL.as_secs()),
+            c.set_ex::<_, _, ()>(kind.key(hash_hex), value, ttl),
         )
         .await;
         self.note("SET", r);
     }
 
-    /// The recipe of `hash_hex`, if Redis has it and answers in time.
-    pub async fn get(&self, hash_hex: &str) -> Option<String> {
+    /// The value under `kind`'s key, if Redis has it and answers in time.
+    async fn get(&self, kind: Kind, hash_hex: &str) -> Option<Vec<u8>> {
         let mut c = self.connection()?;
         let r = tokio::time::timeout(
             CALL_TIMEOUT,
-            c.get::<_, Option<String>>(recipe_key(hash_hex)),
+            c.get::<_, Option<Vec<u8>>>(kind.key(hash_hex)),
         )
         .await;
         let found = self.note("GET", r).flatten();
-        if found.is_some() {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.misses.fetch_add(1, Ordering::Relaxed);
+        match kind {
+            Kind::Recipe => &self.recipes,
+            Kind::Texture => &self.textures,
         }
+        .count(found.is_some());
         found
     }
 
-    /// Appends the Prometheus text of the layer: `renderer_shared_recipes_total` by outcome
-    /// and `renderer_shared_up` (0 while degraded).
+    /// Stores a recipe (and refreshes its TTL).
+    pub async fn put_recipe(&self, hash_hex: &str, recipe: &str) {
+        self.put(Kind::Recipe, hash_hex, recipe.as_bytes()).await;
+    }
+
+    /// The recipe of `hash_hex`, if shared.
+    pub async fn get_recipe(&self, hash_hex: &str) -> Option<String> {
+        String::from_utf8(self.get(Kind::Recipe, hash_hex).await?).ok()
+    }
+
+    /// Whether textures are shared at all, and this one is small enough.
+    #[must_use]
+    pub fn shares_texture(&self, len: usize) -> bool {
+        len <= self.settings.texture_max_bytes
+    }
+
+    /// Stores a texture's PNG when it is within the size cap.
+    pub async fn put_texture(&self, hash_hex: &str, png: &[u8]) {
+        if self.shares_texture(png.len()) {
+            self.put(Kind::Texture, hash_hex, png).await;
+        }
+    }
+
+    /// The PNG of `hash_hex`, if textures are shared and Redis still has it.
+    pub async fn get_texture(&self, hash_hex: &str) -> Option<Vec<u8>> {
+        if self.settings.texture_max_bytes == 0 {
+            return None;
+        }
+        self.get(Kind::Texture, hash_hex).await
+    }
+
+    /// Appends the Prometheus text of the layer: `renderer_shared_lookups_total` by kind
+    /// and outcome, `renderer_shared_errors_total` and `renderer_shared_up` (0 while
+    /// degraded).
     pub fn render_metrics(&self, out: &mut String) {
         use std::fmt::Write as _;
         let h = self.health();
-        let name = "renderer_shared_recipes_total";
+        let name = "renderer_shared_lookups_total";
         let _ = writeln!(
             out,
-            "# HELP {name} Shared recipe store (Redis) lookups and failed calls.\n# TYPE {name} counter"
+            "# HELP {name} Shared store (Redis) lookups by kind and outcome.\n# TYPE {name} counter"
         );
-        for (outcome, v) in [("hit", h.hits), ("miss", h.misses), ("error", h.errors)] {
-            let _ = writeln!(out, "{name}{{outcome=\"{outcome}\"}} {v}");
+        for (kind, outcome, v) in [
+            ("recipe", "hit", h.hits),
+            ("recipe", "miss", h.misses),
+            ("texture", "hit", h.texture_hits),
+            ("texture", "miss", h.texture_misses),
+        ] {
+            let _ = writeln!(out, "{name}{{kind=\"{kind}\",outcome=\"{outcome}\"}} {v}");
         }
+        let name = "renderer_shared_errors_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Shared store (Redis) calls that failed or timed out.\n# TYPE {name} counter\n{name} {}",
+            h.errors
+        );
         let name = "renderer_shared_up";
         let up = u8::from(h.reason.is_none());
         let _ = writeln!(
             out,
-            "# HELP {name} 1 while the shared recipe store answers, 0 while degraded.\n# TYPE {name} gauge\n{name} {up}"
+            "# HELP {name} 1 while the shared store answers, 0 while degraded.\n# TYPE {name} gauge\n{name} {up}"
         );
     }
 
@@ -208,8 +295,10 @@ impl SharedRecipes {
         SharedHealth {
             state: if reason.is_some() { "degraded" } else { "ok" },
             reason,
-            hits: self.hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
+            hits: self.recipes.hits.load(Ordering::Relaxed),
+            misses: self.recipes.misses.load(Ordering::Relaxed),
+            texture_hits: self.textures.hits.load(Ordering::Relaxed),
+            texture_misses: self.textures.misses.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
         }
     }

@@ -42,7 +42,7 @@ pub struct App {
     /// `spritesIndex.json` as loaded, served at `/sprites/index.json`.
     pub sprite_index: Bytes,
     /// Recipes shared with the other replicas through Redis (`CG3_REDIS_URL`), if set.
-    pub shared: Option<Arc<crate::shared::SharedRecipes>>,
+    pub shared: Option<Arc<crate::shared::SharedStore>>,
     /// `GET /palettes`, serialised once (CatGenerator's folder is a few hundred KiB).
     pub palettes_json: Bytes,
     /// `GET /vocabulary`, serialised once: every value of every parameter, and the tilesets.
@@ -185,7 +185,13 @@ impl App {
         let shared = config
             .redis_url
             .as_deref()
-            .map(crate::shared::SharedRecipes::connect)
+            .map(|url| {
+                let settings = crate::shared::SharedSettings {
+                    retention: config.redis_retention,
+                    texture_max_bytes: config.redis_texture_max_bytes,
+                };
+                crate::shared::SharedStore::connect(url, settings)
+            })
             .transpose()
             .map_err(std::io::Error::other)?;
         Ok(Arc::new(Self {

@@ -40,6 +40,7 @@ pub async fn render_chunk(
     };
     metrics.chunk(match served {
         Served::Cached => ChunkOutcome::Cached,
+        Served::Shared => ChunkOutcome::Shared,
         Served::Rendered => ChunkOutcome::Rendered,
         Served::Coalesced => ChunkOutcome::Coalesced,
     });
@@ -49,7 +50,7 @@ pub async fn render_chunk(
         "hash": hash,
         "width": texture.width,
         "height": texture.height,
-        "cached": served == Served::Cached,
+        "cached": matches!(served, Served::Cached | Served::Shared),
         "renderMs": t0.elapsed().as_secs_f64() * 1e3,
         "chunkX": planned.request.chunk_x,
         "chunkY": planned.request.chunk_y,

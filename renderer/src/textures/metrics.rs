@@ -15,6 +15,8 @@ pub enum ChunkOutcome {
     Rendered,
     /// Found in the texture store.
     Cached,
+    /// Found in the shared store (Redis), put there by another replica.
+    Shared,
     /// Answered by identical in-flight work.
     Coalesced,
     /// 4xx: malformed, too large or invalid.
@@ -32,9 +34,10 @@ pub enum ChunkOutcome {
 }
 
 impl ChunkOutcome {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::Rendered,
         Self::Cached,
+        Self::Shared,
         Self::Coalesced,
         Self::Invalid,
         Self::QueueFull,
@@ -48,6 +51,7 @@ impl ChunkOutcome {
         match self {
             Self::Rendered => "rendered",
             Self::Cached => "cached",
+            Self::Shared => "shared",
             Self::Coalesced => "coalesced",
             Self::Invalid => "invalid",
             Self::QueueFull => "queue_full",
@@ -81,6 +85,8 @@ impl ChunkOutcome {
 pub enum FetchOutcome {
     /// Served from the store.
     Hit,
+    /// Served from the shared store (Redis).
+    SharedHit,
     /// Evicted, rendered again from its recipe.
     Rerendered,
     /// Malformed hash, or no texture and no recipe.
@@ -90,11 +96,18 @@ pub enum FetchOutcome {
 }
 
 impl FetchOutcome {
-    const ALL: [Self; 4] = [Self::Hit, Self::Rerendered, Self::NotFound, Self::Failed];
+    const ALL: [Self; 5] = [
+        Self::Hit,
+        Self::SharedHit,
+        Self::Rerendered,
+        Self::NotFound,
+        Self::Failed,
+    ];
 
     const fn label(self) -> &'static str {
         match self {
             Self::Hit => "hit",
+            Self::SharedHit => "shared_hit",
             Self::Rerendered => "rerendered",
             Self::NotFound => "not_found",
             Self::Failed => "failed",
@@ -105,8 +118,8 @@ impl FetchOutcome {
 /// The counters.
 #[derive(Debug, Default)]
 pub struct ChunkMetrics {
-    chunks: [AtomicU64; 9],
-    fetches: [AtomicU64; 4],
+    chunks: [AtomicU64; ChunkOutcome::ALL.len()],
+    fetches: [AtomicU64; FetchOutcome::ALL.len()],
     store_hits: AtomicU64,
     store_misses: AtomicU64,
 }

@@ -20,6 +20,8 @@ use crate::state::App;
 pub enum Served {
     /// The texture store.
     Cached,
+    /// The shared store (Redis): another replica rendered it.
+    Shared,
     /// A worker, for this request.
     Rendered,
     /// Identical work already in flight.
@@ -68,22 +70,49 @@ impl App {
         planned: &PlannedChunk,
     ) -> Result<(Arc<Texture>, Served), ApiError> {
         let t = &self.textures;
+        let hex = &planned.plan.hash;
         let found = if let Some(hit) = t.store.get(&planned.hash) {
             t.metrics.store(true);
             (hit, Served::Cached)
         } else {
             t.metrics.store(false);
-            self.render_texture(planned.hash, planned.plan.clone())
-                .await?
+            match self.shared_texture(planned.hash, hex).await {
+                Some(hit) => (hit, Served::Shared),
+                None => {
+                    self.render_texture(planned.hash, planned.plan.clone())
+                        .await?
+                }
+            }
         };
         let recipe = planned.request.canonical_json();
         t.recipes.insert(planned.hash, &recipe);
-        // Shared in the background: the answer never waits on Redis.
+        // Shared in the background: the answer never waits on Redis. Every hand-out
+        // refreshes the recipe's retention; a texture is written once, by its renderer.
         if let Some(shared) = self.shared.clone() {
-            let hex = planned.plan.hash.clone();
-            tokio::spawn(async move { shared.put(&hex, &recipe).await });
+            let (hex, png) = (hex.clone(), found.0.png.clone());
+            let rendered = found.1 == Served::Rendered;
+            tokio::spawn(async move {
+                shared.put_recipe(&hex, &recipe).await;
+                if rendered {
+                    shared.put_texture(&hex, &png).await;
+                }
+            });
         }
         Ok(found)
+    }
+
+    /// A texture another replica put in the shared store, kept locally from then on.
+    /// `None` without a shared layer, when textures are not shared, when Redis lacks it or
+    /// is slow, or when the bytes are not a PNG (then it is rendered instead).
+    async fn shared_texture(&self, hash: Key, hex: &str) -> Option<Arc<Texture>> {
+        let png = self.shared.as_ref()?.get_texture(hex).await?;
+        let Some((w, h)) = png_size(&png) else {
+            tracing::warn!(hash = hex, "the shared texture is not a PNG; rendering it");
+            return None;
+        };
+        let texture = Arc::new(Texture::new(png.into(), w, h));
+        self.textures.store.insert(hash, texture.clone());
+        Some(texture)
     }
 
     /// `GET /textures/{hash}.png`: the stored texture, or one rendered again from its recipe.
@@ -96,6 +125,7 @@ impl App {
         let result = self.fetch_inner(hex).await;
         t.metrics.fetch(match &result {
             Ok((_, Served::Cached)) => FetchOutcome::Hit,
+            Ok((_, Served::Shared)) => FetchOutcome::SharedHit,
             Ok(_) => FetchOutcome::Rerendered,
             Err(ApiError::NotFound(_)) => FetchOutcome::NotFound,
             Err(_) => FetchOutcome::Failed,
@@ -112,6 +142,9 @@ impl App {
             return Ok((hit, Served::Cached));
         }
         t.metrics.store(false);
+        if let Some(hit) = self.shared_texture(hash, hex).await {
+            return Ok((hit, Served::Shared));
+        }
         let plan = match t.recipes.get(&hash) {
             Some(recipe) => self.plan_recipe(&recipe, hex)?,
             None => self.shared_recipe(hash, hex).await.ok_or_else(unknown)?,
@@ -120,7 +153,15 @@ impl App {
             hash = hex,
             "texture evicted; rendering it again from its recipe"
         );
-        self.render_texture(hash, plan).await
+        let (texture, served) = self.render_texture(hash, plan).await?;
+        // Re-rendered here: share the bytes so the next replica need not.
+        if let Some(shared) = self.shared.clone()
+            && served == Served::Rendered
+        {
+            let (hex, png) = (hex.to_owned(), texture.png.clone());
+            tokio::spawn(async move { shared.put_texture(&hex, &png).await });
+        }
+        Ok((texture, served))
     }
 
     /// The plan of a recipe another replica shared through Redis (kept locally from then
@@ -128,7 +169,7 @@ impl App {
     /// answer in time, or the recipe names atlases or tilesets this replica does not have
     /// (a replica of another version): the texture is then unknown here.
     async fn shared_recipe(&self, hash: Key, hex: &str) -> Option<Arc<ChunkPlan>> {
-        let recipe = self.shared.as_ref()?.get(hex).await?;
+        let recipe = self.shared.as_ref()?.get_recipe(hex).await?;
         let t = &self.textures;
         let value: Value = serde_json::from_str(&recipe).ok()?;
         let request = ChunkRequest::from_json(&value, &t.limits).ok()?;
@@ -206,5 +247,34 @@ impl App {
             }
         }
         Err(ApiError::Internal)
+    }
+}
+
+/// Width and height from a PNG's IHDR chunk; `None` when `bytes` is not a PNG.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if bytes.get(..8)? != SIGNATURE || bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(bytes.get(16..20)?.try_into().ok()?);
+    let h = u32::from_be_bytes(bytes.get(20..24)?.try_into().ok()?);
+    (w > 0 && h > 0).then_some((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::png_size;
+
+    #[test]
+    fn png_size_reads_the_header_and_refuses_what_is_not_a_png() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend_from_slice(&7u32.to_be_bytes());
+        png.extend_from_slice(&3u32.to_be_bytes());
+        png.extend_from_slice(&[8, 6, 0, 0, 0]);
+        assert_eq!(png_size(&png), Some((7, 3)));
+        assert_eq!(png_size(&png[..20]), None, "truncated");
+        assert_eq!(png_size(b"GIF89a not a png at all"), None);
+        png[1] = b'Q';
+        assert_eq!(png_size(&png), None, "a damaged signature");
     }
 }
