@@ -72,15 +72,53 @@ impl Lookups {
 pub struct SharedStore {
     settings: SharedSettings,
     /// The connection, once the first one succeeded.
-    conn: Arc<Mutex<Option<ConnectionManager>>>,
+    conn: Mutex<Option<ConnectionManager>>,
     /// Why the last call failed, while calls fail (cleared by a success).
-    problem: Arc<Mutex<Option<String>>>,
+    problem: Mutex<Option<String>>,
+    /// Recipes handed out while Redis could not take them, written when it answers again
+    /// (so URLs handed out during an outage work on every replica afterwards).
+    backlog: Mutex<Backlog>,
     /// Recipe lookups.
     recipes: Lookups,
     /// Texture lookups.
     textures: Lookups,
     /// Calls that failed or timed out.
-    errors: Arc<AtomicU64>,
+    errors: AtomicU64,
+}
+
+/// Most bytes of recipes kept for writing after an outage; beyond, the oldest are dropped
+/// (their URLs then work only on the replica that handed them out).
+const BACKLOG_BYTES: usize = 32 << 20;
+
+/// Recipes not yet written, oldest first, bounded by [`BACKLOG_BYTES`].
+#[derive(Debug, Default)]
+struct Backlog {
+    entries: std::collections::VecDeque<(String, String)>,
+    bytes: usize,
+    dropped: u64,
+}
+
+impl Backlog {
+    fn push(&mut self, hash_hex: &str, recipe: &str) {
+        if self.entries.iter().any(|(h, _)| h == hash_hex) {
+            return;
+        }
+        self.bytes += hash_hex.len() + recipe.len();
+        self.entries
+            .push_back((hash_hex.to_owned(), recipe.to_owned()));
+        while self.bytes > BACKLOG_BYTES {
+            let Some((h, r)) = self.entries.pop_front() else {
+                break;
+            };
+            self.bytes -= h.len() + r.len();
+            self.dropped += 1;
+        }
+    }
+
+    fn take(&mut self) -> Vec<(String, String)> {
+        self.bytes = 0;
+        self.entries.drain(..).collect()
+    }
 }
 
 impl std::fmt::Debug for SharedStore {
@@ -110,6 +148,10 @@ pub struct SharedHealth {
     pub texture_misses: u64,
     /// Calls that failed or timed out.
     pub errors: u64,
+    /// Recipes waiting to be written once Redis answers.
+    pub backlog: usize,
+    /// Recipes dropped from a full backlog.
+    pub backlog_dropped: u64,
 }
 
 /// A `CG3_REDIS_URL` that does not parse.
@@ -128,36 +170,15 @@ impl SharedStore {
             tokio::runtime::Handle::try_current().map_err(|e| SharedError(e.to_string()))?;
         let this = Arc::new(Self {
             settings,
-            conn: Arc::new(Mutex::new(None)),
-            problem: Arc::new(Mutex::new(Some("connecting".into()))),
+            conn: Mutex::new(None),
+            problem: Mutex::new(Some("connecting".into())),
+            backlog: Mutex::new(Backlog::default()),
             recipes: Lookups::default(),
             textures: Lookups::default(),
-            errors: Arc::new(AtomicU64::new(0)),
+            errors: AtomicU64::new(0),
         });
-        let (conn, problem, errors) =
-            (this.conn.clone(), this.problem.clone(), this.errors.clone());
-        runtime.spawn(async move {
-            let config = redis::aio::ConnectionManagerConfig::new()
-                .set_connection_timeout(CALL_TIMEOUT * 4)
-                .set_response_timeout(CALL_TIMEOUT);
-            loop {
-                match ConnectionManager::new_with_config(client.clone(), config.clone()).await {
-                    Ok(c) => {
-                        *conn.lock() = Some(c.clone());
-                        *problem.lock() = None;
-                        tracing::info!("shared store (Redis) connected");
-                        watch(c, problem, errors).await;
-                        return;
-                    }
-                    Err(e) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                        *problem.lock() = Some(format!("cannot connect to Redis: {e}"));
-                        tracing::warn!("shared store (Redis) unavailable: {e}");
-                        tokio::time::sleep(CONNECT_RETRY).await;
-                    }
-                }
-            }
-        });
+        // The task holds a weak reference: it ends once the service drops the store.
+        runtime.spawn(maintain(client, Arc::downgrade(&this)));
         Ok(this)
     }
 
@@ -194,9 +215,9 @@ impl SharedStore {
 
     /// Writes `value` under `kind`'s key with the retention TTL. Best effort: a failure is
     /// recorded, not returned.
-    async fn put(&self, kind: Kind, hash_hex: &str, value: &[u8]) {
+    async fn put(&self, kind: Kind, hash_hex: &str, value: &[u8]) -> bool {
         let Some(mut c) = self.connection() else {
-            return;
+            return false;
         };
         let ttl = self.settings.retention.as_secs();
         let r = tokio::time::timeout(
@@ -204,7 +225,7 @@ impl SharedStore {
             c.set_ex::<_, _, ()>(kind.key(hash_hex), value, ttl),
         )
         .await;
-        self.note("SET", r);
+        self.note("SET", r).is_some()
     }
 
     /// The value under `kind`'s key, if Redis has it and answers in time.
@@ -224,9 +245,37 @@ impl SharedStore {
         found
     }
 
-    /// Stores a recipe (and refreshes its TTL).
+    /// Stores a recipe (and refreshes its TTL); while Redis cannot take it, it waits in
+    /// the backlog.
     pub async fn put_recipe(&self, hash_hex: &str, recipe: &str) {
-        self.put(Kind::Recipe, hash_hex, recipe.as_bytes()).await;
+        if !self.put(Kind::Recipe, hash_hex, recipe.as_bytes()).await {
+            self.backlog.lock().push(hash_hex, recipe);
+        }
+    }
+
+    /// Writes the backlog once Redis answers again; at the first failure the rest stays
+    /// for the next try.
+    async fn flush_backlog(&self) {
+        let pending = self.backlog.lock().take();
+        let total = pending.len();
+        let mut written = 0;
+        let mut rest = pending.into_iter();
+        for (hash_hex, recipe) in rest.by_ref() {
+            if self.put(Kind::Recipe, &hash_hex, recipe.as_bytes()).await {
+                written += 1;
+            } else {
+                let mut backlog = self.backlog.lock();
+                backlog.push(&hash_hex, &recipe);
+                break;
+            }
+        }
+        let mut backlog = self.backlog.lock();
+        for (hash_hex, recipe) in rest {
+            backlog.push(&hash_hex, &recipe);
+        }
+        if total > 0 {
+            tracing::info!(written, total, "recipes from the outage written to Redis");
+        }
     }
 
     /// The recipe of `hash_hex`, if shared.
@@ -280,6 +329,12 @@ impl SharedStore {
             "# HELP {name} Shared store (Redis) calls that failed or timed out.\n# TYPE {name} counter\n{name} {}",
             h.errors
         );
+        let name = "renderer_shared_backlog";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Recipes waiting for Redis to answer again.\n# TYPE {name} gauge\n{name} {}",
+            h.backlog
+        );
         let name = "renderer_shared_up";
         let up = u8::from(h.reason.is_none());
         let _ = writeln!(
@@ -292,6 +347,7 @@ impl SharedStore {
     #[must_use]
     pub fn health(&self) -> SharedHealth {
         let reason = self.problem.lock().clone();
+        let backlog = self.backlog.lock();
         SharedHealth {
             state: if reason.is_some() { "degraded" } else { "ok" },
             reason,
@@ -300,34 +356,79 @@ impl SharedStore {
             texture_hits: self.textures.hits.load(Ordering::Relaxed),
             texture_misses: self.textures.misses.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
+            backlog: backlog.entries.len(),
+            backlog_dropped: backlog.dropped,
         }
     }
 }
 
-/// Pings Redis every [`CONNECT_RETRY`] so `/health` follows an outage and its end even
-/// without traffic; ends with the runtime.
-async fn watch(
-    mut c: ConnectionManager,
-    problem: Arc<Mutex<Option<String>>>,
-    errors: Arc<AtomicU64>,
-) {
+/// Connects (retrying every [`CONNECT_RETRY`]), then pings Redis as often so `/health`
+/// follows an outage and its end even without traffic, writing the backlog whenever Redis
+/// answers. Ends when the store is dropped.
+async fn maintain(client: redis::Client, store: std::sync::Weak<SharedStore>) {
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(CALL_TIMEOUT * 4)
+        .set_response_timeout(CALL_TIMEOUT);
+    let mut conn = loop {
+        let attempt = ConnectionManager::new_with_config(client.clone(), config.clone()).await;
+        let Some(this) = store.upgrade() else { return };
+        match attempt {
+            Ok(c) => {
+                *this.conn.lock() = Some(c.clone());
+                *this.problem.lock() = None;
+                tracing::info!("shared store (Redis) connected");
+                break c;
+            }
+            Err(e) => {
+                this.errors.fetch_add(1, Ordering::Relaxed);
+                *this.problem.lock() = Some(format!("cannot connect to Redis: {e}"));
+                tracing::warn!("shared store (Redis) unavailable: {e}");
+            }
+        }
+        drop(this);
+        tokio::time::sleep(CONNECT_RETRY).await;
+    };
+    // The backlog is written only while PINGs succeed.
+    let mut up = true;
     loop {
+        if up && let Some(this) = store.upgrade() {
+            this.flush_backlog().await;
+        }
         tokio::time::sleep(CONNECT_RETRY).await;
         let r = tokio::time::timeout(
             CALL_TIMEOUT,
-            redis::cmd("PING").query_async::<String>(&mut c),
+            redis::cmd("PING").query_async::<String>(&mut conn),
         )
         .await;
-        match r {
-            Ok(Ok(_)) => *problem.lock() = None,
-            Ok(Err(e)) => {
-                errors.fetch_add(1, Ordering::Relaxed);
-                *problem.lock() = Some(format!("Redis PING failed: {e}"));
-            }
-            Err(_) => {
-                errors.fetch_add(1, Ordering::Relaxed);
-                *problem.lock() = Some(format!("Redis PING took longer than {CALL_TIMEOUT:?}"));
-            }
-        }
+        let Some(this) = store.upgrade() else { return };
+        up = this.note("PING", r).is_some();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backlog_keeps_one_copy_per_hash_and_drops_the_oldest_beyond_its_budget() {
+        let mut b = Backlog::default();
+        b.push("aa", "r1");
+        b.push("aa", "r1");
+        assert_eq!(b.entries.len(), 1, "deduplicated");
+        let big = "x".repeat(BACKLOG_BYTES / 2 - 2);
+        b.push("bb", &big);
+        b.push("cc", &big);
+        assert_eq!(b.dropped, 1, "the oldest went");
+        let hashes: Vec<&str> = b.entries.iter().map(|(h, _)| h.as_str()).collect();
+        assert_eq!(hashes, ["bb", "cc"]);
+        assert!(b.bytes <= BACKLOG_BYTES);
+        assert_eq!(b.take().len(), 2);
+        assert_eq!((b.entries.len(), b.bytes), (0, 0));
+    }
+
+    #[test]
+    fn keys_carry_the_kind_and_a_schema_version() {
+        assert_eq!(Kind::Recipe.key("ab"), "cg3:v1:recipe:ab");
+        assert_eq!(Kind::Texture.key("ab"), "cg3:v1:texture:ab");
     }
 }

@@ -180,6 +180,7 @@ async fn a_texture_url_from_one_replica_is_served_by_another_and_redis_outages_d
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
+    let during_path = r.json()["textureUrl"].as_str().expect("url").to_owned();
     wait_for(
         async || call(&a, get("/health")).await.json()["status"] == "degraded",
         "degraded health",
@@ -209,6 +210,12 @@ async fn a_texture_url_from_one_replica_is_served_by_another_and_redis_outages_d
         "recovery",
     )
     .await;
+    // The URL handed out during the outage waited in A's backlog and now works on B too
+    // (this Redis came back empty: nothing else could have told B).
+    let during_a = call(&a, get(&during_path)).await;
+    let during_b = get_eventually(&b, &during_path).await;
+    assert_eq!(during_b.status, StatusCode::OK);
+    assert_eq!(during_a.body, during_b.body);
 }
 
 #[tokio::test]
