@@ -84,7 +84,8 @@ pub fn document() -> Value {
                 "responses": {"200": png("the texture; Cache-Control: public, max-age=31536000, immutable; strong ETag"),
                               "304": {"description": "If-None-Match matched"},
                               "404": err("not_found: malformed hash, or unknown (no texture and no recipe: POST the chunk again)"),
-                              "503": unavailable, "504": err("deadline_exceeded")}}},
+                              "503": err("queue_full, circuit_open, shutting_down, or shared_store_unavailable (unknown here and Redis cannot be asked now: another replica may know it); see Retry-After"),
+                              "504": err("deadline_exceeded")}}},
             "/sprites/index.json": {"get": {"summary": "spritesIndex.json", "responses": {"200": {"description": "group → sheet and offset", "content": {"application/json": {}}}}}},
             "/sprites/offsets.json": {"get": {"summary": "spritesOffsetMap.json", "responses": {"200": {"description": "pose → cell", "content": {"application/json": {}}}}}},
             "/sprites/{sheet}.png": {"get": {"summary": "A whole sheet named by the index",
@@ -114,7 +115,7 @@ pub fn document() -> Value {
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string", "enum": ["invalid_params", "malformed_json", "body_too_large", "queue_full", "circuit_open", "deadline_exceeded", "not_found", "method_not_allowed", "shutting_down", "internal"]},
+                "code": {"type": "string", "enum": ["invalid_params", "malformed_json", "body_too_large", "queue_full", "circuit_open", "deadline_exceeded", "not_found", "method_not_allowed", "shutting_down", "shared_store_unavailable", "internal"]},
                 "message": {"type": "string"}, "field": {"type": "string"}, "allowed": {"type": "array", "items": {"type": "string"}}}}}},
             "CatParams": {"type": "object", "description": "CatGenerator parameters (peltName, colour (a game or palette colour, see /palettes), spriteNumber, isTortie, tortie (layers {pattern, colour, mask}; null slots skipped), tortiePattern/tortieColour/tortieMask, tint, whitePatches, points, whitePatchesTint, vitiligo, eyeColour, eyeColour2, skinColour, scars/scarSlots/scar, accessories/accessory, shading, dead, darkForest, darkForestTint, opacity, reverse). CatGenerator's aliases are read too: eyeColor, eyeColor2, skinColor, sprite_number, darkMode; booleans may be \"true\"/\"false\".", "additionalProperties": true},
             "Payload": {"type": "object", "properties": {"spriteNumber": {"type": "integer", "minimum": 0, "maximum": 20}, "params": {"$ref": "#/components/schemas/CatParams"}}},

@@ -3,8 +3,9 @@
 //! Redis (`CG3_REDIS_URL`) when its texture is handed out, with a TTL of
 //! `CG3_REDIS_RETENTION_SECONDS` refreshed on every hand-out; a replica asked for a texture
 //! it never rendered reads the recipe there and renders it. PNGs up to
-//! `CG3_REDIS_TEXTURE_MAX_BYTES` are written too, so that replica can skip the render;
-//! Redis's own LRU (`maxmemory-policy allkeys-lru`) evicts them under memory pressure.
+//! `CG3_REDIS_TEXTURE_MAX_BYTES` are written too (for at most [`TEXTURE_TTL`]), so that
+//! replica can skip the render; with `maxmemory-policy volatile-ttl` Redis's own eviction
+//! drops those before any recipe under memory pressure.
 //!
 //! Redis is a helper, never a dependency of a render: every call has a short deadline, a
 //! failing or absent Redis leaves each replica on its local stores, `/health` says
@@ -22,6 +23,16 @@ use serde::Serialize;
 
 /// Longest wait for one Redis call: a slow Redis must not slow renders.
 pub const CALL_TIMEOUT: Duration = Duration::from_millis(150);
+
+/// Longest life of a shared texture: shorter than any sensible recipe retention, so a Redis
+/// with `maxmemory-policy volatile-ttl` evicts textures (cheap to render again) before
+/// recipes (whose loss makes a URL unknown).
+pub const TEXTURE_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// After Redis answers again, how long an absent recipe still counts as "cannot tell":
+/// other replicas are writing their backlogs (within one PING period), so a texture handed
+/// out during the outage may be known to another replica but not yet to Redis.
+const RECOVERY_WINDOW: Duration = Duration::from_secs(6);
 
 /// Pause between attempts to make the first connection.
 const CONNECT_RETRY: Duration = Duration::from_secs(2);
@@ -41,6 +52,27 @@ impl Kind {
         match self {
             Self::Recipe => format!("cg3:v1:recipe:{hash_hex}"),
             Self::Texture => format!("cg3:v1:texture:{hash_hex}"),
+        }
+    }
+}
+
+/// The answer of a shared lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<T> {
+    /// Redis has it.
+    Found(T),
+    /// Redis answered: no such entry.
+    Absent,
+    /// Redis could not be asked (no connection, an error, too slow).
+    Unavailable,
+}
+
+impl<T> Lookup<T> {
+    /// The value, if found.
+    pub fn found(self) -> Option<T> {
+        match self {
+            Self::Found(v) => Some(v),
+            Self::Absent | Self::Unavailable => None,
         }
     }
 }
@@ -75,6 +107,8 @@ pub struct SharedStore {
     conn: Mutex<Option<ConnectionManager>>,
     /// Why the last call failed, while calls fail (cleared by a success).
     problem: Mutex<Option<String>>,
+    /// When calls last started succeeding again after failing.
+    recovered_at: Mutex<Option<std::time::Instant>>,
     /// Recipes handed out while Redis could not take them, written when it answers again
     /// (so URLs handed out during an outage work on every replica afterwards).
     backlog: Mutex<Backlog>,
@@ -172,6 +206,7 @@ impl SharedStore {
             settings,
             conn: Mutex::new(None),
             problem: Mutex::new(Some("connecting".into())),
+            recovered_at: Mutex::new(None),
             backlog: Mutex::new(Backlog::default()),
             recipes: Lookups::default(),
             textures: Lookups::default(),
@@ -190,7 +225,9 @@ impl SharedStore {
     ) -> Option<T> {
         match r {
             Ok(Ok(v)) => {
-                *self.problem.lock() = None;
+                if self.problem.lock().take().is_some() {
+                    *self.recovered_at.lock() = Some(std::time::Instant::now());
+                }
                 Some(v)
             }
             Ok(Err(e)) => {
@@ -219,7 +256,11 @@ impl SharedStore {
         let Some(mut c) = self.connection() else {
             return false;
         };
-        let ttl = self.settings.retention.as_secs();
+        let ttl = match kind {
+            Kind::Recipe => self.settings.retention,
+            Kind::Texture => self.settings.retention.min(TEXTURE_TTL),
+        }
+        .as_secs();
         let r = tokio::time::timeout(
             CALL_TIMEOUT,
             c.set_ex::<_, _, ()>(kind.key(hash_hex), value, ttl),
@@ -228,27 +269,34 @@ impl SharedStore {
         self.note("SET", r).is_some()
     }
 
-    /// The value under `kind`'s key, if Redis has it and answers in time.
-    async fn get(&self, kind: Kind, hash_hex: &str) -> Option<Vec<u8>> {
-        let mut c = self.connection()?;
+    /// The value under `kind`'s key.
+    async fn get(&self, kind: Kind, hash_hex: &str) -> Lookup<Vec<u8>> {
+        let Some(mut c) = self.connection() else {
+            return Lookup::Unavailable;
+        };
         let r = tokio::time::timeout(
             CALL_TIMEOUT,
             c.get::<_, Option<Vec<u8>>>(kind.key(hash_hex)),
         )
         .await;
-        let found = self.note("GET", r).flatten();
+        let Some(answer) = self.note("GET", r) else {
+            return Lookup::Unavailable;
+        };
         match kind {
             Kind::Recipe => &self.recipes,
             Kind::Texture => &self.textures,
         }
-        .count(found.is_some());
-        found
+        .count(answer.is_some());
+        answer.map_or(Lookup::Absent, Lookup::Found)
     }
 
     /// Stores a recipe (and refreshes its TTL); while Redis cannot take it, it waits in
     /// the backlog.
+    /// While Redis is known to be down the recipe goes straight to the backlog, so an
+    /// outage costs a request no wait.
     pub async fn put_recipe(&self, hash_hex: &str, recipe: &str) {
-        if !self.put(Kind::Recipe, hash_hex, recipe.as_bytes()).await {
+        let down = self.problem.lock().is_some();
+        if down || !self.put(Kind::Recipe, hash_hex, recipe.as_bytes()).await {
             self.backlog.lock().push(hash_hex, recipe);
         }
     }
@@ -278,9 +326,22 @@ impl SharedStore {
         }
     }
 
-    /// The recipe of `hash_hex`, if shared.
-    pub async fn get_recipe(&self, hash_hex: &str) -> Option<String> {
-        String::from_utf8(self.get(Kind::Recipe, hash_hex).await?).ok()
+    /// The recipe of `hash_hex` (a value that is not UTF-8 counts as absent). Just after
+    /// an outage an absent recipe is reported as unavailable: see [`RECOVERY_WINDOW`].
+    pub async fn get_recipe(&self, hash_hex: &str) -> Lookup<String> {
+        match self.get(Kind::Recipe, hash_hex).await {
+            Lookup::Found(bytes) => String::from_utf8(bytes).map_or(Lookup::Absent, Lookup::Found),
+            Lookup::Absent if self.recovering() => Lookup::Unavailable,
+            Lookup::Absent => Lookup::Absent,
+            Lookup::Unavailable => Lookup::Unavailable,
+        }
+    }
+
+    /// Whether Redis came back less than [`RECOVERY_WINDOW`] ago.
+    fn recovering(&self) -> bool {
+        self.recovered_at
+            .lock()
+            .is_some_and(|t| t.elapsed() < RECOVERY_WINDOW)
     }
 
     /// Whether textures are shared at all, and this one is small enough.
@@ -301,7 +362,7 @@ impl SharedStore {
         if self.settings.texture_max_bytes == 0 {
             return None;
         }
-        self.get(Kind::Texture, hash_hex).await
+        self.get(Kind::Texture, hash_hex).await.found()
     }
 
     /// Appends the Prometheus text of the layer: `renderer_shared_lookups_total` by kind
@@ -366,16 +427,24 @@ impl SharedStore {
 /// follows an outage and its end even without traffic, writing the backlog whenever Redis
 /// answers. Ends when the store is dropped.
 async fn maintain(client: redis::Client, store: std::sync::Weak<SharedStore>) {
+    // The manager reconnects by itself after a lost connection; its retries are kept short
+    // (its default back-off grows to minutes) and, as a second line, the connection is
+    // rebuilt from scratch after a few failed PINGs in a row.
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(CALL_TIMEOUT * 4)
-        .set_response_timeout(CALL_TIMEOUT);
+        .set_response_timeout(CALL_TIMEOUT)
+        .set_number_of_retries(2)
+        .set_max_delay(CONNECT_RETRY.as_millis() as u64 / 4);
     let mut conn = loop {
         let attempt = ConnectionManager::new_with_config(client.clone(), config.clone()).await;
         let Some(this) = store.upgrade() else { return };
         match attempt {
             Ok(c) => {
                 *this.conn.lock() = Some(c.clone());
-                *this.problem.lock() = None;
+                if this.problem.lock().take().is_some() && this.errors.load(Ordering::Relaxed) > 0 {
+                    // Connected after failed attempts: other replicas may hold backlogs.
+                    *this.recovered_at.lock() = Some(std::time::Instant::now());
+                }
                 tracing::info!("shared store (Redis) connected");
                 break c;
             }
@@ -389,19 +458,44 @@ async fn maintain(client: redis::Client, store: std::sync::Weak<SharedStore>) {
         tokio::time::sleep(CONNECT_RETRY).await;
     };
     // The backlog is written only while PINGs succeed.
-    let mut up = true;
+    let mut failed_pings = 0;
     loop {
-        if up && let Some(this) = store.upgrade() {
+        if failed_pings == 0
+            && let Some(this) = store.upgrade()
+        {
             this.flush_backlog().await;
         }
-        tokio::time::sleep(CONNECT_RETRY).await;
+        // While down, ask more often so recovery (and the backlog) is noticed quickly.
+        let pause = if failed_pings > 0 {
+            CONNECT_RETRY / 4
+        } else {
+            CONNECT_RETRY
+        };
+        tokio::time::sleep(pause).await;
         let r = tokio::time::timeout(
             CALL_TIMEOUT,
             redis::cmd("PING").query_async::<String>(&mut conn),
         )
         .await;
         let Some(this) = store.upgrade() else { return };
-        up = this.note("PING", r).is_some();
+        if this.note("PING", r).is_some() {
+            failed_pings = 0;
+            continue;
+        }
+        failed_pings += 1;
+        if failed_pings >= 6 {
+            let fresh = tokio::time::timeout(
+                CALL_TIMEOUT * 8,
+                ConnectionManager::new_with_config(client.clone(), config.clone()),
+            )
+            .await;
+            if let Ok(Ok(c)) = fresh {
+                tracing::info!("shared store (Redis) reconnected");
+                *this.conn.lock() = Some(c.clone());
+                conn = c;
+                failed_pings = 5;
+            }
+        }
     }
 }
 

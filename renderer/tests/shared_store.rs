@@ -181,6 +181,12 @@ async fn a_texture_url_from_one_replica_is_served_by_another_and_redis_outages_d
     .await;
     assert_eq!(r.status, StatusCode::OK);
     let during_path = r.json()["textureUrl"].as_str().expect("url").to_owned();
+    // B never saw it and cannot ask Redis: "try again" (503), not "no such texture" (404),
+    // so a load balancer retries the replica that knows it.
+    let r = call(&b, get(&during_path)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.json()["error"]["code"], "shared_store_unavailable");
+    assert!(r.headers.contains_key("retry-after"), "{:?}", r.headers);
     wait_for(
         async || call(&a, get("/health")).await.json()["status"] == "degraded",
         "degraded health",

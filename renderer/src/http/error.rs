@@ -46,6 +46,10 @@ pub enum ApiError {
     /// Draining for shutdown: 503 + Retry-After.
     #[error("server is shutting down")]
     ShuttingDown,
+    /// This replica does not know the texture and the shared store (Redis) cannot be asked
+    /// now: 503 + Retry-After (another replica, or this one later, can answer).
+    #[error("texture unknown to this replica and the shared store is unavailable; retry shortly")]
+    SharedUnavailable,
     /// A bug; details are in the log only: 500.
     #[error("internal error")]
     Internal,
@@ -68,9 +72,10 @@ impl ApiError {
             Self::InvalidParams { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::QueueFull | Self::CircuitOpen(_) | Self::ShuttingDown => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::QueueFull
+            | Self::CircuitOpen(_)
+            | Self::ShuttingDown
+            | Self::SharedUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -91,6 +96,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::ShuttingDown => "shutting_down",
+            Self::SharedUnavailable => "shared_store_unavailable",
             Self::Internal => "internal",
         }
     }
@@ -104,6 +110,7 @@ impl ApiError {
                 Some(d.as_secs() + u64::from(d.subsec_nanos() > 0)).map(|s| s.max(1))
             }
             Self::ShuttingDown => Some(5),
+            Self::SharedUnavailable => Some(1),
             _ => None,
         }
     }

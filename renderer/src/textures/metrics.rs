@@ -75,7 +75,8 @@ impl ChunkOutcome {
             ApiError::CircuitOpen(_) => Self::CircuitOpen,
             ApiError::ShuttingDown => Self::ShuttingDown,
             ApiError::DeadlineExceeded => Self::DeadlineExceeded,
-            ApiError::Internal => Self::Failed,
+            // Only a texture GET meets the shared store's absence; counted as a failure.
+            ApiError::Internal | ApiError::SharedUnavailable => Self::Failed,
         }
     }
 }

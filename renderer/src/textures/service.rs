@@ -13,6 +13,7 @@ use crate::backend::JobInput;
 use crate::cache::Key;
 use crate::coalesce::{Role, follow};
 use crate::http::error::ApiError;
+use crate::shared::Lookup;
 use crate::state::App;
 
 /// Where a texture came from.
@@ -86,17 +87,16 @@ impl App {
         };
         let recipe = planned.request.canonical_json();
         t.recipes.insert(planned.hash, &recipe);
-        // Shared in the background: the answer never waits on Redis. Every hand-out
-        // refreshes the recipe's retention; a texture is written once, by its renderer.
         if let Some(shared) = self.shared.clone() {
-            let (hex, png) = (hex.clone(), found.0.png.clone());
-            let rendered = found.1 == Served::Rendered;
-            tokio::spawn(async move {
-                shared.put_recipe(&hex, &recipe).await;
-                if rendered {
-                    shared.put_texture(&hex, &png).await;
-                }
-            });
+            // The recipe is in Redis (or, while Redis is away, in the backlog) before the URL
+            // is handed out, so a crash right after answering loses no URL. Every hand-out
+            // refreshes its retention. A texture is written once, by its renderer, in the
+            // background.
+            shared.put_recipe(hex, &recipe).await;
+            if found.1 == Served::Rendered {
+                let (hex, png) = (hex.clone(), found.0.png.clone());
+                tokio::spawn(async move { shared.put_texture(&hex, &png).await });
+            }
         }
         Ok(found)
     }
@@ -147,7 +147,7 @@ impl App {
         }
         let plan = match t.recipes.get(&hash) {
             Some(recipe) => self.plan_recipe(&recipe, hex)?,
-            None => self.shared_recipe(hash, hex).await.ok_or_else(unknown)?,
+            None => self.shared_recipe(hash, hex).await?,
         };
         tracing::debug!(
             hash = hex,
@@ -165,24 +165,36 @@ impl App {
     }
 
     /// The plan of a recipe another replica shared through Redis (kept locally from then
-    /// on). `None` when there is no shared layer, Redis has no such recipe or does not
-    /// answer in time, or the recipe names atlases or tilesets this replica does not have
-    /// (a replica of another version): the texture is then unknown here.
-    async fn shared_recipe(&self, hash: Key, hex: &str) -> Option<Arc<ChunkPlan>> {
-        let recipe = self.shared.as_ref()?.get_recipe(hex).await?;
+    /// on).
+    ///
+    /// # Errors
+    /// 404 without a shared layer, when Redis has no such recipe, or when the recipe names
+    /// atlases or tilesets this replica does not have (a replica of another version); 503
+    /// `shared_store_unavailable` when Redis cannot be asked now, since another replica (or
+    /// this one, later) may still know the texture.
+    async fn shared_recipe(&self, hash: Key, hex: &str) -> Result<Arc<ChunkPlan>, ApiError> {
+        let unknown = || ApiError::NotFound(format!("no texture `{hex}`"));
+        let shared = self.shared.as_ref().ok_or_else(unknown)?;
+        let recipe = match shared.get_recipe(hex).await {
+            Lookup::Found(r) => r,
+            Lookup::Absent => return Err(unknown()),
+            Lookup::Unavailable => return Err(ApiError::SharedUnavailable),
+        };
         let t = &self.textures;
-        let value: Value = serde_json::from_str(&recipe).ok()?;
-        let request = ChunkRequest::from_json(&value, &t.limits).ok()?;
-        let plan = ChunkPlan::resolve(&request, &self.repo, &t.tilesets).ok()?;
-        if plan.hash != hex {
+        let plan = serde_json::from_str::<Value>(&recipe)
+            .ok()
+            .and_then(|v| ChunkRequest::from_json(&v, &t.limits).ok())
+            .and_then(|r| ChunkPlan::resolve(&r, &self.repo, &t.tilesets).ok())
+            .filter(|p| p.hash == hex);
+        let Some(plan) = plan else {
             tracing::warn!(
                 hash = hex,
-                "a shared recipe hashes differently here; another version?"
+                "a shared recipe does not resolve to its hash here; another version?"
             );
-            return None;
-        }
+            return Err(unknown());
+        };
         t.recipes.insert(hash, &recipe);
-        Some(Arc::new(plan))
+        Ok(Arc::new(plan))
     }
 
     /// Rebuilds the plan of a stored recipe and checks it still names `hex`.
