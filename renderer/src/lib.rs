@@ -6,11 +6,12 @@
 //! - [`atlas_paths`]: where the sprite and data folders are (bundled by default).
 //! - [`render`]: the synchronous render core (plan → canvas → PNG, layers, sheets).
 //! - [`cli`]: `renderer render`.
+//! - [`probe`]: `renderer probe`, the image's curl-free health check.
 //! - [`backend`]: `RenderBackend` (batch-shaped), the CPU backend, a test backend.
 //! - `gpu_backend` (feature `gpu`, default): the GPU worker backend, its shared device and
 //!   GPU-local breaker.
-//! - [`shared`]: `SharedStore`, chunk recipes (and small textures) in Redis so every replica serves every
-//!   texture URL.
+//! - [`shared`]: `SharedStore`, chunk recipes (and small textures) in Redis so every
+//!   replica serves every texture URL.
 //! - [`select`]: `CG3_BACKEND` → which backend each worker gets.
 //! - [`queue`]: `JobQueue`, bounded, refusing at once when full.
 //! - [`worker`]: `WorkerPool`, render threads with deadline/cancel checks and panic capture.
@@ -41,6 +42,7 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod openapi;
+pub mod probe;
 pub mod queue;
 pub mod render;
 pub mod select;

@@ -27,6 +27,8 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Render cats from a JSON or JSONL file of parameters.
     Render(RenderArgs),
+    /// GET a local endpoint (default /health); exit 0 on 200 (container health checks).
+    Probe(renderer::probe::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,10 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::FAILURE
             }
+        }),
+        Some(Command::Probe(args)) => renderer::probe::run(&args).map(|status| {
+            println!("{status}");
+            ExitCode::SUCCESS
         }),
         Some(Command::Serve(args)) => renderer::serve::run(&args).map(|()| ExitCode::SUCCESS),
         None => renderer::serve::run(&cli.serve).map(|()| ExitCode::SUCCESS),

@@ -178,6 +178,21 @@ fn a_bad_environment_value_stops_start_up_naming_the_variable() {
 }
 
 #[test]
+fn probe_fails_when_nothing_listens() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let out = Command::new(BIN)
+        .args(["probe", "--port", &port.to_string(), "--timeout-ms", "500"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("connecting"), "{stderr}");
+}
+
+#[test]
 fn help_lists_the_environment_variables() {
     let out = Command::new(BIN).arg("--help").output().expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -224,6 +239,27 @@ fn the_server_answers_and_exits_zero_on_sigterm() {
         resp.starts_with(b"HTTP/1.1 200"),
         "{}",
         String::from_utf8_lossy(&resp[..resp.len().min(200)])
+    );
+    // `renderer probe`, the image's health check: 0 on 200, non-zero otherwise.
+    let port = addr.rsplit(':').next().expect("port").to_owned();
+    let probe = |path: &str| {
+        Command::new(BIN)
+            .args(["probe", "--port", &port, "--path", path])
+            .output()
+            .expect("probe runs")
+    };
+    let ok = probe("/health");
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).contains("200"),
+        "{ok:?}"
+    );
+    assert!(probe("/ready").status.success());
+    let missing = probe("/no-such-route");
+    assert!(!missing.status.success());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("404"),
+        "{missing:?}"
     );
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
