@@ -492,8 +492,15 @@ pub const SETTINGS: &[Setting] = &[
         section: SHARED,
         help: "redis://host:port/db holding recipes (and textures) for every replica",
         apply: |c, v| {
-            if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
-                return Err("must be a redis:// or rediss:// URL".into());
+            if v.starts_with("rediss://") {
+                return Err(
+                    "TLS (rediss://) is not built in; use redis:// (through a TLS \
+                            sidecar such as stunnel where the link needs encryption)"
+                        .into(),
+                );
+            }
+            if !v.starts_with("redis://") {
+                return Err("must be a redis://host:port/db URL".into());
             }
             c.redis_url = Some(v.to_owned());
             Ok(())
@@ -869,6 +876,7 @@ mod tests {
         assert_eq!(c.redis_texture_max_bytes, 2 << 20);
         for (var, bad) in [
             ("CG3_REDIS_URL", "http://cache:6379"),
+            ("CG3_REDIS_URL", "rediss://cache:6379"),
             ("CG3_REDIS_RETENTION_SECONDS", "0"),
             ("CG3_REDIS_TEXTURE_MAX_BYTES", "-1"),
         ] {
