@@ -103,6 +103,15 @@ async fn get_eventually(state: &renderer::state::AppState, path: &str) -> common
     r
 }
 
+/// Waits until `state`'s shared layer is connected.
+async fn linked(state: &renderer::state::AppState) {
+    wait_for(
+        async || call(state, get("/health")).await.json()["shared"]["state"] == "ok",
+        "the link",
+    )
+    .await;
+}
+
 async fn wait_for(mut ok: impl AsyncFnMut() -> bool, what: &str) {
     for _ in 0..100 {
         if ok().await {
@@ -122,11 +131,7 @@ async fn a_texture_url_from_one_replica_is_served_by_another_and_redis_outages_d
     let url = redis.url();
     let a = cpu_state(config(|c| c.redis_url = Some(url.clone())));
     let b = cpu_state(config(|c| c.redis_url = Some(url.clone())));
-    wait_for(
-        async || call(&b, get("/health")).await.json()["shared"]["state"] == "ok",
-        "the link",
-    )
-    .await;
+    linked(&b).await;
 
     // Replica A renders and hands out the URL; B never saw the chunk.
     let r = call(&a, post_json("/render/chunk", &chunk())).await;
@@ -253,11 +258,7 @@ async fn the_store_layers_local_then_shared_texture_then_recipe_then_404() {
         }))
     };
     let (a, b) = (replica(1 << 20), replica(1 << 20));
-    wait_for(
-        async || call(&a, get("/health")).await.json()["shared"]["state"] == "ok",
-        "the link",
-    )
-    .await;
+    linked(&a).await;
     let r = call(&a, post_json("/render/chunk", &chunk())).await;
     assert_eq!(r.status, StatusCode::OK);
     let path = r.json()["textureUrl"].as_str().expect("url").to_owned();
@@ -299,11 +300,7 @@ async fn the_store_layers_local_then_shared_texture_then_recipe_then_404() {
     assert_eq!(metric(&m, &format!("{fetches}\"hit\"}} ")), Some(1));
     // A POST of the same chunk on a third replica is answered from Redis, not rendered.
     let c = replica(1 << 20);
-    wait_for(
-        async || call(&c, get("/health")).await.json()["shared"]["state"] == "ok",
-        "the link",
-    )
-    .await;
+    linked(&c).await;
     let r = call(&c, post_json("/render/chunk", &chunk())).await;
     assert_eq!(r.json()["cached"], true, "{}", r.json());
     let m = call(&c, get("/metrics")).await.body;
@@ -318,11 +315,7 @@ async fn the_store_layers_local_then_shared_texture_then_recipe_then_404() {
         .await
         .expect("SET");
     let d = replica(1 << 20);
-    wait_for(
-        async || call(&d, get("/health")).await.json()["shared"]["state"] == "ok",
-        "the link",
-    )
-    .await;
+    linked(&d).await;
     let from_d = call(&d, get(&path)).await;
     assert_eq!(from_d.status, StatusCode::OK);
     assert_eq!(from_d.body, from_a.body, "rendered again, identically");
@@ -331,11 +324,7 @@ async fn the_store_layers_local_then_shared_texture_then_recipe_then_404() {
 
     // Textures over the cap stay out of Redis; the recipe still travels.
     let small = replica(16);
-    wait_for(
-        async || call(&small, get("/health")).await.json()["shared"]["state"] == "ok",
-        "the link",
-    )
-    .await;
+    linked(&small).await;
     let other = json!({"tileset": "terrain", "width": 2, "height": 1, "tileSize": 16,
                        "layers": [["sand", "water"]]});
     let r = call(&small, post_json("/render/chunk", &other)).await;
@@ -371,11 +360,7 @@ async fn the_store_layers_local_then_shared_texture_then_recipe_then_404() {
         .await
         .expect("FLUSHALL");
     let e = replica(1 << 20);
-    wait_for(
-        async || call(&e, get("/health")).await.json()["shared"]["state"] == "ok",
-        "the link",
-    )
-    .await;
+    linked(&e).await;
     let r = call(&e, get(&path)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["error"]["code"], "not_found", "{}", r.json());
