@@ -33,7 +33,7 @@ fi
 step "browser tests of the playground (chromium + playwright-core)"
 : > /tmp/cg3-browser.log
 if command -v chromium >/dev/null 2>&1 && [ -d scripts/browser/node_modules/playwright-core ]; then
-  cargo build --locked -p renderer
+  cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
   set +e
   (cd scripts/browser && CG3_BIN="$PWD/../../target/debug/renderer" node --test) 2>&1 \
     | tee /tmp/cg3-browser.log | grep -E '^(not )?ok |^# (pass|fail)'
@@ -60,7 +60,7 @@ fi
 
 step "cluster test: Redis, three replicas, nginx (deploy/nginx.conf)"
 if command -v redis-server >/dev/null 2>&1 && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then
-  cargo build --locked -p renderer
+  cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
   BIN=target/debug/renderer scripts/cluster-test.sh
   ops_ok "cluster test"
 else
@@ -69,7 +69,7 @@ fi
 
 step "k6 smoke run against one server (thresholds enforced)"
 if command -v k6 >/dev/null 2>&1; then
-  cargo build --locked -p renderer
+  cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   CG3_PORT=$port target/debug/renderer >/tmp/cg3-k6-server.log 2>&1 &
   server=$!
