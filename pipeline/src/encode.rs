@@ -1,4 +1,5 @@
-//! PNG encoding of RGBA8 images with a fast deflate setting.
+//! PNG encoding of RGBA8 images: a minimal standard PNG (IHDR, one IDAT, IEND), `fdeflate`
+//! on one thread, strips compressed at once on several threads for large images.
 
 /// Why an image could not be encoded.
 #[derive(Debug, thiserror::Error)]
@@ -13,12 +14,26 @@ pub enum EncodeError {
         /// Bytes given.
         len: usize,
     },
-    /// The encoder failed.
-    #[error("png encoder: {0}")]
-    Png(#[from] png::EncodingError),
+    /// The compressor failed.
+    #[error("deflate: {0}")]
+    Deflate(String),
+    /// A compression thread panicked.
+    #[error("a compression thread panicked")]
+    Thread,
 }
 
-/// Encodes straight RGBA8 pixels as a PNG, appending to `out`.
+/// Rows per strip at least, when a large image is compressed in parallel strips.
+const STRIP_MIN_ROWS: usize = 64;
+
+/// Smallest image (bytes of RGBA8) worth compressing on several threads.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
+/// zlib level of the parallel strips: 1 is zlib's fastest real compression (textures are
+/// flat pixel art; higher levels cost several times the time, see BENCHMARKS.md).
+const STRIP_LEVEL: u32 = 1;
+
+/// Encodes straight RGBA8 pixels as a PNG, appending to `out`, on as many threads as help
+/// (see [`encode_png_into_threads`]).
 ///
 /// # Errors
 /// [`EncodeError::Size`] when `pixels` is not `width * height * 4` bytes.
@@ -28,6 +43,33 @@ pub fn encode_png_into(
     height: u32,
     pixels: &[u8],
 ) -> Result<(), EncodeError> {
+    let threads = if pixels.len() >= PARALLEL_MIN_BYTES {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        1
+    };
+    encode_png_into_threads(out, width, height, pixels, threads)
+}
+
+/// Encodes straight RGBA8 pixels as a PNG, appending to `out`: one IHDR, one IDAT holding a
+/// zlib stream of the rows with the `Up` filter (each byte minus the one above: pixel art's
+/// flat areas become runs of zeros), IEND; a standard PNG for any decoder.
+///
+/// On one thread the stream comes from `fdeflate`, a deflate specialised for filtered PNG
+/// rows that needs no setup (setting up a general deflate stream costs more than compressing
+/// a whole 50×50 sprite). On `threads > 1` the rows are cut into strips compressed at once
+/// (zlib-rs, level 1), each ended by a sync flush so the strips concatenate into one valid
+/// stream, as pigz does; the Adler-32 is combined from the strips'.
+///
+/// # Errors
+/// [`EncodeError::Size`] when `pixels` is not `width * height * 4` bytes.
+pub fn encode_png_into_threads(
+    out: &mut Vec<u8>,
+    width: u32,
+    height: u32,
+    pixels: &[u8],
+    threads: usize,
+) -> Result<(), EncodeError> {
     if pixels.len() != width as usize * height as usize * 4 || width == 0 || height == 0 {
         return Err(EncodeError::Size {
             width,
@@ -35,14 +77,189 @@ pub fn encode_png_into(
             len: pixels.len(),
         });
     }
-    let mut enc = png::Encoder::new(&mut *out, width, height);
-    enc.set_color(png::ColorType::Rgba);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::Fast);
-    let mut w = enc.write_header()?;
-    w.write_image_data(pixels)?;
-    w.finish()?;
+    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut ihdr = [0u8; 13];
+    ihdr[..4].copy_from_slice(&width.to_be_bytes());
+    ihdr[4..8].copy_from_slice(&height.to_be_bytes());
+    // 8 bits per channel, colour type 6 (RGBA), deflate, adaptive filtering, no interlace.
+    ihdr[8..].copy_from_slice(&[8, 6, 0, 0, 0]);
+    chunk(out, *b"IHDR", |o| o.extend_from_slice(&ihdr));
+    let row = width as usize * 4;
+    let strips = threads.min(height as usize / STRIP_MIN_ROWS).max(1);
+    chunk(out, *b"IDAT", |o| {
+        if strips == 1 {
+            zlib_one(o, pixels, row)
+        } else {
+            zlib_strips(o, pixels, row, strips)
+        }
+    })?;
+    chunk(out, *b"IEND", |_| Ok::<(), EncodeError>(()))?;
     Ok(())
+}
+
+/// Appends one PNG chunk whose data `body` writes: length, type, data, CRC.
+fn chunk<T>(out: &mut Vec<u8>, kind: [u8; 4], body: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    let start = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&kind);
+    let result = body(out);
+    let len = out.len() - start - 8;
+    // One chunk holds at most 2^31 - 1 bytes; our largest canvas (4096² RGBA, 64 MiB)
+    // stays far below that even uncompressed.
+    out[start..start + 4].copy_from_slice(&(len as u32).to_be_bytes());
+    let crc = crc32fast::hash(&out[start + 4..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+    result
+}
+
+/// Appends row `y` of `pixels`, filtered, with its filter byte to `dst`.
+fn filter_row_onto(dst: &mut Vec<u8>, pixels: &[u8], row: usize, y: usize) {
+    let cur = &pixels[y * row..(y + 1) * row];
+    if y == 0 {
+        dst.push(0);
+        dst.extend_from_slice(cur);
+    } else {
+        let above = &pixels[(y - 1) * row..y * row];
+        dst.push(2);
+        dst.extend(cur.iter().zip(above).map(|(c, a)| c.wrapping_sub(*a)));
+    }
+}
+
+thread_local! {
+    /// The filtered rows of a small image, kept per thread between encodings.
+    static FILTERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Images up to this many filtered bytes are filtered whole into [`FILTERED`] and
+/// compressed in one call (fewer, longer zero runs); larger ones row by row.
+const WHOLE_MAX_BYTES: usize = 256 << 10;
+
+/// The whole zlib stream on this thread, through `fdeflate`.
+fn zlib_one(out: &mut Vec<u8>, pixels: &[u8], row: usize) -> Result<(), EncodeError> {
+    let io = |e: std::io::Error| EncodeError::Deflate(e.to_string());
+    let rows = pixels.len() / row;
+    let mut z = fdeflate::Compressor::new(&mut *out).map_err(io)?;
+    if rows * (row + 1) <= WHOLE_MAX_BYTES {
+        FILTERED
+            .with(|cell| {
+                let mut filtered = cell.borrow_mut();
+                filtered.clear();
+                for y in 0..rows {
+                    filter_row_onto(&mut filtered, pixels, row, y);
+                }
+                z.write_data(&filtered)
+            })
+            .map_err(io)?;
+    } else {
+        let mut line = Vec::with_capacity(row + 1);
+        for y in 0..rows {
+            line.clear();
+            filter_row_onto(&mut line, pixels, row, y);
+            z.write_data(&line).map_err(io)?;
+        }
+    }
+    z.finish().map_err(io)?;
+    Ok(())
+}
+
+/// The zlib stream from `strips` strips compressed on as many threads.
+fn zlib_strips(
+    out: &mut Vec<u8>,
+    pixels: &[u8],
+    row: usize,
+    strips: usize,
+) -> Result<(), EncodeError> {
+    let rows = pixels.len() / row;
+    let per = rows.div_ceil(strips);
+    let bounds: Vec<(usize, usize)> = (0..rows)
+        .step_by(per)
+        .map(|r| (r, (r + per).min(rows)))
+        .collect();
+    let last = bounds.len() - 1;
+    let done: Vec<Result<Strip, EncodeError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| scope.spawn(move || compress_strip(pixels, row, b, i == last)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(EncodeError::Thread)))
+            .collect()
+    });
+    // zlib header: deflate, 32 KiB window, fastest level, FCHECK making it a multiple of 31.
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut adler = 1;
+    for (i, strip) in done.into_iter().enumerate() {
+        let strip = strip?;
+        out.extend_from_slice(&strip.deflate);
+        let (start, end) = bounds[i];
+        adler = if i == 0 {
+            strip.adler
+        } else {
+            adler32_combine(adler, strip.adler, ((end - start) * (row + 1)) as u64)
+        };
+    }
+    out.extend_from_slice(&adler.to_be_bytes());
+    Ok(())
+}
+
+/// One strip's raw deflate data and the Adler-32 of its filtered bytes.
+struct Strip {
+    deflate: Vec<u8>,
+    adler: u32,
+}
+
+/// Filters rows `start..end` and compresses them as raw deflate, ending in a sync flush
+/// (byte-aligned, not final) unless `last`.
+fn compress_strip(
+    pixels: &[u8],
+    row: usize,
+    (start, end): (usize, usize),
+    last: bool,
+) -> Result<Strip, EncodeError> {
+    let mut filtered = Vec::with_capacity((end - start) * (row + 1));
+    for y in start..end {
+        filter_row_onto(&mut filtered, pixels, row, y);
+    }
+    let adler = simd_adler32::adler32(&filtered.as_slice());
+    let mut z = flate2::Compress::new(flate2::Compression::new(STRIP_LEVEL), false);
+    let mut deflate = Vec::with_capacity(filtered.len() / 8 + 64);
+    let flush = if last {
+        flate2::FlushCompress::Finish
+    } else {
+        flate2::FlushCompress::Sync
+    };
+    loop {
+        let consumed = z.total_in() as usize;
+        if deflate.len() == deflate.capacity() {
+            deflate.reserve(deflate.capacity().max(4096));
+        }
+        let status = z
+            .compress_vec(&filtered[consumed..], &mut deflate, flush)
+            .map_err(|e| EncodeError::Deflate(e.to_string()))?;
+        let all_in = z.total_in() as usize == filtered.len();
+        // Done once all input is in and the flush has fully come out (room left over).
+        if all_in
+            && (status == flate2::Status::StreamEnd
+                || (!last && deflate.len() < deflate.capacity()))
+        {
+            break;
+        }
+    }
+    Ok(Strip { deflate, adler })
+}
+
+/// The Adler-32 of `A ++ B` from those of `A` and `B` and the length of `B` (zlib's
+/// `adler32_combine`).
+fn adler32_combine(a: u32, b: u32, len_b: u64) -> u32 {
+    const BASE: u64 = 65521;
+    let rem = len_b % BASE;
+    let (a1, a2) = (u64::from(a & 0xffff), u64::from(a >> 16));
+    let (b1, b2) = (u64::from(b & 0xffff), u64::from(b >> 16));
+    let sum1 = (a1 + b1 + BASE - 1) % BASE;
+    let sum2 = (rem * a1 % BASE + a2 + b2 + BASE - rem) % BASE;
+    (sum1 | (sum2 << 16)) as u32
 }
 
 /// Encodes straight RGBA8 pixels as a new PNG.
@@ -50,7 +267,7 @@ pub fn encode_png_into(
 /// # Errors
 /// As [`encode_png_into`].
 pub fn encode_png(width: u32, height: u32, pixels: &[u8]) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(pixels.len() / 2 + 128);
+    let mut out = Vec::with_capacity(pixels.len() / 8 + 128);
     encode_png_into(&mut out, width, height, pixels)?;
     Ok(out)
 }
@@ -88,6 +305,68 @@ mod tests {
         let png = encode_png(7, 3, &pixels).expect("encodes");
         let back = decode_png(Cursor::new(png), "t").expect("decodes");
         assert_eq!(back.pixels, pixels);
+    }
+
+    #[test]
+    fn large_images_compressed_in_parallel_strips_decode_to_the_same_pixels() {
+        // Enough rows for several strips; varied content so every strip has real data.
+        let (w, h) = (1024u32, 1100u32);
+        let pixels: Vec<u8> = (0..w as usize * h as usize * 4)
+            .map(|i| ((i * 2_654_435_761) >> 13) as u8 & if i % 7 == 0 { 0xff } else { 0x0f })
+            .collect();
+        let png = encode_png_into_threads_vec(w, h, &pixels, 3);
+        let back = decode_png(Cursor::new(&png), "t").expect("decodes");
+        assert_eq!(back.pixels, pixels);
+        assert_eq!(
+            back.pixels,
+            decode_png(
+                Cursor::new(encode_png_into_threads_vec(w, h, &pixels, 1)),
+                "t"
+            )
+            .expect("decodes")
+            .pixels,
+            "one thread and three give the same image"
+        );
+        // Another decoder (the `png` crate, checking every CRC and the Adler-32) agrees.
+        let mut d = png::Decoder::new(Cursor::new(&png));
+        d.ignore_checksums(false);
+        let mut reader = d.read_info().expect("header");
+        let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+        reader.next_frame(&mut buf).expect("frame");
+        assert_eq!(buf, pixels);
+    }
+
+    fn encode_png_into_threads_vec(w: u32, h: u32, pixels: &[u8], threads: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_png_into_threads(&mut out, w, h, pixels, threads).expect("encodes");
+        out
+    }
+
+    #[test]
+    fn adler32_combines_like_the_whole() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i * 31 % 251) as u8).collect();
+        for cut in [0, 1, 65_521, 100_000, 199_999] {
+            let (a, b) = data.split_at(cut);
+            let combined = adler32_combine(
+                simd_adler32::adler32(&a),
+                simd_adler32::adler32(&b),
+                b.len() as u64,
+            );
+            assert_eq!(
+                combined,
+                simd_adler32::adler32(&data.as_slice()),
+                "cut {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_stream_is_refused_by_the_decoder() {
+        let pixels: Vec<u8> = (0..=255u8).cycle().take(16 * 16 * 4).collect();
+        let mut png = encode_png(16, 16, &pixels).expect("encodes");
+        let n = png.len();
+        png[n - 20] ^= 0xff; // inside the IDAT: its CRC (and Adler-32) no longer match
+        assert!(decode_png(Cursor::new(&png), "t").is_err());
     }
 
     #[test]

@@ -166,7 +166,15 @@ class Cluster:
                    "nginx proxying")
 
     def stop_all(self):
-        for p in [self.nginx, *self.replicas, self.redis]:
+        # nginx's master stops its workers on SIGTERM; SIGKILL would orphan them.
+        if self.nginx and self.nginx.poll() is None:
+            self.nginx.terminate()
+            try:
+                self.nginx.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.nginx.kill()
+                self.nginx.wait()
+        for p in [*self.replicas, self.redis]:
             if p and p.poll() is None:
                 p.kill()
                 p.wait()
