@@ -21,7 +21,7 @@
 //! - [`state`]: `AppState` and the render path through all of the above.
 //! - [`textures`]: chunk textures — tilesets, the texture and recipe stores, the render path.
 //! - [`http`]: `app(state) -> Router`, routes, errors, extractors.
-//! - [`health`], [`metrics`], [`openapi`]: operator views.
+//! - [`health`], [`metrics`], [`openapi`]: operator views; [`process`]: resident memory.
 //! - [`serve`]: start-up, signals, graceful drain.
 //! - [`time`]: RFC 3339 timestamps.
 //! - `client` (feature `client`): the HTTP client game servers use.
@@ -43,6 +43,7 @@ pub mod http;
 pub mod metrics;
 pub mod openapi;
 pub mod probe;
+pub mod process;
 pub mod queue;
 pub mod render;
 pub mod select;

@@ -135,6 +135,8 @@ pub struct Gauges {
     pub circuit_state: u8,
     /// 1 while draining.
     pub draining: bool,
+    /// Resident memory, where the system reports it.
+    pub memory: Option<crate::process::ProcessMemory>,
 }
 
 /// The service's counters and histograms.
@@ -296,6 +298,20 @@ impl Metrics {
         let gauge = |out: &mut String, name: &str, help: &str, v: u64| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
         };
+        if let Some(m) = g.memory {
+            gauge(
+                &mut out,
+                "renderer_process_resident_bytes",
+                "Resident memory now (VmRSS).",
+                m.rss_bytes,
+            );
+            gauge(
+                &mut out,
+                "renderer_process_peak_resident_bytes",
+                "Most resident memory since start (VmHWM).",
+                m.peak_rss_bytes,
+            );
+        }
         gauge(
             &mut out,
             "renderer_queue_depth",

@@ -252,6 +252,7 @@ impl App {
             cache_entries: self.cache.len(),
             circuit_state: self.breaker.state().code(),
             draining: self.is_draining(),
+            memory: crate::process::ProcessMemory::read(),
         }
     }
 

@@ -436,6 +436,13 @@ async fn health_ready_metrics_and_openapi_answer() {
     ] {
         assert!(text.contains(name), "{name} missing from metrics:\n{text}");
     }
+    if cfg!(target_os = "linux") {
+        let peak = text
+            .lines()
+            .find_map(|l| l.strip_prefix("renderer_process_peak_resident_bytes "))
+            .and_then(|v| v.parse::<u64>().ok());
+        assert!(peak > Some(1 << 20), "peak RSS missing or tiny:\n{text}");
+    }
     let doc = call(&s, get("/openapi.json")).await.json();
     assert_eq!(doc["openapi"], "3.0.3");
     for p in [
