@@ -1,4 +1,5 @@
-//! A content-addressed result cache bounded in bytes: least recently used entries go first.
+//! A content-addressed result cache bounded in bytes: least recently used entries go first;
+//! and the strong ETag of cached bytes.
 //! One mutex; lookups are a hash probe and a B-tree move, far below a render's cost.
 
 use std::collections::{BTreeMap, HashMap};
@@ -8,6 +9,14 @@ use parking_lot::Mutex;
 
 /// A cache key: a blake3 digest of everything that decides the bytes.
 pub type Key = [u8; 32];
+
+/// The strong ETag of finished bytes (a quoted 128-bit blake3 prefix), for every cached
+/// answer alike.
+#[must_use]
+pub fn etag_of(bytes: &[u8]) -> String {
+    let h = blake3::hash(bytes);
+    format!("\"{}\"", &h.to_hex()[..32])
+}
 
 #[derive(Debug)]
 struct Entry<V: ?Sized> {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use parking_lot::Mutex;
@@ -71,8 +71,6 @@ pub struct App {
     pub backend: &'static str,
     /// The GPU's state for `/health` (`None` when rendering on the CPU alone).
     pub gpu: Option<Arc<dyn GpuStatus>>,
-    /// Requests in the render path (for the drain wait).
-    pub in_flight: AtomicUsize,
     /// Chunk textures: tilesets, the texture and recipe stores, their metrics.
     pub textures: Textures,
 }
@@ -218,7 +216,6 @@ impl App {
             metrics,
             coalescer: Coalescer::default(),
             draining: AtomicBool::new(false),
-            in_flight: AtomicUsize::new(0),
         }))
     }
 
@@ -339,7 +336,6 @@ impl App {
                 return Err(ApiError::ShuttingDown);
             }
         }
-        let _guard = InFlight::new(&self.in_flight);
         match tokio::time::timeout_at(deadline.into(), rx).await {
             Ok(Ok(Ok(out))) => Ok(out),
             Ok(Ok(Err(JobError::DeadlineExceeded))) | Err(_) => Err(ApiError::DeadlineExceeded),
@@ -352,29 +348,6 @@ impl App {
                 Err(ApiError::Internal)
             }
         }
-    }
-
-    /// Waits (polling) until no request waits on a render, or `max` passed.
-    pub async fn wait_idle(&self, max: Duration) {
-        let until = Instant::now() + max;
-        while self.in_flight.load(Ordering::Acquire) > 0 && Instant::now() < until {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-}
-
-struct InFlight<'a>(&'a AtomicUsize);
-
-impl<'a> InFlight<'a> {
-    fn new(c: &'a AtomicUsize) -> Self {
-        c.fetch_add(1, Ordering::AcqRel);
-        Self(c)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

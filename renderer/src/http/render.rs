@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use super::extract::JsonBody;
 use crate::backend::{JobInput, JobOutput};
+use crate::cache::etag_of;
 use crate::render::SheetLayout;
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -98,13 +99,6 @@ fn wants_png(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with("image/png")))
-}
-
-/// A strong ETag of the bytes.
-#[must_use]
-pub fn etag_of(bytes: &[u8]) -> String {
-    let h = blake3::hash(bytes);
-    format!("\"{}\"", &h.to_hex()[..32])
 }
 
 /// The PNG answer: immutable caching, strong ETag, 304 on a matching `If-None-Match`.

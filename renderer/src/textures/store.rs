@@ -3,8 +3,8 @@
 use axum::body::Bytes;
 use axum::http::HeaderValue;
 
+use crate::cache::etag_of;
 use crate::cache::{Key, ResultCache};
-use crate::http::render::etag_of;
 
 /// Per-entry bookkeeping charged against the budget besides the PNG itself.
 const OVERHEAD: usize = 128;
