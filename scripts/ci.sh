@@ -67,6 +67,15 @@ else
   ops_skip "cluster test needs redis-server and nginx (scripts/cluster-test.sh installs them)"
 fi
 
+step "schemathesis against /openapi.json (no 5xx, responses as documented)"
+if command -v schemathesis >/dev/null 2>&1; then
+  cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
+  scripts/api-fuzz.sh
+  ops_ok "schemathesis"
+else
+  ops_skip "schemathesis needs schemathesis (pip install schemathesis)"
+fi
+
 step "k6 smoke run against one server (thresholds enforced)"
 if command -v k6 >/dev/null 2>&1; then
   cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild

@@ -11,9 +11,29 @@ fn png(desc: &str) -> Value {
     json!({"description": desc, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}})
 }
 
-/// The document.
+/// The names `vocabulary` (the `/vocabulary` document) lists under `key`; palette colours
+/// join the game's for `colour`.
+fn names(vocabulary: &Value, key: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = vocabulary[key].as_array().cloned().unwrap_or_default();
+    if key == "colour"
+        && let Some(palettes) = vocabulary["paletteColours"].as_array()
+    {
+        for p in palettes {
+            out.extend(p["colours"].as_array().cloned().unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// The document, with the names this server accepts (from its `/vocabulary`) and its chunk
+/// limits, so schema-driven clients and testers generate what the server takes.
 #[must_use]
-pub fn document() -> Value {
+pub fn document(vocabulary: &Value, limits: &pipeline::chunk::ChunkLimits) -> Value {
+    let named = |key: &str| json!({"type": "string", "enum": names(vocabulary, key)});
+    let tilesets: Vec<Value> = vocabulary["tilesets"]
+        .as_array()
+        .map(|t| t.iter().map(|t| t["name"].clone()).collect())
+        .unwrap_or_default();
     let unavailable = err("queue_full, circuit_open or shutting_down; see Retry-After");
     let q = |name: &str, ty: &str, desc: &str| json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": ty}});
     let mut png_params: Vec<Value> = [
@@ -37,12 +57,43 @@ pub fn document() -> Value {
     .iter()
     .map(|n| q(n, "string", "name; empty = absent"))
     .collect();
+    // The names the server knows, where the query parameter takes one of a list.
+    for (param, key) in [
+        ("peltName", "peltName"),
+        ("colour", "colour"),
+        ("tortieBase", "tortieBase"),
+        ("tortiePattern", "tortieBase"),
+        ("tortieColour", "colour"),
+        ("tortieMask", "tortieMask"),
+        ("tint", "tint"),
+        ("skinColour", "skinColour"),
+        ("eyeColour", "eyeColour"),
+        ("eyeColour2", "eyeColour"),
+        ("whitePatches", "whitePatches"),
+        ("points", "points"),
+        ("whitePatchesTint", "whitePatchesTint"),
+        ("vitiligo", "vitiligo"),
+        ("accessory", "accessories"),
+        ("scar", "scars"),
+    ] {
+        if let Some(p) = png_params.iter_mut().find(|p| p["name"] == param) {
+            let mut allowed = names(vocabulary, key);
+            allowed.push(json!(""));
+            p["schema"]["enum"] = Value::Array(allowed);
+        }
+    }
     for n in ["isTortie", "shading", "reverse", "dead", "darkForest"] {
         png_params.push(q(n, "string", "true, false, 1 or 0"));
     }
-    png_params.push(q("spriteNumber", "integer", "pose 0..=20 (default 8)"));
-    png_params.push(q("opacity", "integer", "0..=100 (default 100)"));
-    png_params.push(q("scale", "integer", "nearest-neighbour upscale 1..=16"));
+    let ranged = |name: &str, desc: &str, min: u32, max: u32| {
+        let mut p = q(name, "integer", desc);
+        p["schema"]["minimum"] = json!(min);
+        p["schema"]["maximum"] = json!(max);
+        p
+    };
+    png_params.push(ranged("spriteNumber", "pose (default 8)", 0, 20));
+    png_params.push(ranged("opacity", "percent (default 100)", 0, 100));
+    png_params.push(ranged("scale", "nearest-neighbour upscale", 1, 16));
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "renderer", "version": env!("CARGO_PKG_VERSION"),
@@ -141,7 +192,7 @@ pub fn document() -> Value {
                     "params": {"type": "object", "description": "merged onto the base parameters, then overrides"},
                     "overrides": {"type": "object"}}}},
                 "options": {"type": "object", "properties": {"tileSize": {"type": "integer", "default": 50, "minimum": 1, "description": "any size; frames scaled nearest-neighbour; the sheet at most 16 MP"},
-                    "columns": {"type": "integer"}, "includeSources": {"type": "boolean", "description": "also each frame as its own 50×50 PNG (sources)"},
+                    "columns": {"type": "integer", "minimum": 1}, "includeSources": {"type": "boolean", "description": "also each frame as its own 50×50 PNG (sources)"},
                     "includeBase": {"type": "boolean", "default": true},
                     "frameMode": {"type": "string", "enum": ["composed", "layer"], "default": "composed"},
                     "layerId": {"type": "string", "enum": ["base", "tint", "whitePatches", "points", "vitiligo", "eyes", "scarsPrimary", "scarsSecondary", "skin", "lineart", "accessories", "lighting"]}}}}},
@@ -155,10 +206,10 @@ pub fn document() -> Value {
             "ChunkRequest": {"type": "object", "required": ["tileset", "width", "height", "tileSize"], "properties": {
                 "chunkX": {"type": "integer", "description": "echoed; not part of the hash"},
                 "chunkY": {"type": "integer", "description": "echoed; not part of the hash"},
-                "tileset": {"type": "string", "description": "a tileset of data/tilesets (terrain is bundled)"},
-                "width": {"type": "integer", "minimum": 1, "description": "tiles"},
-                "height": {"type": "integer", "minimum": 1, "description": "tiles"},
-                "tileSize": {"type": "integer", "description": "px per tile on the texture; tiles are scaled nearest-neighbour"},
+                "tileset": {"type": "string", "enum": tilesets, "description": "a tileset of data/tilesets (terrain is bundled)"},
+                "width": {"type": "integer", "minimum": 1, "maximum": limits.max_grid, "description": "tiles"},
+                "height": {"type": "integer", "minimum": 1, "maximum": limits.max_grid, "description": "tiles"},
+                "tileSize": {"type": "integer", "minimum": limits.tile_size.start(), "maximum": limits.tile_size.end(), "description": "px per tile on the texture; tiles are scaled nearest-neighbour; width × tileSize and height × tileSize at most the canvas limit"},
                 "layers": {"type": "array", "description": "drawn first to last; each row-major with width × height entries",
                            "items": {"type": "array", "items": {"type": "string", "nullable": true}}},
                 "entities": {"type": "array", "items": {"$ref": "#/components/schemas/ChunkEntity"}}}},
@@ -186,6 +237,23 @@ pub fn document() -> Value {
                 "rendered": {"type": "integer"}, "rejected": {"type": "integer"}, "failed": {"type": "integer"}, "cache_hits": {"type": "integer"}}}
         }}
     });
+    let cat = &mut doc["components"]["schemas"]["CatParams"];
+    cat["required"] = json!(["peltName"]);
+    cat["properties"] = json!({
+        "peltName": named("peltName"), "colour": named("colour"),
+        "tortieBase": named("tortieBase"), "tortiePattern": named("tortieBase"),
+        "tortieColour": named("colour"), "tortieMask": named("tortieMask"),
+        "tint": named("tint"), "skinColour": named("skinColour"),
+        "eyeColour": named("eyeColour"), "eyeColour2": named("eyeColour"),
+        "whitePatches": named("whitePatches"), "points": named("points"),
+        "whitePatchesTint": named("whitePatchesTint"), "vitiligo": named("vitiligo"),
+        "accessories": {"type": "array", "items": named("accessories")},
+        "scars": {"type": "array", "items": named("scars")},
+        "isTortie": {"type": "boolean"}, "shading": {"type": "boolean"},
+        "dead": {"type": "boolean"}, "darkForest": {"type": "boolean"},
+        "reverse": {"type": "boolean"},
+        "spriteNumber": {"type": "integer", "minimum": 0, "maximum": 20},
+        "opacity": {"type": "integer", "minimum": 0, "maximum": 100}});
     // Added apart: one more schema inside the literal above exceeds `json!`'s recursion limit.
     doc["components"]["schemas"]["GpuHealth"] = json!({"type": "object", "nullable": true,
         "description": "the GPU adapter; null when rendering on the CPU alone",

@@ -445,6 +445,29 @@ async fn health_ready_metrics_and_openapi_answer() {
     }
     let doc = call(&s, get("/openapi.json")).await.json();
     assert_eq!(doc["openapi"], "3.0.3");
+    // The names and limits are this server's own, so schema-driven tools send what it takes.
+    let schemas = &doc["components"]["schemas"];
+    let pelts = schemas["CatParams"]["properties"]["peltName"]["enum"]
+        .as_array()
+        .expect("peltName enum");
+    assert!(pelts.iter().any(|p| p == "Tabby"), "{pelts:?}");
+    assert_eq!(
+        schemas["CatParams"]["required"],
+        serde_json::json!(["peltName"])
+    );
+    let colours = schemas["CatParams"]["properties"]["colour"]["enum"]
+        .as_array()
+        .expect("colour enum");
+    assert!(colours.iter().any(|c| c == "GINGER") && colours.iter().any(|c| c == "MOSS"));
+    let chunk = &schemas["ChunkRequest"]["properties"];
+    assert_eq!(chunk["tileset"]["enum"], serde_json::json!(["terrain"]));
+    assert_eq!(
+        (
+            chunk["tileSize"]["minimum"].as_u64(),
+            chunk["tileSize"]["maximum"].as_u64()
+        ),
+        (Some(8), Some(128))
+    );
     for p in [
         "/render",
         "/render/batch",

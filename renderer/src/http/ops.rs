@@ -60,8 +60,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /openapi.json`.
-pub async fn openapi() -> Json<serde_json::Value> {
-    Json(crate::openapi::document())
+pub async fn openapi(State(state): State<AppState>) -> Json<serde_json::Value> {
+    // Our own document, serialised at start: it always parses.
+    let vocabulary = serde_json::from_slice(&state.vocabulary_json).unwrap_or_default();
+    Json(crate::openapi::document(
+        &vocabulary,
+        &state.config.chunk_limits,
+    ))
 }
 
 /// `GET /palettes`: every palette colour folder loaded, in CatGenerator's shape
