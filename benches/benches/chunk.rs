@@ -15,6 +15,7 @@
 
 use std::hint::black_box;
 
+use benches::png_crate_fast;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest, TilesetRegistry};
 use pipeline::encode::encode_png_into;
@@ -195,16 +196,3 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
-
-/// The encoder the service used before its own: the `png` crate at `Compression::Fast`.
-fn png_crate_fast(width: u32, height: u32, pixels: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, width, height);
-    enc.set_color(png::ColorType::Rgba);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::Fast);
-    let mut w = enc.write_header().expect("header");
-    w.write_image_data(pixels).expect("data");
-    w.finish().expect("finish");
-    out
-}

@@ -5,6 +5,7 @@
 
 use std::hint::black_box;
 
+use benches::png_crate_fast;
 use criterion::{Criterion, criterion_group, criterion_main};
 use pipeline::{
     AtlasPaths, AtlasRepository, CatParams, CatSpec, CpuBackend, Plan, encode_png_into,
@@ -53,7 +54,7 @@ fn bench(c: &mut Criterion) {
     png.clear();
     encode_png_into(&mut png, 50, 50, &canvas).expect("encodes");
     let ours = png.len();
-    let theirs = png_crate_fast(&canvas).len();
+    let theirs = png_crate_fast(50, 50, &canvas).len();
     println!("cat PNG bytes: ours {ours}, png crate (Compression::Fast) {theirs}");
     g.bench_function("png", |b| {
         b.iter(|| {
@@ -63,7 +64,7 @@ fn bench(c: &mut Criterion) {
         });
     });
     g.bench_function("png_crate_fast", |b| {
-        b.iter(|| black_box(png_crate_fast(black_box(&canvas)).len()));
+        b.iter(|| black_box(png_crate_fast(50, 50, black_box(&canvas)).len()));
     });
     g.bench_function("composite_and_png", |b| {
         b.iter(|| {
@@ -74,20 +75,6 @@ fn bench(c: &mut Criterion) {
         });
     });
     g.finish();
-}
-
-/// The encoder the service used before its own: the `png` crate at `Compression::Fast`
-/// (fdeflate, adaptive filter).
-fn png_crate_fast(canvas: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = png::Encoder::new(&mut out, 50, 50);
-    enc.set_color(png::ColorType::Rgba);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_compression(png::Compression::Fast);
-    let mut w = enc.write_header().expect("header");
-    w.write_image_data(canvas).expect("data");
-    w.finish().expect("finish");
-    out
 }
 
 criterion_group!(benches, bench);

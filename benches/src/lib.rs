@@ -1,1 +1,20 @@
-//! Criterion benchmarks live in `benches/`; this crate has no library code.
+//! Criterion benchmarks live in `benches/`; this library holds what several of them share.
+
+/// The encoder the service used before pipeline's own, kept as the baseline the `cpu` and
+/// `chunk` benches compare against: the `png` crate at `Compression::Fast` (fdeflate,
+/// adaptive filter), RGBA8.
+///
+/// # Panics
+/// When `pixels` is not `width * height * 4` bytes (a bench set-up error).
+#[must_use]
+pub fn png_crate_fast(width: u32, height: u32, pixels: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, width, height);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::Fast);
+    let mut w = enc.write_header().expect("header");
+    w.write_image_data(pixels).expect("data");
+    w.finish().expect("finish");
+    out
+}
