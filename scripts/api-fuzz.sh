@@ -10,11 +10,9 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-target/debug/renderer}
 MAX_EXAMPLES=${MAX_EXAMPLES:-25}
 [ -x "$BIN" ] || cargo build --locked -p renderer --all-features
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-CG3_PORT=$port RUST_LOG=warn "$BIN" >/tmp/cg3-api-fuzz-server.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 100); do "$BIN" probe --port "$port" --path /ready >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=scripts/local-server.sh
+. scripts/local-server.sh
+start_local_server "$BIN"
 schemathesis run "http://127.0.0.1:$port/openapi.json" \
   --max-examples "$MAX_EXAMPLES" --seed 1 \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance

