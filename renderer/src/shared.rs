@@ -128,13 +128,15 @@ const BACKLOG_BYTES: usize = 32 << 20;
 #[derive(Debug, Default)]
 struct Backlog {
     entries: std::collections::VecDeque<(String, String)>,
+    /// The hashes in `entries`, so a recipe handed out again is not queued twice.
+    queued: std::collections::HashSet<String>,
     bytes: usize,
     dropped: u64,
 }
 
 impl Backlog {
     fn push(&mut self, hash_hex: &str, recipe: &str) {
-        if self.entries.iter().any(|(h, _)| h == hash_hex) {
+        if !self.queued.insert(hash_hex.to_owned()) {
             return;
         }
         self.bytes += hash_hex.len() + recipe.len();
@@ -145,12 +147,14 @@ impl Backlog {
                 break;
             };
             self.bytes -= h.len() + r.len();
+            self.queued.remove(&h);
             self.dropped += 1;
         }
     }
 
     fn take(&mut self) -> Vec<(String, String)> {
         self.bytes = 0;
+        self.queued.clear();
         self.entries.drain(..).collect()
     }
 }
@@ -231,18 +235,25 @@ impl SharedStore {
                 Some(v)
             }
             Ok(Err(e)) => {
-                self.errors.fetch_add(1, Ordering::Relaxed);
-                *self.problem.lock() = Some(format!("Redis {what} failed: {e}"));
-                tracing::warn!("Redis {what} failed: {e}");
+                self.fail(format!("Redis {what} failed: {e}"));
                 None
             }
             Err(_) => {
-                self.errors.fetch_add(1, Ordering::Relaxed);
-                *self.problem.lock() =
-                    Some(format!("Redis {what} took longer than {CALL_TIMEOUT:?}"));
+                self.fail(format!("Redis {what} took longer than {CALL_TIMEOUT:?}"));
                 None
             }
         }
+    }
+
+    /// Counts a failed call and records why; logs only when the layer turns degraded, not
+    /// on every call (PINGs alone fail twice a second during an outage).
+    fn fail(&self, reason: String) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        let mut problem = self.problem.lock();
+        if problem.is_none() {
+            tracing::warn!("shared store (Redis) degraded: {reason}");
+        }
+        *problem = Some(reason);
     }
 
     /// The connection, if one was made (cloning a manager shares its connection).
@@ -515,9 +526,16 @@ mod tests {
         assert_eq!(b.dropped, 1, "the oldest went");
         let hashes: Vec<&str> = b.entries.iter().map(|(h, _)| h.as_str()).collect();
         assert_eq!(hashes, ["bb", "cc"]);
+        assert!(!b.queued.contains("aa"), "a dropped hash is forgotten");
         assert!(b.bytes <= BACKLOG_BYTES);
         assert_eq!(b.take().len(), 2);
         assert_eq!((b.entries.len(), b.bytes), (0, 0));
+        b.push("aa", "r1");
+        assert_eq!(
+            b.entries.len(),
+            1,
+            "a dropped or written hash may be queued again"
+        );
     }
 
     #[test]
