@@ -104,6 +104,17 @@ pub struct Config {
     pub gpu_allow_software: bool,
     /// How long queued work may take to finish after SIGTERM.
     pub shutdown_grace: Duration,
+    /// Most connections served at once; more get the overflow lane (probes only) or are
+    /// closed, so idle or slow clients cannot exhaust file descriptors and tasks.
+    pub max_connections: NonZeroUsize,
+    /// Deadline for a whole request head; also how long a keep-alive connection may sit idle
+    /// (a slowloris or a parked connection is closed when it runs out).
+    pub header_read_timeout: Duration,
+    /// Deadline for a whole request body, so a body trickled slowly cannot hold a request
+    /// open for longer.
+    pub body_read_timeout: Duration,
+    /// Largest request head (request line and headers), bytes: larger ones get 431.
+    pub max_header_bytes: NonZeroUsize,
     /// Log format.
     pub log_format: LogFormat,
     /// Bounds of `POST /render/chunk` requests.
@@ -141,6 +152,10 @@ impl Default for Config {
             gpu_chunk_min_pixels: 1 << 20,
             gpu_allow_software: false,
             shutdown_grace: Duration::from_secs(10),
+            max_connections: nz(4096),
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+            max_header_bytes: nz(16 << 10),
             log_format: LogFormat::Human,
             chunk_limits: ChunkLimits::default(),
             texture_cache_bytes: 256 << 20,
@@ -206,6 +221,7 @@ impl Setting {
 const SERVICE: &str = "Service";
 const CHUNKS: &str = "Chunk textures (POST /render/chunk, GET /textures/{hash}.png)";
 const SHARED: &str = "Shared layer for several replicas (Redis)";
+const CONNECTIONS: &str = "Connections (slow and greedy clients)";
 
 /// Every setting of `renderer serve`, in `--help` order.
 pub const SETTINGS: &[Setting] = &[
@@ -336,14 +352,7 @@ pub const SETTINGS: &[Setting] = &[
         key: "render_timeout_ms",
         section: SERVICE,
         help: "request deadline incl. queue wait, ms",
-        apply: |c, v| {
-            let ms: u64 = num(v)?;
-            if ms == 0 {
-                return Err("must be at least 1".into());
-            }
-            c.render_timeout = Duration::from_millis(ms);
-            Ok(())
-        },
+        apply: |c, v| positive_millis(v).map(|d| c.render_timeout = d),
         show: |c| c.render_timeout.as_millis().to_string(),
     },
     Setting {
@@ -532,6 +541,34 @@ pub const SETTINGS: &[Setting] = &[
         apply: |c, v| num(v).map(|n| c.redis_texture_max_bytes = n),
         show: |c| c.redis_texture_max_bytes.to_string(),
     },
+    Setting {
+        key: "max_connections",
+        section: CONNECTIONS,
+        help: "connections served at once; past it probes still answer, the rest get 503",
+        apply: |c, v| non_zero(v).map(|n| c.max_connections = n),
+        show: |c| c.max_connections.to_string(),
+    },
+    Setting {
+        key: "header_read_timeout_ms",
+        section: CONNECTIONS,
+        help: "a request head must arrive whole within this; also the idle keep-alive limit",
+        apply: |c, v| positive_millis(v).map(|d| c.header_read_timeout = d),
+        show: |c| c.header_read_timeout.as_millis().to_string(),
+    },
+    Setting {
+        key: "body_read_timeout_ms",
+        section: CONNECTIONS,
+        help: "a request body must arrive whole within this, or 408",
+        apply: |c, v| positive_millis(v).map(|d| c.body_read_timeout = d),
+        show: |c| c.body_read_timeout.as_millis().to_string(),
+    },
+    Setting {
+        key: "max_header_bytes",
+        section: CONNECTIONS,
+        help: "largest request head (request line and headers), or 431",
+        apply: |c, v| non_zero(v).map(|n| c.max_header_bytes = n),
+        show: |c| c.max_header_bytes.to_string(),
+    },
 ];
 
 fn path_or(p: Option<&Path>, default: &str) -> String {
@@ -685,6 +722,13 @@ fn positive(v: &str) -> Result<u32, String> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| "must be a whole number in 1..=4294967295".to_owned())
+}
+
+fn positive_millis(v: &str) -> Result<Duration, String> {
+    match num::<u64>(v)? {
+        0 => Err("must be at least 1".into()),
+        ms => Ok(Duration::from_millis(ms)),
+    }
 }
 
 fn non_zero(v: &str) -> Result<NonZeroUsize, String> {

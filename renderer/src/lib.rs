@@ -22,7 +22,9 @@
 //! - [`textures`]: chunk textures — tilesets, the texture and recipe stores, the render path.
 //! - [`http`]: `app(state) -> Router`, routes, errors, extractors.
 //! - [`health`], [`metrics`], [`openapi`]: operator views; [`process`]: resident memory.
-//! - [`serve`]: start-up, signals, graceful drain.
+//! - [`connections`]: the accept loop — connection cap with a probes-only overflow lane,
+//!   header-read/idle timeout, header size, graceful drain of open connections.
+//! - [`serve`]: start-up, signals, the shutdown sequence.
 //! - [`time`]: RFC 3339 timestamps.
 //! - `client` (feature `client`): the HTTP client game servers use.
 #![recursion_limit = "256"]
@@ -36,6 +38,7 @@ pub mod cli;
 pub mod client;
 pub mod coalesce;
 pub mod config;
+pub mod connections;
 #[cfg(feature = "gpu")]
 pub mod gpu_backend;
 pub mod health;

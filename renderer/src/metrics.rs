@@ -61,6 +61,42 @@ impl Outcome {
     }
 }
 
+/// How a TCP connection ended (or was turned away), counted by
+/// `renderer_connections_total{end}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionEnd {
+    /// The client or the server closed it normally.
+    Closed,
+    /// No whole request head within the header-read timeout (slowloris, idle keep-alive).
+    HeaderTimeout,
+    /// An I/O or protocol error.
+    Error,
+    /// Over the connection cap: served in the overflow lane (probes only, one request).
+    Overflow,
+    /// Over the cap and the overflow lane: closed at once.
+    Refused,
+}
+
+impl ConnectionEnd {
+    const ALL: [Self; 5] = [
+        Self::Closed,
+        Self::HeaderTimeout,
+        Self::Error,
+        Self::Overflow,
+        Self::Refused,
+    ];
+
+    const fn label(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::HeaderTimeout => "header_timeout",
+            Self::Error => "error",
+            Self::Overflow => "overflow",
+            Self::Refused => "refused",
+        }
+    }
+}
+
 const SECONDS_BUCKETS: [f64; 14] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
     5.0,
@@ -154,6 +190,8 @@ pub struct Metrics {
     gpu_fallback_jobs: AtomicU64,
     gpu_chunks: AtomicU64,
     gpu_batch_sizes: Mutex<Histogram>,
+    connections_open: AtomicU64,
+    connection_ends: [AtomicU64; ConnectionEnd::ALL.len()],
 }
 
 impl Default for Metrics {
@@ -171,6 +209,8 @@ impl Default for Metrics {
             gpu_fallback_jobs: AtomicU64::new(0),
             gpu_chunks: AtomicU64::new(0),
             gpu_batch_sizes: Mutex::new(Histogram::new(&BATCH_BUCKETS)),
+            connections_open: AtomicU64::new(0),
+            connection_ends: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -282,6 +322,32 @@ impl Metrics {
         self.gpu_fallback_jobs.load(Ordering::Relaxed)
     }
 
+    /// One more connection open.
+    pub fn connection_opened(&self) {
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One connection fewer open, ended as `end`.
+    pub fn connection_closed(&self, end: ConnectionEnd) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+        self.connection_end(end);
+    }
+
+    /// Counts a connection ending (or turned away) as `end`.
+    pub fn connection_end(&self, end: ConnectionEnd) {
+        self.connection_ends[end as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Connections open now.
+    pub fn connections_open(&self) -> u64 {
+        self.connections_open.load(Ordering::Relaxed)
+    }
+
+    /// Connections that ended (or were turned away) as `end`.
+    pub fn connection_ends(&self, end: ConnectionEnd) -> u64 {
+        self.connection_ends[end as usize].load(Ordering::Relaxed)
+    }
+
     /// Counts one HTTP response by matched route and status.
     pub fn http(&self, route: &str, status: u16) {
         *self
@@ -360,6 +426,22 @@ impl Metrics {
             "1 while shutting down.",
             u64::from(g.draining),
         );
+
+        gauge(
+            &mut out,
+            "renderer_connections_open",
+            "TCP connections open now (normal and overflow lane).",
+            self.connections_open(),
+        );
+        out.push_str("# HELP renderer_connections_total Connections by how they ended or were turned away.\n# TYPE renderer_connections_total counter\n");
+        for end in ConnectionEnd::ALL {
+            let _ = writeln!(
+                out,
+                "renderer_connections_total{{end=\"{}\"}} {}",
+                end.label(),
+                self.connection_ends(end)
+            );
+        }
 
         out.push_str("# HELP renderer_jobs_total Render jobs by outcome.\n# TYPE renderer_jobs_total counter\n");
         for o in Outcome::ALL {

@@ -97,7 +97,7 @@ pub fn document(vocabulary: &Value, limits: &pipeline::chunk::ChunkLimits) -> Va
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "renderer", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Renders ClanGen-style cat sprites. Errors: {\"error\": {\"code\", \"message\", \"field\"?, \"allowed\"?}}."},
+                 "description": "Renders ClanGen-style cat sprites. Errors: {\"error\": {\"code\", \"message\", \"field\"?, \"allowed\"?}}. On every route: a request head over CG3_MAX_HEADER_BYTES gets 431; past CG3_MAX_CONNECTIONS open connections, /health and /ready still answer and every other route gets 503 too_many_connections (Retry-After: 1)."},
         "paths": {
             "/render": {"post": {
                 "summary": "Render one cat (CatGenerator-compatible)",
@@ -106,14 +106,14 @@ pub fn document(vocabulary: &Value, limits: &pipeline::chunk::ChunkLimits) -> Va
                     "200": {"description": "JSON with a data URL, or the PNG itself with Accept: image/png",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RenderResponse"}},
                                         "image/png": {"schema": {"type": "string", "format": "binary"}}}},
-                    "400": err("malformed_json"), "413": err("body_too_large"), "422": err("invalid_params"),
+                    "400": err("malformed_json"), "408": err("body_timeout: not received whole within CG3_BODY_READ_TIMEOUT_MS"), "413": err("body_too_large"), "422": err("invalid_params"),
                     "503": unavailable, "504": err("deadline_exceeded"), "500": err("internal")}}},
             "/render/batch": {"post": {
                 "summary": "Render a base cat and its variants as one sprite sheet",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}}}},
                 "responses": {
                     "200": {"description": "sheet and frame table", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponse"}}}},
-                    "400": err("malformed_json"), "413": err("body_too_large"), "422": err("invalid_params (including too many variants)"),
+                    "400": err("malformed_json"), "408": err("body_timeout: not received whole within CG3_BODY_READ_TIMEOUT_MS"), "413": err("body_too_large"), "422": err("invalid_params (including too many variants)"),
                     "503": unavailable, "504": err("deadline_exceeded")}}},
             "/render.png": {"get": {
                 "summary": "Render from Pixel Cat Maker URL parameters",
@@ -126,7 +126,7 @@ pub fn document(vocabulary: &Value, limits: &pipeline::chunk::ChunkLimits) -> Va
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChunkRequest"}}}},
                 "responses": {
                     "200": {"description": "the texture's URL and size", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChunkResponse"}}}},
-                    "400": err("malformed_json"), "413": err("body_too_large"),
+                    "400": err("malformed_json"), "408": err("body_timeout: not received whole within CG3_BODY_READ_TIMEOUT_MS"), "413": err("body_too_large"),
                     "422": err("invalid_params: unknown tileset/tile/sprite group/cat name, wrong layer length, limits; `field` names it, `allowed` lists names where short"),
                     "503": unavailable, "504": err("deadline_exceeded"), "500": err("internal")}}},
             "/textures/{hash}.png": {"get": {
@@ -166,7 +166,7 @@ pub fn document(vocabulary: &Value, limits: &pipeline::chunk::ChunkLimits) -> Va
         },
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                "code": {"type": "string", "enum": ["invalid_params", "malformed_json", "body_too_large", "queue_full", "circuit_open", "deadline_exceeded", "not_found", "method_not_allowed", "shutting_down", "shared_store_unavailable", "internal"]},
+                "code": {"type": "string", "enum": ["invalid_params", "malformed_json", "body_too_large", "body_timeout", "too_many_connections", "queue_full", "circuit_open", "deadline_exceeded", "not_found", "method_not_allowed", "shutting_down", "shared_store_unavailable", "internal"]},
                 "message": {"type": "string"}, "field": {"type": "string"}, "allowed": {"type": "array", "items": {"type": "string"}}}}}},
             "CatParams": {"type": "object", "description": "CatGenerator parameters (peltName, colour (a game or palette colour, see /palettes), spriteNumber, isTortie, tortie (layers {pattern, colour, mask}; null slots skipped), tortiePattern/tortieColour/tortieMask, tint, whitePatches, points, whitePatchesTint, vitiligo, eyeColour, eyeColour2, skinColour, scars/scarSlots/scar, accessories/accessory, shading, dead, darkForest, darkForestTint, opacity, reverse). CatGenerator's aliases are read too: eyeColor, eyeColor2, skinColor, sprite_number, darkMode; booleans may be \"true\"/\"false\".", "additionalProperties": true},
             "Payload": {"type": "object", "properties": {"spriteNumber": {"type": "integer", "minimum": 0, "maximum": 20}, "params": {"$ref": "#/components/schemas/CatParams"}}},

@@ -2,8 +2,9 @@
 //!
 //! 1. SIGTERM/SIGINT (or the test's trigger) → readiness false, the queue stops taking work,
 //!    new renders get 503 `shutting_down`.
-//! 2. The listener stops accepting; in-flight requests (and the queued jobs they wait on)
-//!    finish, for at most the grace period.
+//! 2. The listener stops accepting ([`crate::connections`]); idle connections close,
+//!    in-flight requests (and the queued jobs they wait on) finish, for at most the grace
+//!    period.
 //! 3. Workers finish what the queue still holds and exit; the process exits 0.
 //!
 //! `CG3_BACKEND` picks the workers' backends in [`crate::select`]: `cpu`, `gpu` (one GPU
@@ -146,25 +147,25 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<bool> {
     let grace = state.config.shutdown_grace;
-    let started = Arc::new(tokio::sync::Notify::new());
-    let signal = {
-        let (state, started) = (state.clone(), started.clone());
+    let stop = {
+        let state = state.clone();
         async move {
             shutdown.await;
             tracing::info!(grace_s = grace.as_secs(), "shutdown: draining");
             state.begin_drain();
-            started.notify_one();
         }
     };
-    let server =
-        axum::serve(listener, crate::http::app(state.clone())).with_graceful_shutdown(signal);
-    let mut clean = true;
-    tokio::select! {
-        r = server => r?,
-        () = async { started.notified().await; tokio::time::sleep(grace).await; } => {
-            tracing::warn!("grace period over with requests still open");
-            clean = false;
-        }
+    let connections = crate::connections::accept_until(
+        listener,
+        crate::http::app(state.clone()),
+        crate::connections::ConnectionLimits::of(&state.config),
+        state.metrics.clone(),
+        stop,
+    )
+    .await;
+    let mut clean = crate::connections::drain(connections, grace).await;
+    if !clean {
+        tracing::warn!("grace period over with requests still open");
     }
     let pool = state.pool.lock().take();
     if let Some(pool) = pool {

@@ -28,6 +28,13 @@ pub enum ApiError {
     /// The body is larger than the limit: 413.
     #[error("request body larger than {0} bytes")]
     BodyTooLarge(usize),
+    /// The body did not arrive whole within the body-read deadline: 408.
+    #[error("request body not received within {} ms", .0.as_millis())]
+    BodyTimeout(Duration),
+    /// The server holds as many connections as it may (`CG3_MAX_CONNECTIONS`): 503 +
+    /// Retry-After, and the connection is closed.
+    #[error("too many open connections; retry shortly")]
+    TooManyConnections,
     /// The queue is full: 503 + Retry-After.
     #[error("render queue is full; retry shortly")]
     QueueFull,
@@ -72,7 +79,9 @@ impl ApiError {
             Self::InvalidParams { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::QueueFull
+            | Self::TooManyConnections
             | Self::CircuitOpen(_)
             | Self::ShuttingDown
             | Self::SharedUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -90,6 +99,8 @@ impl ApiError {
             Self::InvalidParams { .. } => "invalid_params",
             Self::MalformedJson(_) => "malformed_json",
             Self::BodyTooLarge(_) => "body_too_large",
+            Self::BodyTimeout(_) => "body_timeout",
+            Self::TooManyConnections => "too_many_connections",
             Self::QueueFull => "queue_full",
             Self::CircuitOpen(_) => "circuit_open",
             Self::DeadlineExceeded => "deadline_exceeded",
@@ -110,7 +121,7 @@ impl ApiError {
                 Some(d.as_secs() + u64::from(d.subsec_nanos() > 0)).map(|s| s.max(1))
             }
             Self::ShuttingDown => Some(5),
-            Self::SharedUnavailable => Some(1),
+            Self::SharedUnavailable | Self::TooManyConnections => Some(1),
             _ => None,
         }
     }

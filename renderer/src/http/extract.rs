@@ -1,5 +1,7 @@
 //! `JsonBody<T>`: a JSON extractor whose rejections are our JSON errors (axum's own are plain
-//! text): too large → 413, not JSON → 400, JSON of the wrong shape → 422.
+//! text): too large → 413, not JSON → 400, JSON of the wrong shape → 422, not received
+//! whole within `CG3_BODY_READ_TIMEOUT_MS` → 408 (a body trickled slower than that cannot
+//! hold a connection and a task for longer).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -17,13 +19,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::BodyTooLarge(state.config.max_body_bytes.get())
-            } else {
-                ApiError::MalformedJson(r.body_text())
-            }
-        })?;
+        let deadline = state.config.body_read_timeout;
+        let bytes = tokio::time::timeout(deadline, Bytes::from_request(req, state))
+            .await
+            .map_err(|_| ApiError::BodyTimeout(deadline))?
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::BodyTooLarge(state.config.max_body_bytes.get())
+                } else {
+                    ApiError::MalformedJson(r.body_text())
+                }
+            })?;
         parse(&bytes).map(JsonBody)
     }
 }

@@ -69,9 +69,10 @@ impl ChunkOutcome {
             ApiError::InvalidParams { .. }
             | ApiError::MalformedJson(_)
             | ApiError::BodyTooLarge(_)
+            | ApiError::BodyTimeout(_)
             | ApiError::NotFound(_)
             | ApiError::MethodNotAllowed => Self::Invalid,
-            ApiError::QueueFull => Self::QueueFull,
+            ApiError::QueueFull | ApiError::TooManyConnections => Self::QueueFull,
             ApiError::CircuitOpen(_) => Self::CircuitOpen,
             ApiError::ShuttingDown => Self::ShuttingDown,
             ApiError::DeadlineExceeded => Self::DeadlineExceeded,

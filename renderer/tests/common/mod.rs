@@ -122,19 +122,29 @@ pub fn post_json(uri: &str, body: &serde_json::Value) -> Request<Body> {
 
 /// One request over a fresh connection (`Connection: close`).
 pub async fn raw(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> Resp {
-    let mut s = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connects");
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    s.write_all(req.as_bytes()).await.expect("writes");
+    raw_bytes(addr, req.as_bytes()).await
+}
+
+/// Sends `bytes` as they are over a fresh connection and reads until the server closes it.
+pub async fn raw_bytes(addr: std::net::SocketAddr, bytes: &[u8]) -> Resp {
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    s.write_all(bytes).await.expect("writes");
     let mut buf = Vec::new();
     tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut buf))
         .await
         .expect("answer within 30 s")
         .expect("reads");
+    parse_response(&buf)
+}
+
+/// Parses one HTTP/1.1 response (the first, when several were pipelined).
+pub fn parse_response(buf: &[u8]) -> Resp {
     let split = buf
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -1,0 +1,188 @@
+//! The accept loop: every TCP connection the service holds, bounded so that slow or greedy
+//! clients cannot starve the others.
+//!
+//! - **Connection cap** (`CG3_MAX_CONNECTIONS`): connections beyond it go to a small
+//!   overflow lane ([`OVERFLOW_SLOTS`] connections, each allowed one request head within
+//!   [`OVERFLOW_HEAD_TIMEOUT`]): `/health` and `/ready` are answered as usual, so probes keep
+//!   working while the cap is reached; everything else gets 503 `too_many_connections`, and
+//!   the connection is closed. Past the overflow lane a connection is closed at once.
+//! - **Header-read timeout** (`CG3_HEADER_READ_TIMEOUT_MS`): a request head (request line
+//!   and headers) must arrive whole within it. hyper starts that clock whenever the
+//!   connection waits for a head, so it is also the idle keep-alive timeout: a slowloris and
+//!   an idle connection are both closed when it runs out.
+//! - **Header size** (`CG3_MAX_HEADER_BYTES`): larger request heads get 431.
+//! - The body deadline (`CG3_BODY_READ_TIMEOUT_MS`) is enforced where bodies are read, in
+//!   [`crate::http::extract`].
+//!
+//! Only HTTP/1.1 (and 1.0) is spoken: every client of ours (browsers through a proxy, nginx,
+//! game servers, k6) uses it, and HTTP/2's own idle rules would need bounds of their own.
+//! Pipelined requests are answered in order on their connection.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::http::error::ApiError;
+use crate::metrics::{ConnectionEnd, Metrics};
+
+/// Connections served past the cap, one request each, so that probes still get through.
+pub const OVERFLOW_SLOTS: usize = 64;
+/// How long an overflow connection may take to send its one request head.
+pub const OVERFLOW_HEAD_TIMEOUT: Duration = Duration::from_secs(2);
+/// hyper's smallest allowed read buffer.
+const MIN_READ_BUFFER: usize = 8192;
+
+/// The bounds the accept loop applies, from [`Config`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Most connections served normally at once.
+    pub max_connections: usize,
+    /// Deadline for a whole request head, and for an idle keep-alive connection.
+    pub header_read_timeout: Duration,
+    /// Largest request head, bytes.
+    pub max_header_bytes: usize,
+}
+
+impl ConnectionLimits {
+    /// The limits `config` sets.
+    #[must_use]
+    pub fn of(config: &Config) -> Self {
+        Self {
+            max_connections: config.max_connections.get(),
+            header_read_timeout: config.header_read_timeout,
+            max_header_bytes: config.max_header_bytes.get(),
+        }
+    }
+
+    fn http1(&self, head_timeout: Duration) -> hyper::server::conn::http1::Builder {
+        let mut b = hyper::server::conn::http1::Builder::new();
+        b.timer(TokioTimer::new())
+            .header_read_timeout(head_timeout)
+            .max_buf_size(self.max_header_bytes.max(MIN_READ_BUFFER))
+            .max_header_size(self.max_header_bytes);
+        b
+    }
+}
+
+/// Accepts connections on `listener` and serves `router` on them until `stop` resolves;
+/// returns the handle that drains the connections still open (see [`drain`]).
+///
+/// # Errors
+/// Never for one connection's failure (that ends that connection); accept errors such as
+/// running out of file descriptors are logged and retried after a pause.
+pub async fn accept_until(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    metrics: Arc<Metrics>,
+    stop: impl Future<Output = ()>,
+) -> GracefulShutdown {
+    let graceful = GracefulShutdown::new();
+    let normal = Arc::new(Semaphore::new(limits.max_connections));
+    let overflow = Arc::new(Semaphore::new(OVERFLOW_SLOTS));
+    let main_builder = Arc::new(limits.http1(limits.header_read_timeout));
+    let overflow_builder = Arc::new({
+        let mut b = limits.http1(OVERFLOW_HEAD_TIMEOUT.min(limits.header_read_timeout));
+        b.keep_alive(false);
+        b
+    });
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) if is_per_connection(&e) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed; pausing");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        if let Ok(permit) = normal.clone().try_acquire_owned() {
+            let service = TowerToHyperService::new(router.clone());
+            let conn = main_builder.serve_connection(TokioIo::new(stream), service);
+            spawn_connection(graceful.watch(conn), permit, metrics.clone(), None);
+        } else if let Ok(permit) = overflow.clone().try_acquire_owned() {
+            let router = router.clone();
+            let service =
+                hyper::service::service_fn(move |req| overflow_answer(router.clone(), req));
+            let conn = overflow_builder.serve_connection(TokioIo::new(stream), service);
+            let lane = Some(ConnectionEnd::Overflow);
+            spawn_connection(graceful.watch(conn), permit, metrics.clone(), lane);
+        } else {
+            metrics.connection_end(ConnectionEnd::Refused);
+            drop(stream);
+        }
+    }
+    graceful
+}
+
+/// Waits for the connections still open to finish their requests (idle ones are closed
+/// now), for at most `grace`. Returns true when all finished in time.
+pub async fn drain(graceful: GracefulShutdown, grace: Duration) -> bool {
+    tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_ok()
+}
+
+/// Runs one connection on its own task, holding its slot until it ends; `lane` overrides how
+/// its end is counted (an overflow connection counts as `overflow`, however it closed).
+fn spawn_connection<F>(
+    conn: F,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    metrics: Arc<Metrics>,
+    lane: Option<ConnectionEnd>,
+) where
+    F: Future<Output = Result<(), hyper::Error>> + Send + 'static,
+{
+    metrics.connection_opened();
+    tokio::spawn(async move {
+        let end = match conn.await {
+            Ok(()) => ConnectionEnd::Closed,
+            Err(e) if e.is_timeout() => ConnectionEnd::HeaderTimeout,
+            Err(e) => {
+                tracing::debug!(error = %e, "connection ended with an error");
+                ConnectionEnd::Error
+            }
+        };
+        metrics.connection_closed(lane.unwrap_or(end));
+        drop(permit);
+    });
+}
+
+/// The overflow lane's one answer: probes go through, everything else is refused.
+async fn overflow_answer(
+    router: Router,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    match req.uri().path() {
+        "/health" | "/ready" => router.oneshot(req.map(Body::new)).await,
+        _ => Ok(axum::response::IntoResponse::into_response(
+            ApiError::TooManyConnections,
+        )),
+    }
+}
+
+/// Accept errors that concern one connection only; the listener itself is fine.
+fn is_per_connection(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    )
+}
