@@ -98,6 +98,12 @@ pub struct CatParams {
     pub pelt_name: PeltName,
     /// Coat colour.
     pub colour: CoatColour,
+    /// True exactly when `tortie` has layers. Written into the canonical JSON (only when
+    /// true, so plain cats' bytes are unchanged) because the parser draws a `tortie` list
+    /// only with `isTortie` (as CatGenerator does): without it a chunk recipe re-rendered
+    /// from its canonical JSON lost its tortie patches (found by `fuzz/cat_params`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub is_tortie: bool,
     /// Tortie patch layers, drawn in order; empty for a plain coat.
     pub tortie: Vec<TortieLayer>,
     /// Whole-cat tint name.
@@ -251,6 +257,7 @@ impl CatParams {
             sprite_number,
             pelt_name,
             colour,
+            is_tortie: !tortie.is_empty(),
             tortie,
             tint: f.name("tint")?,
             white_patches: f.name("whitePatches")?,
@@ -608,6 +615,27 @@ mod tests {
             "spriteNumber": 8, "opacity": 100, "extra": 1}))
         .expect("ok");
         assert_eq!(a.canonical_json(), b.canonical_json());
+    }
+
+    #[test]
+    fn canonical_json_parses_back_to_the_same_cat_tortie_included() {
+        // Found by fuzz/cat_params: the canonical form of a tortie cat lacked `isTortie`, so
+        // a chunk recipe re-rendered from it drew a plain coat.
+        for cat in [
+            json!({"peltName": "Smoke", "colour": "BROWN", "isTortie": true,
+                   "tortie": [{"colour": "BLACK", "mask": "SWOOP", "pattern": "Mackerel"}]}),
+            json!({"peltName": "Tortie", "colour": "BLACK", "tortieBase": "Tabby",
+                   "tortiePattern": "Tabby", "tortieColour": "GINGER", "tortieMask": "ONE"}),
+            json!({"peltName": "Tabby", "colour": "BLACK", "isTortie": true}),
+            json!({"peltName": "Tabby", "colour": "BLACK"}),
+        ] {
+            let p = CatParams::from_json(&cat).expect("ok");
+            let canonical = p.canonical_json();
+            let again = CatParams::from_json(&serde_json::from_str(&canonical).expect("JSON"))
+                .expect("canonical JSON parses");
+            assert_eq!(again, p, "{canonical}");
+            assert_eq!(canonical.contains("isTortie"), !p.tortie.is_empty());
+        }
     }
 
     #[test]

@@ -38,9 +38,9 @@ use crate::http::error::ApiError;
 use crate::metrics::{ConnectionEnd, Metrics};
 
 /// Connections served past the cap, one request each, so that probes still get through.
-pub const OVERFLOW_SLOTS: usize = 64;
+pub const OVERFLOW_SLOTS: usize = 128;
 /// How long an overflow connection may take to send its one request head.
-pub const OVERFLOW_HEAD_TIMEOUT: Duration = Duration::from_secs(2);
+pub const OVERFLOW_HEAD_TIMEOUT: Duration = Duration::from_millis(500);
 /// hyper's smallest allowed read buffer.
 const MIN_READ_BUFFER: usize = 8192;
 

@@ -16,10 +16,16 @@ pub struct RgbaImage {
     pub pixels: Vec<u8>,
 }
 
+/// The most pixels one sheet may have: 64 Mi (256 MiB as RGBA8), far above any sprite atlas.
+/// A PNG header can claim 4 billion rows in a few bytes; without this bound the decoder's
+/// buffer allocation aborted the process (found by `fuzz/sprite_folder`).
+pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
+
 /// Decodes a PNG stream to raw RGBA8.
 ///
 /// # Errors
-/// [`AtlasError::Decode`] when the stream is not a PNG the `png` crate can read.
+/// [`AtlasError::Decode`] when the stream is not a PNG the `png` crate can read, or its
+/// header claims more than [`MAX_IMAGE_PIXELS`] pixels.
 pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
     let err = |e: png::DecodingError| AtlasError::Decode {
         file: what.to_owned(),
@@ -28,6 +34,13 @@ pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage,
     let mut decoder = png::Decoder::new(reader);
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(err)?;
+    let (w, h) = (reader.info().width, reader.info().height);
+    if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
+        return Err(AtlasError::Decode {
+            file: what.to_owned(),
+            reason: format!("{w}x{h} is more than {MAX_IMAGE_PIXELS} pixels"),
+        });
+    }
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| AtlasError::Decode {
@@ -111,5 +124,17 @@ mod tests {
     fn garbage_is_a_decode_error_not_a_panic() {
         let err = decode_png(Cursor::new(b"not a png".to_vec()), "x.png").unwrap_err();
         assert!(matches!(err, AtlasError::Decode { .. }));
+    }
+
+    #[test]
+    fn a_header_claiming_billions_of_pixels_is_refused_before_allocating() {
+        // fuzz/sprite_folder's find: 253 x 4294967290 16-bit grey in 80 bytes aborted the
+        // process on allocation. Its bytes, less the target's one selector byte:
+        let png = include_bytes!("../../../fuzz/seeds/sprite_folder/regress-huge-header.bin");
+        let err = decode_png(Cursor::new(&png[1..]), "x.png").unwrap_err();
+        match err {
+            AtlasError::Decode { reason, .. } => assert!(reason.contains("pixels"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,0 +1,34 @@
+//! The `/render.png` query dialect: a query string → axum's own query extractor (as the
+//! handler uses it) → Pixel Cat Maker pairs → params → spec → plan.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use axum::extract::Query;
+use axum::http::Uri;
+use libfuzzer_sys::fuzz_target;
+use pipeline::{CatParams, CatSpec, Plan};
+use renderer::http::render::query_to_params;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(query) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(uri) = format!("/render.png?{query}").parse::<Uri>() else {
+        return;
+    };
+    let Ok(Query(pairs)) = Query::<Vec<(String, String)>>::try_from_uri(&uri) else {
+        return;
+    };
+    let Ok((object, scale)) = query_to_params(&pairs) else {
+        return;
+    };
+    assert!((1..=16).contains(&scale), "scale {scale} escaped its range");
+    let Ok(params) = CatParams::from_map(&object) else {
+        return;
+    };
+    if let Ok(spec) = CatSpec::resolve(&params, &common::REPO) {
+        let _ = Plan::for_cat(&spec);
+    }
+});
