@@ -35,13 +35,13 @@ for t in "${targets[@]}"; do
   echo "fuzz $t for ${seconds} s"
   cargo +nightly fuzz run -s none "$t" "corpus/$t" -- \
     -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
-    -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" -print_final_stats=1 \
+    ${FUZZ_JOBS:+-jobs=$FUZZ_JOBS -workers=$FUZZ_JOBS} -print_final_stats=1 \
     2>"/tmp/cg3-fuzz-$t.log" || {
       tail -40 "/tmp/cg3-fuzz-$t.log"
       echo "FUZZ-FAILED: $t (input under fuzz/artifacts/$t/)"
       exit 1
     }
-  grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|cov: .*ft:" \
+  grep -hE "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|DONE +cov:" \
     "/tmp/cg3-fuzz-$t.log" fuzz-*.log 2>/dev/null | tail -4 || true
   echo "FUZZ-PASSED: $t"
 done

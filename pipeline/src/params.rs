@@ -283,11 +283,7 @@ impl CatParams {
                     SkinColour::NAMES,
                 )?
                 .unwrap_or(SkinColour::Pink),
-            scars: f
-                .list_and_single(&["scars", "scarSlots"], "scar")?
-                .into_iter()
-                .map(|s| normalise_scar(&s))
-                .collect(),
+            scars: scar_names(f.list_and_single(&["scars", "scarSlots"], "scar")?),
             accessories: f.list_and_single(&["accessories"], "accessory")?,
             shading: f.bool("shading")?,
             dead,
@@ -305,6 +301,20 @@ impl CatParams {
         // Serialising plain data with string keys cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// Scar names normalised, then `NONE` and empty names dropped and duplicates removed — in
+/// that order, so the canonical JSON parses back to the same list (`" none"` and
+/// `"left-ear"` + `"LEFTEAR"` broke that before; found by `fuzz/cat_params`).
+fn scar_names(raw: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for name in raw {
+        let n = normalise_scar(&name);
+        if !n.is_empty() && n != "NONE" && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// CatGenerator's scar spelling: no spaces or hyphens, upper case.
@@ -618,7 +628,7 @@ mod tests {
     }
 
     #[test]
-    fn canonical_json_parses_back_to_the_same_cat_tortie_included() {
+    fn canonical_json_parses_back_to_the_same_cat() {
         // Found by fuzz/cat_params: the canonical form of a tortie cat lacked `isTortie`, so
         // a chunk recipe re-rendered from it drew a plain coat.
         for cat in [
@@ -628,6 +638,8 @@ mod tests {
                    "tortiePattern": "Tabby", "tortieColour": "GINGER", "tortieMask": "ONE"}),
             json!({"peltName": "Tabby", "colour": "BLACK", "isTortie": true}),
             json!({"peltName": "Tabby", "colour": "BLACK"}),
+            // Scar spellings that normalise to NONE or to a name already listed.
+            json!({"peltName": "Tabby", "scar": " none", "scars": ["left-ear", "LEFTEAR", "-"]}),
         ] {
             let p = CatParams::from_json(&cat).expect("ok");
             let canonical = p.canonical_json();

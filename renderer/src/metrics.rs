@@ -173,6 +173,9 @@ pub struct Gauges {
     pub draining: bool,
     /// Resident memory, where the system reports it.
     pub memory: Option<crate::process::ProcessMemory>,
+    /// Bytes of atlas cells converted to planes so far (they grow with the cells traffic
+    /// touches, up to every cell, and are kept).
+    pub atlas_planar_bytes: usize,
 }
 
 /// The service's counters and histograms.
@@ -378,6 +381,12 @@ impl Metrics {
                 m.peak_rss_bytes,
             );
         }
+        gauge(
+            &mut out,
+            "renderer_atlas_planar_bytes",
+            "Atlas cells converted to planes for the CPU backend so far (kept; at most every cell).",
+            g.atlas_planar_bytes as u64,
+        );
         gauge(
             &mut out,
             "renderer_queue_depth",

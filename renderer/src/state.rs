@@ -250,6 +250,7 @@ impl App {
             circuit_state: self.breaker.state().code(),
             draining: self.is_draining(),
             memory: crate::process::ProcessMemory::read(),
+            atlas_planar_bytes: self.repo.planar_bytes(),
         }
     }
 

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use decode::{RgbaImage, decode_png};
 pub use index::{IndexEntry, OffsetMap, parse_index, parse_offset_map};
@@ -181,6 +182,9 @@ pub struct AtlasRepository {
     clipped: Vec<Box<[u8; CELL_BYTES]>>,
     /// Planar copies for the CPU backend, made on first use so memory follows what is drawn.
     planar: Vec<OnceLock<Box<PlanarSprite>>>,
+    /// How many of `planar` are converted (their memory grows with the cells traffic has
+    /// touched, up to every cell: operators see it as `renderer_atlas_planar_bytes`).
+    planar_converted: AtomicUsize,
     vocabulary: Vocabulary,
     /// Palette colours (CatGenerator's experimental colours), if a palette folder was read.
     palettes: PaletteSet,
@@ -307,6 +311,7 @@ impl AtlasRepository {
             cells,
             clipped,
             planar,
+            planar_converted: AtomicUsize::new(0),
             vocabulary,
             palettes: PaletteSet::default(),
             report,
@@ -383,7 +388,17 @@ impl AtlasRepository {
     #[inline]
     #[must_use]
     pub fn planar_cell(&self, id: CellId) -> &PlanarSprite {
-        self.planar[id.0 as usize].get_or_init(|| PlanarSprite::from_view(&self.cell(id)))
+        self.planar[id.0 as usize].get_or_init(|| {
+            self.planar_converted.fetch_add(1, Ordering::Relaxed);
+            PlanarSprite::from_view(&self.cell(id))
+        })
+    }
+
+    /// Bytes held by the cells converted to planes so far (each converted on first use and
+    /// kept; at most every cell of the repository).
+    #[must_use]
+    pub fn planar_bytes(&self) -> usize {
+        self.planar_converted.load(Ordering::Relaxed) * std::mem::size_of::<PlanarSprite>()
     }
 
     /// Where a cell lies in its sheet (for backends that address sheets themselves).
