@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
     let again: serde_json::Value =
         serde_json::from_str(&canonical).expect("canonical JSON is JSON");
     let again = ChunkRequest::from_json(&again, &limits).expect("canonical JSON parses back");
-    assert_eq!(again.canonical_json(), canonical, "canonical JSON is a fixed point");
+    assert_eq!(
+        again.canonical_json(),
+        canonical,
+        "canonical JSON is a fixed point"
+    );
     let Ok(plan) = ChunkPlan::resolve(&req, &common::REPO, &common::TILESETS) else {
         return;
     };

@@ -154,6 +154,7 @@ pub fn document(vocabulary: &Value, limits: &pipeline::chunk::ChunkLimits) -> Va
                 "responses": {"200": {"description": "text exposition", "content": {"text/plain": {}}}}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {}}}}}},
             "/": {"get": {"summary": "The playground page: cat maker, layer inspector, pose strip, chunk painter, service status", "responses": {"200": {"description": "HTML (strong ETag, 304)", "content": {"text/html": {}}}}}},
+            "/": {"get": {"summary": "The playground: a page that builds cats and chunks against this server", "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}},
             "/playground/{file}": {"get": {"summary": "The playground's app.js and style.css", "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string", "enum": ["app.js", "style.css"]}}],
                 "responses": {"200": {"description": "the file (strong ETag, 304)"}, "404": err("not_found")}}},
             "/vocabulary": {"get": {"summary": "Every allowed value of every cat parameter (the lists 422 errors quote), palette colours by palette, and each tileset's tiles",

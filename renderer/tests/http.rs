@@ -559,3 +559,41 @@ async fn futures_join<F: std::future::Future<Output = common::Resp> + Send + 'st
     }
     out
 }
+
+#[tokio::test]
+async fn every_route_is_documented_and_every_documented_route_exists() {
+    let s = cpu_state(config(|_| {}));
+    let doc = call(&s, get("/openapi.json")).await.json();
+    // Path parameters compared by position: `/textures/{hash}.png` is `/textures/{file}`.
+    let shape = |p: &str| {
+        p.split('/')
+            .map(|seg| if seg.contains('{') { "{}" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let routed: std::collections::BTreeSet<(String, String)> = renderer::http::ROUTES
+        .iter()
+        .map(|(p, m)| (shape(p), (*m).to_owned()))
+        .collect();
+    let documented: std::collections::BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .expect("operations")
+                .keys()
+                .map(move |m| (shape(p), m.clone()))
+        })
+        .collect();
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from /openapi.json: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed: {unrouted:?}"
+    );
+}

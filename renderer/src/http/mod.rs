@@ -53,6 +53,40 @@ impl MakeRequestId for Ids {
     }
 }
 
+/// Declares every route once: [`ROUTES`] lists them (path and method) for the test that holds
+/// `/openapi.json` to the router, and `with_routes` adds them to a router.
+macro_rules! routes {
+    ($($method:ident $path:literal => $handler:path),* $(,)?) => {
+        /// Every route, as `(path, method)`, in axum's path syntax.
+        pub const ROUTES: &[(&str, &str)] = &[$(($path, stringify!($method))),*];
+
+        fn with_routes(router: Router<AppState>) -> Router<AppState> {
+            router$(.route($path, $method($handler)))*
+        }
+    };
+}
+
+routes! {
+    post "/render" => render::render,
+    post "/render/batch" => render::render_batch,
+    get "/render.png" => render::render_png,
+    post "/render/chunk" => chunk::render_chunk,
+    get "/textures/{file}" => chunk::texture,
+    get "/sprites/index.json" => sprites::index,
+    get "/sprites/offsets.json" => sprites::offsets,
+    get "/sprites/{file}" => sprites::sheet,
+    get "/sprites/{group}/{pose}" => sprites::cell,
+    get "/health" => ops::health,
+    get "/ready" => ops::ready,
+    get "/metrics" => ops::metrics,
+    get "/openapi.json" => ops::openapi,
+    get "/docs" => ops::docs,
+    get "/palettes" => ops::palettes,
+    get "/vocabulary" => ops::vocabulary,
+    get "/" => ops::playground,
+    get "/playground/{file}" => ops::playground_file,
+}
+
 /// The router with every route and layer.
 pub fn app(state: AppState) -> Router {
     let prefix = {
@@ -63,25 +97,7 @@ pub fn app(state: AppState) -> Router {
     };
     let body_limit = state.config.max_body_bytes.get();
     let cors = cors_layer(&state.config.allowed_origins);
-    let router = Router::new()
-        .route("/render", post(render::render))
-        .route("/render/batch", post(render::render_batch))
-        .route("/render.png", get(render::render_png))
-        .route("/render/chunk", post(chunk::render_chunk))
-        .route("/textures/{file}", get(chunk::texture))
-        .route("/sprites/index.json", get(sprites::index))
-        .route("/sprites/offsets.json", get(sprites::offsets))
-        .route("/sprites/{file}", get(sprites::sheet))
-        .route("/sprites/{group}/{pose}", get(sprites::cell))
-        .route("/health", get(ops::health))
-        .route("/ready", get(ops::ready))
-        .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(ops::openapi))
-        .route("/docs", get(ops::docs))
-        .route("/palettes", get(ops::palettes))
-        .route("/vocabulary", get(ops::vocabulary))
-        .route("/", get(ops::playground))
-        .route("/playground/{file}", get(ops::playground_file))
+    let router = with_routes(Router::new())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(middleware::from_fn_with_state(
