@@ -61,6 +61,18 @@ impl AtlasError {
     }
 }
 
+/// `root` joined with `relative` when `relative` names a file inside `root`: plain names and
+/// sub-folders only (no `..`, no absolute path, no drive prefix), so a data file cannot make
+/// a loader read outside its folder.
+#[must_use]
+pub fn inside(root: &Path, relative: &str) -> Option<PathBuf> {
+    let rel = Path::new(relative);
+    let plain = rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    (!relative.is_empty() && plain).then(|| root.join(rel))
+}
+
 /// Where to load from: the folder of sheet PNGs and the folder of JSON data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AtlasPaths {
@@ -212,7 +224,12 @@ impl AtlasRepository {
         let mut present = Vec::new();
         let mut missing = Vec::new();
         for name in wanted {
-            let path = paths.sprite_root.join(format!("{name}.png"));
+            let path = inside(&paths.sprite_root, &format!("{name}.png")).ok_or_else(|| {
+                AtlasError::data(
+                    "spritesIndex.json",
+                    format!("spritesheet `{name}` must name a file inside the sprite folder"),
+                )
+            })?;
             if path.is_file() {
                 present.push((name.to_owned(), path));
             } else {
@@ -523,6 +540,55 @@ fn load_sheet((name, path): &(String, PathBuf)) -> Result<Sheet, AtlasError> {
 mod tests {
     use super::*;
     use crate::Pose;
+
+    #[test]
+    fn data_files_cannot_name_files_outside_their_folder() {
+        let root = Path::new("/srv/sprites");
+        assert_eq!(inside(root, "lineart.png"), Some(root.join("lineart.png")));
+        assert_eq!(inside(root, "sub/a.png"), Some(root.join("sub/a.png")));
+        for bad in [
+            "../secret.png",
+            "a/../../b.png",
+            "/etc/passwd",
+            "",
+            "./a.png",
+        ] {
+            assert_eq!(inside(root, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_index_naming_a_sheet_outside_the_sprite_folder_stops_the_load() {
+        let dir = std::env::temp_dir().join(format!("cg3-inside-{}", std::process::id()));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).expect("mkdir");
+        let bundled = AtlasPaths::bundled();
+        for f in ["spritesOffsetMap.json", "peltInfo.json"] {
+            std::fs::copy(bundled.data_root.join(f), data.join(f)).expect("copy");
+        }
+        let tints = bundled.data_root.join("tints");
+        std::fs::create_dir_all(data.join("tints")).expect("mkdir");
+        for e in std::fs::read_dir(&tints).expect("tints") {
+            let e = e.expect("entry");
+            std::fs::copy(e.path(), data.join("tints").join(e.file_name())).expect("copy");
+        }
+        std::fs::write(
+            data.join("spritesIndex.json"),
+            r#"{"lineartGINGER": {"spritesheet": "../../etc/passwd", "xOffset": 0, "yOffset": 0}}"#,
+        )
+        .expect("write");
+        let paths = AtlasPaths {
+            sprite_root: dir.join("sprites"),
+            data_root: data,
+            palette_root: None,
+        };
+        let err = AtlasRepository::load(&paths).expect_err("refused");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            err.to_string().contains("inside the sprite folder"),
+            "{err}"
+        );
+    }
 
     fn sheet(name: &str, w: u32, h: u32) -> Sheet {
         let pixels = (0..w * h)

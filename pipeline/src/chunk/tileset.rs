@@ -195,7 +195,15 @@ impl Tileset {
                 reason: format!("name `{}` differs from the file stem `{stem}`", desc.name),
             });
         }
-        let image_path = sprite_dir.join(&desc.image);
+        let image_path =
+            crate::atlas::inside(sprite_dir, &desc.image).ok_or_else(|| TilesetError::Invalid {
+                file: file.clone(),
+                reason: format!(
+                    "image `{}` must name a file inside {}",
+                    desc.image,
+                    sprite_dir.display()
+                ),
+            })?;
         let bytes = std::fs::read(&image_path).map_err(|source| TilesetError::Io {
             path: image_path.clone(),
             source,
@@ -399,6 +407,24 @@ mod tests {
             height: h,
             pixels: (0..w * h * 4).map(|i| (i % 251) as u8).collect(),
         }
+    }
+
+    #[test]
+    fn a_tileset_image_outside_the_sprite_folder_is_refused_unread() {
+        let dir = std::env::temp_dir().join(format!("cg3-tileset-inside-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for image in ["/etc/hostname", "../outside.png"] {
+            let json = dir.join("t.json");
+            let desc = format!(r#"{{"name":"t","image":"{image}","tileSize":8,"tiles":{{}}}}"#);
+            std::fs::write(&json, desc).expect("write");
+            let err = Tileset::load(&json, &dir).expect_err("refused");
+            assert!(
+                matches!(err, TilesetError::Invalid { .. }),
+                "{image}: {err}"
+            );
+            assert!(err.to_string().contains("must name a file inside"), "{err}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
