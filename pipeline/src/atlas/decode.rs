@@ -27,6 +27,20 @@ pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
 /// [`AtlasError::Decode`] when the stream is not a PNG the `png` crate can read, or its
 /// header claims more than [`MAX_IMAGE_PIXELS`] pixels.
 pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
+    // png 0.18.1 panics (slice index) expanding a palette whose PLTE length is not a multiple
+    // of three (found by `fuzz/sprite_folder`); a broken file must be an error, not a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_unguarded(reader, what)
+    }))
+    .unwrap_or_else(|_| {
+        Err(AtlasError::Decode {
+            file: what.to_owned(),
+            reason: "the PNG decoder failed on this file (malformed chunks)".to_owned(),
+        })
+    })
+}
+
+fn decode_unguarded<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
     let err = |e: png::DecodingError| AtlasError::Decode {
         file: what.to_owned(),
         reason: e.to_string(),
@@ -136,5 +150,13 @@ mod tests {
             AtlasError::Decode { reason, .. } => assert!(reason.contains("pixels"), "{reason}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_palette_of_a_length_the_decoder_cannot_expand_is_an_error_not_a_panic() {
+        // fuzz/sprite_folder's find: a 49-byte PLTE (CRCs valid) made png 0.18.1 panic.
+        let png = include_bytes!("../../../fuzz/seeds/sprite_folder/regress-png-short-palette.bin");
+        let err = decode_png(Cursor::new(&png[1..]), "x.png").unwrap_err();
+        assert!(matches!(err, AtlasError::Decode { .. }), "{err:?}");
     }
 }
