@@ -41,7 +41,9 @@ for t in "${targets[@]}"; do
       echo "FUZZ-FAILED: $t (input under fuzz/artifacts/$t/)"
       exit 1
     }
+  # With FUZZ_JOBS, libFuzzer writes each job's log to fuzz-<n>.log.
   grep -hE "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|DONE +cov:" \
-    "/tmp/cg3-fuzz-$t.log" fuzz-*.log 2>/dev/null | tail -4 || true
+    "/tmp/cg3-fuzz-$t.log" ${FUZZ_JOBS:+fuzz-*.log} 2>/dev/null | tail -4 || true
+  rm -f fuzz-*.log
   echo "FUZZ-PASSED: $t"
 done

@@ -72,7 +72,8 @@ export function setup() {
 }
 
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
-const JSON_HEADERS = { headers: { 'Content-Type': 'application/json' } };
+// One metric series per kind of request, not per URL (texture and query URLs are unique).
+const tagged = (name) => ({ headers: { 'Content-Type': 'application/json' }, tags: { name } });
 
 function randomCat(d) {
   return {
@@ -95,28 +96,28 @@ function expect(res, ok) {
 }
 
 export function cat(d) {
-  expect(http.post(`${BASE}/render`, JSON.stringify({ payload: { params: randomCat(d) } }), JSON_HEADERS), [200]);
+  expect(http.post(`${BASE}/render`, JSON.stringify({ payload: { params: randomCat(d) } }), tagged('render')), [200]);
 }
 
 export function png(d) {
   const c = randomCat(d);
   const q = Object.entries(c).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-  expect(http.get(`${BASE}/render.png?${q}`), [200]);
+  expect(http.get(`${BASE}/render.png?${q}`, tagged('render.png')), [200]);
 }
 
 export function batch(d) {
   const variants = [0, 1, 2, 3].map((i) => ({ id: `v${i}`, overrides: { colour: pick(d.colours) } }));
   const body = { payload: { params: randomCat(d) }, variants, options: { tileSize: 100, columns: 2 } };
-  expect(http.post(`${BASE}/render/batch`, JSON.stringify(body), JSON_HEADERS), [200]);
+  expect(http.post(`${BASE}/render/batch`, JSON.stringify(body), tagged('batch')), [200]);
 }
 
 export function chunk(d) {
   const layer = Array.from({ length: 64 }, () => pick(d.tiles));
   const body = { tileset: d.tileset, width: 8, height: 8, tileSize: 16, layers: [layer] };
-  const res = http.post(`${BASE}/render/chunk`, JSON.stringify(body), JSON_HEADERS);
+  const res = http.post(`${BASE}/render/chunk`, JSON.stringify(body), tagged('chunk'));
   expect(res, [200]);
   if (res.status === 200) {
-    expect(http.get(`${BASE}${res.json('textureUrl')}`), [200]);
+    expect(http.get(`${BASE}${res.json('textureUrl')}`, tagged('texture')), [200]);
   }
 }
 
@@ -136,34 +137,34 @@ export function texture(d) {
   const seed = Math.floor(Math.random() * 50);
   if (!known[seed]) {
     const body = { tileset: d.tileset, width: 8, height: 8, tileSize: 16, layers: [fixedLayer(seed, d)] };
-    const res = http.post(`${BASE}/render/chunk`, JSON.stringify(body), JSON_HEADERS);
+    const res = http.post(`${BASE}/render/chunk`, JSON.stringify(body), tagged('chunk'));
     expect(res, [200]);
     if (res.status === 200) known[seed] = res.json('textureUrl');
     return;
   }
-  expect(http.get(`${BASE}${known[seed]}`), [200]);
+  expect(http.get(`${BASE}${known[seed]}`, tagged('texture')), [200]);
 }
 
 export function bad(d) {
   switch (Math.floor(Math.random() * 6)) {
     case 0:
-      expect(http.post(`${BASE}/render`, '{"payload": {', JSON_HEADERS), [400]);
+      expect(http.post(`${BASE}/render`, '{"payload": {', tagged('bad')), [400]);
       break;
     case 1:
-      expect(http.post(`${BASE}/render`, JSON.stringify({ payload: { params: { peltName: 'Nope' } } }), JSON_HEADERS), [422]);
+      expect(http.post(`${BASE}/render`, JSON.stringify({ payload: { params: { peltName: 'Nope' } } }), tagged('bad')), [422]);
       break;
     case 2:
-      expect(http.get(`${BASE}/render.png?peltName=Tabby&scale=99`), [422]);
+      expect(http.get(`${BASE}/render.png?peltName=Tabby&scale=99`, tagged('bad')), [422]);
       break;
     case 3:
       expect(http.del(`${BASE}/render`), [405]);
       break;
     case 4:
-      expect(http.get(`${BASE}/textures/${Math.random() < 0.5 ? 'not-a-hash' : '0'.repeat(64)}.png`), [404]);
+      expect(http.get(`${BASE}/textures/${Math.random() < 0.5 ? 'not-a-hash' : '0'.repeat(64)}.png`, tagged('bad')), [404]);
       break;
     default: {
       const body = { tileset: d.tileset, width: 999, height: 8, tileSize: 16, layers: [] };
-      expect(http.post(`${BASE}/render/chunk`, JSON.stringify(body), JSON_HEADERS), [422]);
+      expect(http.post(`${BASE}/render/chunk`, JSON.stringify(body), tagged('bad')), [422]);
     }
   }
 }

@@ -1,7 +1,7 @@
 //! PNG → raw RGBA8 with no colour management: gAMA, iCCP, sRGB and cHRM chunks are ignored,
 //! as the game ignores them. Palette, grey and 16-bit images are expanded to RGBA8.
 
-use std::io::{BufRead, Seek};
+use std::io::{BufRead, Read, Seek};
 
 use super::AtlasError;
 
@@ -26,9 +26,16 @@ pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
 /// # Errors
 /// [`AtlasError::Decode`] when the stream is not a PNG the `png` crate can read, or its
 /// header claims more than [`MAX_IMAGE_PIXELS`] pixels.
-pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
+pub fn decode_png<R: BufRead + Seek>(mut reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
     // png 0.18.1 panics (slice index) expanding a palette whose PLTE length is not a multiple
-    // of three (found by `fuzz/sprite_folder`); a broken file must be an error, not a crash.
+    // of three (found by `fuzz/sprite_folder`): such a palette is refused before decoding,
+    // and any other panic in the decoder is caught, so a broken file is an error, not a crash.
+    if let Some(reason) = bad_palette(&mut reader) {
+        return Err(AtlasError::Decode {
+            file: what.to_owned(),
+            reason,
+        });
+    }
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         decode_unguarded(reader, what)
     }))
@@ -38,6 +45,36 @@ pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage,
             reason: "the PNG decoder failed on this file (malformed chunks)".to_owned(),
         })
     })
+}
+
+/// Walks the chunks before the image data (then rewinds): a `PLTE` must hold 1 to 256 whole
+/// RGB entries. `None` when it does, or when the stream is too broken to tell (the decoder
+/// then says why).
+fn bad_palette<R: BufRead + Seek>(reader: &mut R) -> Option<String> {
+    let start = reader.stream_position().ok()?;
+    let mut walk = || -> Option<String> {
+        let mut signature = [0u8; 8];
+        reader.read_exact(&mut signature).ok()?;
+        loop {
+            let mut head = [0u8; 8];
+            reader.read_exact(&mut head).ok()?;
+            let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+            match &head[4..] {
+                b"PLTE" if len == 0 || len % 3 != 0 || len > 768 => {
+                    return Some(format!("PLTE of {len} bytes is not 1 to 256 RGB entries"));
+                }
+                b"IDAT" | b"IEND" => return None,
+                _ => {
+                    reader
+                        .seek(std::io::SeekFrom::Current(i64::from(len) + 4))
+                        .ok()?;
+                }
+            }
+        }
+    };
+    let verdict = walk();
+    reader.seek(std::io::SeekFrom::Start(start)).ok()?;
+    verdict
 }
 
 fn decode_unguarded<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
@@ -156,7 +193,9 @@ mod tests {
     fn a_palette_of_a_length_the_decoder_cannot_expand_is_an_error_not_a_panic() {
         // fuzz/sprite_folder's find: a 49-byte PLTE (CRCs valid) made png 0.18.1 panic.
         let png = include_bytes!("../../../fuzz/seeds/sprite_folder/regress-png-short-palette.bin");
-        let err = decode_png(Cursor::new(&png[1..]), "x.png").unwrap_err();
-        assert!(matches!(err, AtlasError::Decode { .. }), "{err:?}");
+        match decode_png(Cursor::new(&png[1..]), "x.png").unwrap_err() {
+            AtlasError::Decode { reason, .. } => assert!(reason.contains("PLTE"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 }
