@@ -1,7 +1,7 @@
 //! PNG → raw RGBA8 with no colour management: gAMA, iCCP, sRGB and cHRM chunks are ignored,
 //! as the game ignores them. Palette, grey and 16-bit images are expanded to RGBA8.
 
-use std::io::{BufRead, Read, Seek};
+use std::io::{BufRead, Seek};
 
 use super::AtlasError;
 
