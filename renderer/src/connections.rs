@@ -5,7 +5,9 @@
 //!   overflow lane ([`OVERFLOW_SLOTS`] connections, each allowed one request head within
 //!   [`OVERFLOW_HEAD_TIMEOUT`]): `/health` and `/ready` are answered as usual, so probes keep
 //!   working while the cap is reached; everything else gets 503 `too_many_connections`, and
-//!   the connection is closed. Past the overflow lane a connection is closed at once.
+//!   the connection is closed. When the lane is full, a new connection evicts the oldest one
+//!   in it (closed without an answer): a flood of idle connections cannot keep a probe out,
+//!   since a probe sends its request head at once.
 //! - **Header-read timeout** (`CG3_HEADER_READ_TIMEOUT_MS`): a request head (request line
 //!   and headers) must arrive whole within it. hyper starts that clock whenever the
 //!   connection waits for a head, so it is also the idle keep-alive timeout: a slowloris and
@@ -18,8 +20,10 @@
 //! game servers, k6) uses it, and HTTP/2's own idle rules would need bounds of their own.
 //! Pipelined requests are answered in order on their connection.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -30,7 +34,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tower::ServiceExt;
 
 use crate::config::Config;
@@ -91,7 +95,7 @@ pub async fn accept_until(
 ) -> GracefulShutdown {
     let graceful = GracefulShutdown::new();
     let normal = Arc::new(Semaphore::new(limits.max_connections));
-    let overflow = Arc::new(Semaphore::new(OVERFLOW_SLOTS));
+    let overflow = Arc::new(OverflowLane::default());
     let main_builder = Arc::new(limits.http1(limits.header_read_timeout));
     let overflow_builder = Arc::new({
         let mut b = limits.http1(OVERFLOW_HEAD_TIMEOUT.min(limits.header_read_timeout));
@@ -116,17 +120,15 @@ pub async fn accept_until(
         if let Ok(permit) = normal.clone().try_acquire_owned() {
             let service = TowerToHyperService::new(router.clone());
             let conn = main_builder.serve_connection(TokioIo::new(stream), service);
-            spawn_connection(graceful.watch(conn), permit, metrics.clone(), None);
-        } else if let Ok(permit) = overflow.clone().try_acquire_owned() {
+            spawn_connection(graceful.watch(conn), Some(permit), metrics.clone(), None);
+        } else {
+            let (id, evicted) = overflow.enter();
             let router = router.clone();
             let service =
                 hyper::service::service_fn(move |req| overflow_answer(router.clone(), req));
             let conn = overflow_builder.serve_connection(TokioIo::new(stream), service);
-            let lane = Some(ConnectionEnd::Overflow);
-            spawn_connection(graceful.watch(conn), permit, metrics.clone(), lane);
-        } else {
-            metrics.connection_end(ConnectionEnd::Refused);
-            drop(stream);
+            let lane = Some((overflow.clone(), id, evicted));
+            spawn_connection(graceful.watch(conn), None, metrics.clone(), lane);
         }
     }
     graceful
@@ -140,29 +142,75 @@ pub async fn drain(graceful: GracefulShutdown, grace: Duration) -> bool {
         .is_ok()
 }
 
-/// Runs one connection on its own task, holding its slot until it ends; `lane` overrides how
-/// its end is counted (an overflow connection counts as `overflow`, however it closed).
+/// The overflow lane's slots, oldest first, each with the sender that evicts it.
+#[derive(Debug, Default)]
+struct OverflowLane {
+    slots: parking_lot::Mutex<VecDeque<(u64, oneshot::Sender<()>)>>,
+    next: AtomicU64,
+}
+
+impl OverflowLane {
+    /// Takes a slot, evicting the oldest connection when all [`OVERFLOW_SLOTS`] are taken;
+    /// the receiver fires when this connection is evicted in turn.
+    fn enter(&self) -> (u64, oneshot::Receiver<()>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        let mut slots = self.slots.lock();
+        if slots.len() >= OVERFLOW_SLOTS
+            && let Some((_, oldest)) = slots.pop_front()
+        {
+            let _ = oldest.send(());
+        }
+        slots.push_back((id, tx));
+        (id, rx)
+    }
+
+    /// Frees the slot of a connection that ended by itself.
+    fn leave(&self, id: u64) {
+        self.slots.lock().retain(|(slot, _)| *slot != id);
+    }
+}
+
+/// Runs one connection on its own task, holding its slot until it ends. An overflow
+/// connection (`lane`) counts as `overflow` however it closed, or as `evicted`.
 fn spawn_connection<F>(
     conn: F,
-    permit: tokio::sync::OwnedSemaphorePermit,
+    permit: Option<OwnedSemaphorePermit>,
     metrics: Arc<Metrics>,
-    lane: Option<ConnectionEnd>,
+    lane: Option<(Arc<OverflowLane>, u64, oneshot::Receiver<()>)>,
 ) where
     F: Future<Output = Result<(), hyper::Error>> + Send + 'static,
 {
     metrics.connection_opened();
     tokio::spawn(async move {
-        let end = match conn.await {
-            Ok(()) => ConnectionEnd::Closed,
-            Err(e) if e.is_timeout() => ConnectionEnd::HeaderTimeout,
-            Err(e) => {
-                tracing::debug!(error = %e, "connection ended with an error");
-                ConnectionEnd::Error
+        let end = match lane {
+            None => ended(conn.await),
+            Some((lane, id, evicted)) => {
+                let end = tokio::select! {
+                    r = conn => {
+                        ended(r);
+                        ConnectionEnd::Overflow
+                    }
+                    _ = evicted => ConnectionEnd::Evicted,
+                };
+                lane.leave(id);
+                end
             }
         };
-        metrics.connection_closed(lane.unwrap_or(end));
+        metrics.connection_closed(end);
         drop(permit);
     });
+}
+
+fn ended(result: Result<(), hyper::Error>) -> ConnectionEnd {
+    match result {
+        Ok(()) => ConnectionEnd::Closed,
+        Err(e) if e.is_timeout() => ConnectionEnd::HeaderTimeout,
+        Err(e) => {
+            tracing::debug!(error = %e, "connection ended with an error");
+            ConnectionEnd::Error
+        }
+    }
 }
 
 /// The overflow lane's one answer: probes go through, everything else is refused.

@@ -73,8 +73,9 @@ pub enum ConnectionEnd {
     Error,
     /// Over the connection cap: served in the overflow lane (probes only, one request).
     Overflow,
-    /// Over the cap and the overflow lane: closed at once.
-    Refused,
+    /// Over the cap, in the overflow lane, and evicted by a newer connection before it was
+    /// answered (closed without an answer).
+    Evicted,
 }
 
 impl ConnectionEnd {
@@ -83,7 +84,7 @@ impl ConnectionEnd {
         Self::HeaderTimeout,
         Self::Error,
         Self::Overflow,
-        Self::Refused,
+        Self::Evicted,
     ];
 
     const fn label(self) -> &'static str {
@@ -92,7 +93,7 @@ impl ConnectionEnd {
             Self::HeaderTimeout => "header_timeout",
             Self::Error => "error",
             Self::Overflow => "overflow",
-            Self::Refused => "refused",
+            Self::Evicted => "evicted",
         }
     }
 }

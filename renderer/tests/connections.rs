@@ -260,3 +260,28 @@ async fn idle_connections_do_not_hold_up_a_graceful_shutdown() {
         t.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_past_the_cap_cannot_keep_a_probe_out() {
+    let server = Server::start(config(|c| c.max_connections = nz(1))).await;
+    let slots = renderer::connections::OVERFLOW_SLOTS;
+    // One connection takes the only slot; more idle ones than the overflow lane holds follow,
+    // all sending nothing (each would hold its overflow slot for 500 ms).
+    let mut flood = Vec::new();
+    for _ in 0..slots + 40 {
+        flood.push(TcpStream::connect(server.addr).await.expect("connects"));
+    }
+    // Give the server time to accept them all, then probe: the probe evicts the oldest.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    health_is_fast(server.addr).await;
+    // Free the normal slot so /metrics (not a probe) is served again.
+    drop(flood);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        server
+            .metric("renderer_connections_total{end=\"evicted\"}")
+            .await
+            >= 40
+    );
+    assert!(server.stop().await);
+}
