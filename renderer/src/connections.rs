@@ -81,11 +81,9 @@ impl ConnectionLimits {
 }
 
 /// Accepts connections on `listener` and serves `router` on them until `stop` resolves;
-/// returns the handle that drains the connections still open (see [`drain`]).
-///
-/// # Errors
-/// Never for one connection's failure (that ends that connection); accept errors such as
-/// running out of file descriptors are logged and retried after a pause.
+/// returns the handle that drains the connections still open (see [`drain`]). One
+/// connection's failure ends that connection only; accept errors such as running out of file
+/// descriptors are logged and retried after a pause.
 pub async fn accept_until(
     listener: TcpListener,
     router: Router,
