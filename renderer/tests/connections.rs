@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::{config, cpu_state, nz, parse_response, raw, raw_bytes};
+use common::{config, cpu_state, nz, parse_response, raw, raw_bytes, serve_on_loopback};
 use renderer::config::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 struct Server {
@@ -22,17 +22,7 @@ struct Server {
 
 impl Server {
     async fn start(cfg: Config) -> Self {
-        let state = cpu_state(cfg);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let addr = listener.local_addr().expect("addr");
-        let (stop, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            renderer::serve::serve(listener, state, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("serves")
-        });
+        let (addr, stop, task) = serve_on_loopback(cpu_state(cfg)).await;
         Self { addr, stop, task }
     }
 

@@ -8,32 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{config, nz, raw, test_state};
+use common::{config, nz, raw, serve_on_loopback as start, test_state};
 use renderer::backend::testing::TestControl;
 use renderer::breaker::ManualClock;
-use renderer::state::AppState;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-
-async fn start(
-    state: AppState,
-) -> (
-    std::net::SocketAddr,
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<bool>,
-) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        renderer::serve::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await
-        .expect("serves")
-    });
-    (addr, tx, server)
-}
 
 fn cat(pose: usize) -> String {
     format!("/render.png?peltName=Tabby&colour=GINGER&spriteNumber={pose}")

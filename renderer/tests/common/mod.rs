@@ -192,3 +192,27 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Serves `state` on a fresh loopback port through `renderer::serve::serve`: its address, the
+/// sender that starts the graceful shutdown, and the task that returns whether it drained.
+pub async fn serve_on_loopback(
+    state: AppState,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<bool>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        renderer::serve::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serves")
+    });
+    (addr, tx, server)
+}
