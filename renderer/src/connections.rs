@@ -232,3 +232,26 @@ fn is_per_connection(e: &std::io::Error) -> bool {
         ConnectionAborted | ConnectionRefused | ConnectionReset
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_overflow_lane_evicts_its_oldest_connection_first() {
+        let lane = OverflowLane::default();
+        let mut receivers: Vec<_> = (0..OVERFLOW_SLOTS).map(|_| lane.enter()).collect();
+        for (_, rx) in &mut receivers {
+            assert!(rx.try_recv().is_err(), "no eviction while a slot is free");
+        }
+        let (_, mut newest) = lane.enter();
+        assert!(receivers[0].1.try_recv().is_ok(), "the oldest is evicted");
+        assert!(receivers[1].1.try_recv().is_err(), "only the oldest");
+        assert!(newest.try_recv().is_err());
+        // A connection that ends by itself frees its slot: the next one evicts nobody.
+        lane.leave(receivers[5].0);
+        let _next = lane.enter();
+        assert!(receivers[1].1.try_recv().is_err());
+        assert_eq!(lane.slots.lock().len(), OVERFLOW_SLOTS);
+    }
+}
