@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's start, in seconds since the run began, so a slow step shows in CI's log.
+step() { printf '\n==> [%ds] %s\n' "$SECONDS" "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -91,4 +92,4 @@ skipped=$((skipped + $(grep -c '^SKIPPED' /tmp/cg3-browser.log || true)))
 passed=$((passed + $(grep -c '^OPS-PASSED' /tmp/cg3-ops.log || true)))
 skipped=$((skipped + $(grep -c '^SKIPPED' /tmp/cg3-ops.log || true)))
 echo
-echo "ci: ${passed} passed, ${failed} failed, ${skipped} skipped"
+echo "ci: ${passed} passed, ${failed} failed, ${skipped} skipped (${SECONDS} s)"

@@ -9,7 +9,8 @@
 use serde::Serialize;
 
 /// How a source layer is combined with the destination.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BlendMode {
     /// pygame's default per-pixel-alpha blit.

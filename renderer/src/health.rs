@@ -8,7 +8,7 @@ use crate::metrics::Outcome;
 use crate::state::App;
 
 /// `/health` body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// `ok`, `degraded` (breaker not closed) or `draining`.
     pub status: &'static str,
@@ -77,7 +77,7 @@ impl Health {
 }
 
 /// The `gpu` part of `/health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GpuHealth {
     /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.

@@ -20,8 +20,9 @@
 //! - [`coalesce`]: identical in-flight work rendered once.
 //! - [`state`]: `AppState` and the render path through all of the above.
 //! - [`textures`]: chunk textures — tilesets, the texture and recipe stores, the render path.
+//! - [`wire`]: the JSON bodies of every route, typed once (handlers, client, OpenAPI).
 //! - [`http`]: `app(state) -> Router`, routes, errors, extractors.
-//! - [`health`], [`metrics`], [`openapi`]: operator views; [`process`]: resident memory.
+//! - [`health`], [`metrics`]: operator views; [`process`]: resident memory.
 //! - [`connections`]: the accept loop — connection cap with a probes-only overflow lane,
 //!   header-read/idle timeout, header size, graceful drain of open connections.
 //! - [`serve`]: start-up, signals, the shutdown sequence.
@@ -44,7 +45,6 @@ pub mod gpu_backend;
 pub mod health;
 pub mod http;
 pub mod metrics;
-pub mod openapi;
 pub mod probe;
 pub mod process;
 pub mod queue;
@@ -55,6 +55,7 @@ pub mod shared;
 pub mod state;
 pub mod textures;
 pub mod time;
+pub mod wire;
 pub mod worker;
 
 pub use http::app;

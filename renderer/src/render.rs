@@ -9,7 +9,7 @@ use pipeline::{AtlasRepository, BlendMode, CELL, Canvas, CpuBackend, StageKind, 
 use serde::Serialize;
 
 /// Counts that describe what one stage did to the cat canvas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct StageDiagnostics {
     /// Ops the stage ran.
     pub ops: usize,

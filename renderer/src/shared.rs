@@ -169,7 +169,7 @@ impl std::fmt::Debug for SharedStore {
 }
 
 /// The shared layer as `/health` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SharedHealth {
     /// `ok` or `degraded`.
     pub state: &'static str,

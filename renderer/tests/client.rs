@@ -32,9 +32,18 @@ fn ok_reply() -> Reply {
     Reply {
         status: 200,
         retry_after: None,
-        body: json!({"textureUrl": "/textures/abc123.png", "hash": "abc123",
-                     "width": 64, "height": 32})
-        .to_string(),
+        // The server's own answer type, so the fake cannot drift from it.
+        body: serde_json::to_string(&renderer::wire::chunk::ChunkResponse {
+            texture_url: "/textures/abc123.png".into(),
+            hash: "abc123".into(),
+            width: 64,
+            height: 32,
+            cached: false,
+            render_ms: 1.5,
+            chunk_x: 0,
+            chunk_y: 0,
+        })
+        .expect("serialises"),
         delay: Duration::ZERO,
     }
 }

@@ -444,7 +444,7 @@ async fn health_ready_metrics_and_openapi_answer() {
         assert!(peak > Some(1 << 20), "peak RSS missing or tiny:\n{text}");
     }
     let doc = call(&s, get("/openapi.json")).await.json();
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     // The names and limits are this server's own, so schema-driven tools send what it takes.
     let schemas = &doc["components"]["schemas"];
     let pelts = schemas["CatParams"]["properties"]["peltName"]["enum"]

@@ -28,6 +28,7 @@ pub struct PaletteColourId(pub u32);
 
 /// One palette file's metadata, as `GET /palettes` lists it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub struct Palette {
     /// `id` of the file (its stem when absent).
     pub id: String,

@@ -14,13 +14,12 @@ use hyper::{Method, Request, StatusCode, Uri, header};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use serde::Deserialize;
 
 use super::backoff::{Backoff, random_seed};
 use super::breaker::{BreakerState, ClientBreaker};
-use super::chunk::ChunkJson;
 use super::config::ClientConfig;
 use super::stats::{ClientStats, StatsSnapshot};
+use crate::wire::chunk::{ChunkJson, ChunkResponse};
 
 const TARGET: &str = "renderer.client";
 
@@ -123,16 +122,6 @@ impl ChunkOutcome {
             Self::Unavailable { .. } => None,
         }
     }
-}
-
-/// The documented `POST /render/chunk` answer (extra fields ignored).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ChunkAnswer {
-    texture_url: String,
-    hash: String,
-    width: u32,
-    height: u32,
 }
 
 /// One attempt's end.
@@ -334,7 +323,7 @@ impl RendererClient {
 
     fn judge(&self, status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> Attempt {
         if status == StatusCode::OK {
-            return match serde_json::from_slice::<ChunkAnswer>(body) {
+            return match serde_json::from_slice::<ChunkResponse>(body) {
                 Ok(a) => Attempt::Done(Texture {
                     url: self.absolute(&a.texture_url),
                     hash: a.hash,

@@ -7,7 +7,6 @@
 //! # Layout
 //!
 //! - [`config`]: `ClientConfig` — base URL, timeouts, retry and breaker settings.
-//! - [`chunk`]: `ChunkJson` — the `POST /render/chunk` body, typed.
 //! - [`backoff`]: exponential backoff with full jitter, honouring `Retry-After`.
 //! - [`breaker`]: the client-side circuit breaker (fail fast while the renderer is down).
 //! - [`stats`]: counters for every outcome.
@@ -19,7 +18,6 @@
 
 pub mod backoff;
 pub mod breaker;
-pub mod chunk;
 #[expect(
     clippy::module_inception,
     reason = "client::client holds RendererClient; the module map names it"
@@ -28,8 +26,8 @@ pub mod client;
 pub mod config;
 pub mod stats;
 
+pub use crate::wire::chunk::{ChunkJson, EntityJson, EntityKindJson};
 pub use breaker::{BreakerState, ClientBreaker};
-pub use chunk::{ChunkJson, EntityJson, EntityKindJson};
 pub use client::{ChunkOutcome, ClientError, RendererClient, Texture, Unavailable};
 pub use config::ClientConfig;
 pub use stats::{ClientStats, StatsSnapshot};

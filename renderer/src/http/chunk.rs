@@ -9,15 +9,29 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::ApiError;
 use super::extract::JsonBody;
+use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
 use crate::state::AppState;
 use crate::textures::metrics::ChunkOutcome;
 use crate::textures::{Served, Texture};
+use crate::wire::chunk::{ChunkJson, ChunkResponse};
+use crate::wire::error::ErrorBody;
 
 /// `POST /render/chunk`.
+#[utoipa::path(post, path = "/render/chunk", tag = "chunks",
+    summary = "Compose a chunk texture (tile layers + entities); returns its content-addressed URL",
+    description = "Limits (422 naming the field when exceeded): CG3_CHUNK_MAX_GRID tiles a side, \
+        tileSize in CG3_CHUNK_MIN_TILE_SIZE..=CG3_CHUNK_MAX_TILE_SIZE, CG3_CHUNK_MAX_CANVAS px a side, \
+        CG3_CHUNK_MAX_LAYERS layers, CG3_CHUNK_MAX_ENTITIES entities, entities within \
+        CG3_CHUNK_MAX_OFFSET px of the canvas. Identical chunks (any key order or whitespace, any \
+        chunkX/chunkY) share one hash and URL.",
+    request_body = ChunkJson,
+    responses(
+        (status = 200, description = "The texture's URL and size", body = ChunkResponse),
+        BodyErrors, Refusals, Internal))]
 pub async fn render_chunk(
     State(state): State<AppState>,
     body: Result<JsonBody<Value>, ApiError>,
@@ -45,20 +59,34 @@ pub async fn render_chunk(
         Served::Coalesced => ChunkOutcome::Coalesced,
     });
     let hash = &planned.plan.hash;
-    Ok(Json(json!({
-        "textureUrl": format!("/textures/{hash}.png"),
-        "hash": hash,
-        "width": texture.width,
-        "height": texture.height,
-        "cached": matches!(served, Served::Cached | Served::Shared),
-        "renderMs": t0.elapsed().as_secs_f64() * 1e3,
-        "chunkX": planned.request.chunk_x,
-        "chunkY": planned.request.chunk_y,
-    }))
+    Ok(Json(ChunkResponse {
+        texture_url: format!("/textures/{hash}.png"),
+        hash: hash.clone(),
+        width: texture.width,
+        height: texture.height,
+        cached: matches!(served, Served::Cached | Served::Shared),
+        render_ms: t0.elapsed().as_secs_f64() * 1e3,
+        chunk_x: planned.request.chunk_x,
+        chunk_y: planned.request.chunk_y,
+    })
     .into_response())
 }
 
 /// `GET /textures/{hash}.png`. The name is only ever parsed as hex, never used as a path.
+#[utoipa::path(get, path = "/textures/{hash}.png", tag = "chunks",
+    summary = "A chunk texture by hash (re-rendered from its recipe if it was evicted)",
+    params(("hash" = String, Path, pattern = "^[0-9a-f]{64}$",
+            description = "64 lowercase hex digits from POST /render/chunk")),
+    responses(
+        (status = 200, description = "The texture; `Cache-Control: public, max-age=31536000, immutable`; strong ETag",
+         body = PngBytes, content_type = "image/png"),
+        (status = 304, description = "`If-None-Match` matched"),
+        (status = 404, description = "not_found: malformed hash, or unknown (no texture and no recipe: POST the chunk again)", body = ErrorBody),
+        (status = 503, description = "queue_full, circuit_open, shutting_down, or shared_store_unavailable \
+            (unknown here and Redis cannot be asked now: another replica may know it); see Retry-After",
+         body = ErrorBody, headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 504, description = "deadline_exceeded", body = ErrorBody),
+        Internal))]
 pub async fn texture(
     State(state): State<AppState>,
     headers: HeaderMap,

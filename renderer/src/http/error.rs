@@ -7,7 +7,8 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pipeline::ParamError;
-use serde_json::json;
+
+use crate::wire::error::{ErrorBody, ErrorCode, ErrorDetail};
 
 /// An API error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,21 +95,21 @@ impl ApiError {
 
     /// The stable machine-readable code.
     #[must_use]
-    pub const fn code(&self) -> &'static str {
+    pub const fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidParams { .. } => "invalid_params",
-            Self::MalformedJson(_) => "malformed_json",
-            Self::BodyTooLarge(_) => "body_too_large",
-            Self::BodyTimeout(_) => "body_timeout",
-            Self::TooManyConnections => "too_many_connections",
-            Self::QueueFull => "queue_full",
-            Self::CircuitOpen(_) => "circuit_open",
-            Self::DeadlineExceeded => "deadline_exceeded",
-            Self::NotFound(_) => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::ShuttingDown => "shutting_down",
-            Self::SharedUnavailable => "shared_store_unavailable",
-            Self::Internal => "internal",
+            Self::InvalidParams { .. } => ErrorCode::InvalidParams,
+            Self::MalformedJson(_) => ErrorCode::MalformedJson,
+            Self::BodyTooLarge(_) => ErrorCode::BodyTooLarge,
+            Self::BodyTimeout(_) => ErrorCode::BodyTimeout,
+            Self::TooManyConnections => ErrorCode::TooManyConnections,
+            Self::QueueFull => ErrorCode::QueueFull,
+            Self::CircuitOpen(_) => ErrorCode::CircuitOpen,
+            Self::DeadlineExceeded => ErrorCode::DeadlineExceeded,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::ShuttingDown => ErrorCode::ShuttingDown,
+            Self::SharedUnavailable => ErrorCode::SharedStoreUnavailable,
+            Self::Internal => ErrorCode::Internal,
         }
     }
 
@@ -139,17 +140,22 @@ impl From<ParamError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code(), "message": self.to_string()});
-        if let Self::InvalidParams { field, allowed, .. } = &self {
-            if let Some(f) = field {
-                error["field"] = json!(f);
-            }
-            if !allowed.is_empty() {
-                error["allowed"] = json!(allowed);
-            }
-        }
-        let mut resp = (self.status(), Json(json!({ "error": error }))).into_response();
-        if let Some(secs) = self.retry_after() {
+        let message = self.to_string();
+        let (status, code, retry_after) = (self.status(), self.code(), self.retry_after());
+        let (field, allowed) = match self {
+            Self::InvalidParams { field, allowed, .. } => (field, allowed),
+            _ => (None, Vec::new()),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message,
+                field,
+                allowed,
+            },
+        };
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

@@ -8,22 +8,30 @@
 //! - [`sprites`]: `/sprites/…` routes.
 //! - [`ops`]: `/health`, `/ready`, `/metrics`, `/openapi.json`, `/docs`, `/palettes`,
 //!   `/vocabulary`, the playground (`/`, `/playground/…`), 404/405.
+//! - [`routes`]: every route declared once: path, method, handler (and so its docs).
+//! - [`responses`]: the error answers routes share, as OpenAPI response sets.
+//! - [`openapi`]: `/openapi.json`, generated from the handlers' annotations and
+//!   [`crate::wire`], with this server's names and limits.
 
 pub mod chunk;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod ops;
 pub mod render;
+pub mod responses;
+pub mod routes;
 pub mod sprites;
+
+pub use routes::ROUTES;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::{Extension, Router};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -53,40 +61,6 @@ impl MakeRequestId for Ids {
     }
 }
 
-/// Declares every route once: [`ROUTES`] lists them (path and method) for the test that holds
-/// `/openapi.json` to the router, and `with_routes` adds them to a router.
-macro_rules! routes {
-    ($($method:ident $path:literal => $handler:path),* $(,)?) => {
-        /// Every route, as `(path, method)`, in axum's path syntax.
-        pub const ROUTES: &[(&str, &str)] = &[$(($path, stringify!($method))),*];
-
-        fn with_routes(router: Router<AppState>) -> Router<AppState> {
-            router$(.route($path, $method($handler)))*
-        }
-    };
-}
-
-routes! {
-    post "/render" => render::render,
-    post "/render/batch" => render::render_batch,
-    get "/render.png" => render::render_png,
-    post "/render/chunk" => chunk::render_chunk,
-    get "/textures/{file}" => chunk::texture,
-    get "/sprites/index.json" => sprites::index,
-    get "/sprites/offsets.json" => sprites::offsets,
-    get "/sprites/{file}" => sprites::sheet,
-    get "/sprites/{group}/{pose}" => sprites::cell,
-    get "/health" => ops::health,
-    get "/ready" => ops::ready,
-    get "/metrics" => ops::metrics,
-    get "/openapi.json" => ops::openapi,
-    get "/docs" => ops::docs,
-    get "/palettes" => ops::palettes,
-    get "/vocabulary" => ops::vocabulary,
-    get "/" => ops::playground,
-    get "/playground/{file}" => ops::playground_file,
-}
-
 /// The router with every route and layer.
 pub fn app(state: AppState) -> Router {
     let prefix = {
@@ -97,7 +71,8 @@ pub fn app(state: AppState) -> Router {
     };
     let body_limit = state.config.max_body_bytes.get();
     let cors = cors_layer(&state.config.allowed_origins);
-    let router = with_routes(Router::new())
+    let doc = ops::OpenApiJson(openapi::document(&state));
+    let router = routes::with_routes(Router::new())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -105,6 +80,7 @@ pub fn app(state: AppState) -> Router {
             count_responses,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(Extension(doc))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, Ids { prefix }))

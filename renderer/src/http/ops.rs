@@ -1,21 +1,30 @@
 //! Operator routes: `/health`, `/ready`, `/metrics`, `/openapi.json`, and the JSON 404/405.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::{Extension, Json};
 
 use super::error::ApiError;
+use super::responses::NotFound;
 use crate::health::Health;
 use crate::state::AppState;
+use crate::wire::ops::Ready;
 
 /// `GET /health`.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    summary = "Liveness and queue state (never queued)",
+    responses((status = 200, description = "The service's state", body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health::of(&state))
 }
 
 /// `GET /ready`: 200 when atlases are loaded and not draining, else 503.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    summary = "Readiness: atlases loaded and not draining",
+    responses(
+        (status = 200, description = "Ready", body = Ready),
+        (status = 503, description = "Not ready (loading, or draining for shutdown)", body = Ready)))]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let loaded = state.repo.report().groups > 0;
     let ready = loaded && !state.is_draining();
@@ -24,20 +33,24 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let report = state.repo.report();
     (
         status,
-        Json(json!({
-            "ready": ready,
-            "atlases_loaded": loaded,
-            "draining": state.is_draining(),
-            "groups": state.repo.report().groups,
-            "missing_sheets": state.repo.report().missing_sheets,
-        })),
+        Json(Ready {
+            ready,
+            atlases_loaded: loaded,
+            draining: state.is_draining(),
+            groups: report.groups,
+            missing_sheets: report.missing_sheets.clone(),
+        }),
     )
         .into_response()
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    summary = "Prometheus metrics (renderer_*)",
+    responses((status = 200, description = "Text exposition format 0.0.4", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(
@@ -59,18 +72,25 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// `GET /openapi.json`.
-pub async fn openapi(State(state): State<AppState>) -> Json<serde_json::Value> {
-    // Our own document, serialised at start: it always parses.
-    let vocabulary = serde_json::from_slice(&state.vocabulary_json).unwrap_or_default();
-    Json(crate::openapi::document(
-        &vocabulary,
-        &state.config.chunk_limits,
-    ))
+/// `GET /openapi.json`: generated at start ([`super::openapi`]).
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    summary = "This document (OpenAPI 3.1)",
+    responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
+pub async fn openapi(Extension(doc): Extension<OpenApiJson>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], doc.0)
 }
+
+/// `/openapi.json`'s bytes, built once when the router is.
+#[derive(Debug, Clone)]
+pub struct OpenApiJson(pub axum::body::Bytes);
 
 /// `GET /palettes`: every palette colour folder loaded, in CatGenerator's shape
 /// (`[{id, label, description, colors}]`), for palette pickers and the Discord bot.
+#[utoipa::path(get, path = "/palettes", tag = "cats",
+    summary = "Palette colours in CatGenerator's shape: [{id, label, description, colors}]",
+    description = "Every palette file loaded (CG3_PALETTE_ROOT, else <data root>/palettes, else \
+        the bundled ones). Any colour name works as colour, tortieColour or tortie[].colour.",
+    responses((status = 200, description = "The palettes", body = Vec<pipeline::palette::Palette>)))]
 pub async fn palettes(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -135,11 +155,24 @@ static STYLE: Asset = Asset::new(
 
 /// `GET /`: the playground page (static files embedded in the binary; relative URLs, so it
 /// also works behind a path prefix).
+#[utoipa::path(get, path = "/", tag = "pages",
+    summary = "The playground: cat maker, layer inspector, pose strip, chunk painter, service status",
+    responses(
+        (status = 200, description = "HTML (strong ETag)", body = String, content_type = "text/html"),
+        (status = 304, description = "`If-None-Match` matched")))]
 pub async fn playground(headers: axum::http::HeaderMap) -> Response {
     INDEX.respond(&headers)
 }
 
 /// `GET /playground/{file}`: the playground's script and style sheet.
+#[utoipa::path(get, path = "/playground/{file}", tag = "pages",
+    summary = "The playground's app.js and style.css",
+    params(("file" = String, Path, description = "app.js or style.css")),
+    responses(
+        (status = 200, description = "The file (strong ETag)", content(
+            (String = "text/javascript"), (String = "text/css"))),
+        (status = 304, description = "`If-None-Match` matched"),
+        NotFound))]
 pub async fn playground_file(
     axum::extract::Path(file): axum::extract::Path<String>,
     headers: axum::http::HeaderMap,
@@ -153,6 +186,9 @@ pub async fn playground_file(
 
 /// `GET /vocabulary`: every allowed value of every cat parameter (the lists the 422 errors
 /// quote), palette colours by palette, and each tileset's ground and sprite tiles.
+#[utoipa::path(get, path = "/vocabulary", tag = "cats",
+    summary = "Every allowed value of every cat parameter (the lists 422 errors quote), palette colours by palette, and each tileset's tiles",
+    responses((status = 200, description = "The vocabulary", body = Object)))]
 pub async fn vocabulary(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -162,6 +198,9 @@ pub async fn vocabulary(State(state): State<AppState>) -> impl IntoResponse {
 
 /// `GET /docs`: the API reference, rendered in the browser from `/openapi.json` by a page
 /// embedded in the binary.
+#[utoipa::path(get, path = "/docs", tag = "pages",
+    summary = "This reference as a page (rendered from /openapi.json, no network)",
+    responses((status = 200, description = "HTML", body = String, content_type = "text/html")))]
 pub async fn docs() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],

@@ -11,53 +11,21 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use pipeline::plan::Plan;
 use pipeline::{CatParams, CatSpec, StageKind};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
 use super::extract::JsonBody;
+use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
 use crate::backend::{JobInput, JobOutput};
 use crate::cache::etag_of;
 use crate::render::SheetLayout;
 use crate::state::AppState;
 use crate::time::rfc3339;
-
-/// `payload` of a render request.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Payload {
-    /// The pose when `params` gives none.
-    #[serde(default)]
-    pub sprite_number: Option<Value>,
-    /// CatGenerator parameters.
-    #[serde(default)]
-    pub params: Option<Value>,
-}
-
-/// `options` of `POST /render`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RenderOptions {
-    /// Return one entry per stage.
-    #[serde(default)]
-    pub collect_layers: bool,
-    /// Include each stage's image.
-    #[serde(default)]
-    pub include_layer_images: bool,
-    /// Include per-stage diagnostics (default true).
-    #[serde(default)]
-    pub diagnostics: Option<bool>,
-}
-
-/// `POST /render` body.
-#[derive(Debug, Deserialize)]
-pub struct RenderRequest {
-    /// The cat.
-    pub payload: Payload,
-    /// What to return.
-    #[serde(default)]
-    pub options: RenderOptions,
-}
+use crate::wire::error::ErrorBody;
+use crate::wire::render::{
+    BatchOptions, BatchRequest, BatchResponse, FrameEntry, LayerEntry, Meta, Payload,
+    RenderRequest, RenderResponse, SourceEntry,
+};
 
 fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
     let mut obj = match &payload.params {
@@ -123,7 +91,7 @@ pub fn png_response(headers: &HeaderMap, png: axum::body::Bytes) -> Response {
     (h, png).into_response()
 }
 
-fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Value {
+fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Meta {
     let finished = SystemTime::now();
     let epoch = |t: SystemTime| {
         t.duration_since(std::time::UNIX_EPOCH)
@@ -131,21 +99,27 @@ fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Val
     };
     // Share of the queue in use: the service's pressure signal (0 = idle, 1 = refusing).
     let pressure = state.queue.len() as f64 / state.queue.capacity() as f64;
-    // CatGenerator's `RenderMeta` types: times as numbers (seconds since the epoch here),
-    // `memory_pressure` a boolean (the queue past 80 %); the rest are ours.
-    json!({
-        "started_at": epoch(started),
-        "finished_at": epoch(finished),
-        "duration_ms": t0.elapsed().as_secs_f64() * 1e3,
-        "memory_pressure": pressure >= 0.8,
-        "queue_pressure": pressure,
-        "started": rfc3339(started),
-        "cached": cached,
-        "backend": state.backend,
-    })
+    Meta {
+        started_at: epoch(started),
+        finished_at: epoch(finished),
+        duration_ms: t0.elapsed().as_secs_f64() * 1e3,
+        memory_pressure: pressure >= 0.8,
+        queue_pressure: pressure,
+        started: rfc3339(started),
+        cached,
+        backend: state.backend.to_owned(),
+    }
 }
 
 /// `POST /render`.
+#[utoipa::path(post, path = "/render", tag = "cats",
+    summary = "Render one cat (CatGenerator-compatible)",
+    request_body = RenderRequest,
+    responses(
+        (status = 200, description = "JSON with a data URL, or the PNG itself with `Accept: image/png`",
+         content((RenderResponse = "application/json"), (PngBytes = "image/png"))),
+        (status = 304, description = "`If-None-Match` matched (with `Accept: image/png`)"),
+        BodyErrors, Refusals, Internal))]
 pub async fn render(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -175,128 +149,53 @@ pub async fn render(
     if wants_png(&headers) {
         return Ok(png_response(&headers, out.png.clone()));
     }
-    let mut body = json!({
-        "image": data_url(&out.png),
-        "meta": meta(&state, started, t0, cached),
-    });
-    if o.collect_layers {
-        body["layers"] = layers_json(&out, o.diagnostics.unwrap_or(true), o.include_layer_images);
-    }
-    Ok(Json(body).into_response())
+    Ok(Json(RenderResponse {
+        image: data_url(&out.png),
+        meta: meta(&state, started, t0, cached),
+        layers: o
+            .collect_layers
+            .then(|| layer_entries(&out, o.diagnostics.unwrap_or(true), o.include_layer_images)),
+    })
+    .into_response())
 }
 
-fn layers_json(out: &JobOutput, diagnostics: bool, images: bool) -> Value {
+fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerEntry> {
     out.layers
         .iter()
         .map(|l| {
-            let mut v = json!({
-                "id": l.kind.id(),
-                "label": l.kind.label(),
-                "duration_ms": l.duration_ms,
-                "blend_mode": l.blend,
+            let d = l.diagnostics;
+            LayerEntry {
+                id: l.kind.id().to_owned(),
+                label: l.kind.label().to_owned(),
+                duration_ms: l.duration_ms,
+                blend_mode: l.blend,
                 // CatGenerator's frontend joins these strings (`diagnostics.join(", ")`).
-                "diagnostics": Vec::<String>::new(),
-            });
-            if diagnostics {
-                let d = l.diagnostics;
-                v["diagnostics"] = json!([
-                    format!("ops:{}", d.ops),
-                    format!("opaque_pixels:{}", d.opaque_pixels),
-                    format!("changed_pixels:{}", d.changed_pixels),
-                ]);
-                v["stats"] = json!(d);
+                diagnostics: if diagnostics {
+                    vec![
+                        format!("ops:{}", d.ops),
+                        format!("opaque_pixels:{}", d.opaque_pixels),
+                        format!("changed_pixels:{}", d.changed_pixels),
+                    ]
+                } else {
+                    Vec::new()
+                },
+                stats: diagnostics.then_some(d),
+                image: l.png.as_deref().filter(|_| images).map(data_url),
             }
-            if images && let Some(png) = &l.png {
-                v["image"] = json!(data_url(png));
-            }
-            v
         })
         .collect()
-}
-
-/// One variant of a batch.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Variant {
-    /// The client's name for the frame.
-    pub id: Value,
-    /// A label echoed in the frame table.
-    #[serde(default)]
-    pub label: Option<Value>,
-    /// A group name echoed in the frame table.
-    #[serde(default)]
-    pub group: Option<Value>,
-    /// Pose override.
-    #[serde(default)]
-    pub sprite_number: Option<Value>,
-    /// Fields merged onto the base parameters.
-    #[serde(default)]
-    pub overrides: Option<Value>,
-    /// Parameters merged onto the base before `overrides` (CatGenerator's order).
-    #[serde(default)]
-    pub params: Option<Value>,
-}
-
-/// `options` of a batch (CatGenerator's `BatchRenderOptions`).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchOptions {
-    /// Tile side in px, any whole number ≥ 1 (default 50); frames are scaled nearest-
-    /// neighbour, and the sheet must fit [`MAX_SHEET_PIXELS`].
-    #[serde(default)]
-    pub tile_size: Option<u32>,
-    /// Tiles per row (default: a near-square sheet).
-    #[serde(default)]
-    pub columns: Option<u32>,
-    /// Also return each frame's own 50×50 image (`sources`).
-    #[serde(default)]
-    pub include_sources: bool,
-    /// Put the base cat first, as frame `base` (default true, as CatGenerator).
-    #[serde(default = "yes")]
-    pub include_base: bool,
-    /// `composed` (default) or `layer`: each frame shows one layer (`layerId`) alone.
-    #[serde(default)]
-    pub frame_mode: Option<String>,
-    /// The layer shown when `frameMode` is `layer` (CatGenerator's layer ids).
-    #[serde(default)]
-    pub layer_id: Option<String>,
-}
-
-const fn yes() -> bool {
-    true
-}
-
-impl Default for BatchOptions {
-    fn default() -> Self {
-        Self {
-            tile_size: None,
-            columns: None,
-            include_sources: false,
-            include_base: true,
-            frame_mode: None,
-            layer_id: None,
-        }
-    }
-}
-
-/// `POST /render/batch` body.
-#[derive(Debug, Deserialize)]
-pub struct BatchRequest {
-    /// The base cat.
-    #[serde(default)]
-    pub payload: Payload,
-    /// The variants.
-    #[serde(default)]
-    pub variants: Vec<Variant>,
-    /// Layout.
-    #[serde(default)]
-    pub options: BatchOptions,
 }
 
 /// Largest sheet, px (CatGenerator's 16 MP budget).
 pub const MAX_SHEET_PIXELS: u64 = 16 * 1024 * 1024;
 
 /// `POST /render/batch`.
+#[utoipa::path(post, path = "/render/batch", tag = "cats",
+    summary = "Render a base cat and its variants as one sprite sheet",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "The sheet and its frame table", body = BatchResponse),
+        BodyErrors, Refusals, Internal))]
 pub async fn render_batch(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<BatchRequest>,
@@ -413,36 +312,46 @@ pub async fn render_batch(
             },
         )
         .await?;
-    let table: Vec<Value> = frames
+    let table: Vec<FrameEntry> = frames
         .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let (col, row) = layout.cell_of(i as u32);
-            json!({
-                "id": f.id, "label": f.label, "group": f.group, "index": i,
-                "column": col, "row": row,
-                "x": col * tile, "y": row * tile, "width": tile, "height": tile,
-            })
+        .zip(0u32..)
+        .map(|(f, i)| {
+            let (column, row) = layout.cell_of(i);
+            FrameEntry {
+                id: f.id.clone(),
+                label: f.label.clone(),
+                group: f.group.clone(),
+                index: i,
+                column,
+                row,
+                x: column * tile,
+                y: row * tile,
+                width: tile,
+                height: tile,
+            }
         })
         .collect();
-    let mut body = json!({
-        "sheet": data_url(&out.png),
-        "width": layout.width(),
-        "height": layout.height(),
-        "tileSize": tile,
-        "columns": columns,
-        "rows": layout.rows(),
-        "frames": table,
-        "meta": meta(&state, started, t0, cached),
-    });
-    if sources {
-        body["sources"] = frames
-            .iter()
-            .zip(&out.frames)
-            .map(|(f, png)| json!({"id": f.id, "image": data_url(png)}))
-            .collect();
-    }
-    Ok(Json(body).into_response())
+    Ok(Json(BatchResponse {
+        sheet: data_url(&out.png),
+        width: layout.width(),
+        height: layout.height(),
+        tile_size: tile,
+        columns,
+        rows: layout.rows(),
+        frames: table,
+        meta: meta(&state, started, t0, cached),
+        sources: sources.then(|| {
+            frames
+                .iter()
+                .zip(&out.frames)
+                .map(|(f, png)| SourceEntry {
+                    id: f.id.clone(),
+                    image: data_url(png),
+                })
+                .collect()
+        }),
+    })
+    .into_response())
 }
 
 /// One frame of a batch: what the table echoes and the parameters it renders.
@@ -454,7 +363,7 @@ struct Frame {
 }
 
 /// CatGenerator's layer ids and the stages that draw each.
-const LAYER_IDS: &[(&str, &[StageKind])] = &[
+pub const LAYER_IDS: &[(&str, &[StageKind])] = &[
     ("base", &[StageKind::Base, StageKind::TortiePatches]),
     ("tint", &[StageKind::Tint]),
     ("whitePatches", &[StageKind::WhitePatches]),
@@ -468,6 +377,9 @@ const LAYER_IDS: &[(&str, &[StageKind])] = &[
     ("accessories", &[StageKind::Accessories]),
     ("lighting", &[StageKind::Shading]),
 ];
+
+/// `options.frameMode` of a batch: every frame whole, or one layer of each alone.
+pub const FRAME_MODES: [&str; 2] = ["composed", "layer"];
 
 /// The stages each frame shows alone when `frameMode` is `layer`.
 fn frame_layer(o: &BatchOptions) -> Result<Option<&'static [StageKind]>, ApiError> {
@@ -498,8 +410,11 @@ fn frame_layer(o: &BatchOptions) -> Result<Option<&'static [StageKind]>, ApiErro
         }
         Some(other) => Err(ApiError::InvalidParams {
             field: Some("options.frameMode".into()),
-            message: format!("unknown value `{other}`; allowed: composed, layer"),
-            allowed: vec!["composed".into(), "layer".into()],
+            message: format!(
+                "unknown value `{other}`; allowed: {}",
+                FRAME_MODES.join(", ")
+            ),
+            allowed: FRAME_MODES.map(str::to_owned).to_vec(),
         }),
     }
 }
@@ -526,44 +441,55 @@ fn prefix_field(e: ApiError, i: usize, with_base: bool) -> ApiError {
     }
 }
 
-/// Pixel Cat Maker's URL parameters: name → how to convert the text.
-const QUERY_FIELDS: &[(&str, Kind)] = &[
-    ("peltName", Kind::Text),
-    ("colour", Kind::Text),
-    ("spriteNumber", Kind::Int),
+/// Pixel Cat Maker's URL parameters: name → how to convert the text (and, for the
+/// document, which names or numbers it takes).
+pub const QUERY_FIELDS: &[(&str, Kind)] = &[
+    ("peltName", Kind::Name("peltName")),
+    ("colour", Kind::Name("colour")),
+    ("spriteNumber", Kind::Int(0, pipeline::POSES as i64 - 1)),
     ("isTortie", Kind::Bool),
-    ("tortieBase", Kind::Text),
-    ("tortiePattern", Kind::Text),
-    ("tortieColour", Kind::Text),
-    ("tortieMask", Kind::Text),
-    ("tint", Kind::Text),
-    ("skinColour", Kind::Text),
-    ("eyeColour", Kind::Text),
-    ("eyeColour2", Kind::Text),
-    ("whitePatches", Kind::Text),
-    ("points", Kind::Text),
-    ("whitePatchesTint", Kind::Text),
-    ("vitiligo", Kind::Text),
-    ("accessory", Kind::Text),
-    ("scar", Kind::Text),
+    ("tortieBase", Kind::Name("tortieBase")),
+    ("tortiePattern", Kind::Name("tortieBase")),
+    ("tortieColour", Kind::Name("colour")),
+    ("tortieMask", Kind::Name("tortieMask")),
+    ("tint", Kind::Name("tint")),
+    ("skinColour", Kind::Name("skinColour")),
+    ("eyeColour", Kind::Name("eyeColour")),
+    ("eyeColour2", Kind::Name("eyeColour")),
+    ("whitePatches", Kind::Name("whitePatches")),
+    ("points", Kind::Name("points")),
+    ("whitePatchesTint", Kind::Name("whitePatchesTint")),
+    ("vitiligo", Kind::Name("vitiligo")),
+    ("accessory", Kind::Name("accessories")),
+    ("scar", Kind::Name("scars")),
     ("shading", Kind::Bool),
     ("reverse", Kind::Bool),
     ("dead", Kind::Bool),
     ("darkForest", Kind::Bool),
     ("darkMode", Kind::Bool),
     ("darkForestTint", Kind::Bool),
-    ("eyeColor", Kind::Text),
-    ("eyeColor2", Kind::Text),
-    ("skinColor", Kind::Text),
-    ("opacity", Kind::Int),
+    ("eyeColor", Kind::Name("eyeColour")),
+    ("eyeColor2", Kind::Name("eyeColour")),
+    ("skinColor", Kind::Name("skinColour")),
+    ("opacity", Kind::Int(0, 100)),
 ];
 
+/// `scale` of `/render.png`: nearest-neighbour upscale factors.
+pub const QUERY_SCALES: std::ops::RangeInclusive<u32> = 1..=16;
+
+/// What a query parameter holds.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
-    Text,
-    Int,
+pub enum Kind {
+    /// A name from the `/vocabulary` list under this key (empty = absent).
+    Name(&'static str),
+    /// A whole number; the range is what the cat parameters allow (checked when planning).
+    Int(i64, i64),
+    /// `true`, `false`, `1` or `0`.
     Bool,
 }
+
+/// The spellings [`Kind::Bool`] accepts, true ones first.
+pub const QUERY_BOOLS: [&str; 4] = ["true", "1", "false", "0"];
 
 /// Converts Pixel Cat Maker query pairs to a CatGenerator params object and a scale.
 ///
@@ -592,31 +518,52 @@ pub fn query_to_params(pairs: &[(String, String)]) -> Result<(Map<String, Value>
             scale = v
                 .parse::<u32>()
                 .ok()
-                .filter(|s| (1..=16).contains(s))
-                .ok_or_else(|| ApiError::invalid("scale", "must be a whole number in 1..=16"))?;
+                .filter(|s| QUERY_SCALES.contains(s))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "scale",
+                        format!(
+                            "must be a whole number in {}..={}",
+                            QUERY_SCALES.start(),
+                            QUERY_SCALES.end()
+                        ),
+                    )
+                })?;
             continue;
         }
         let Some((_, kind)) = QUERY_FIELDS.iter().find(|(name, _)| name == k) else {
             continue;
         };
         let value = match kind {
-            Kind::Text => Value::String(v.clone()),
-            Kind::Int => Value::from(
+            Kind::Name(_) => Value::String(v.clone()),
+            Kind::Int(..) => Value::from(
                 v.parse::<i64>()
                     .map_err(|_| ApiError::invalid(k.clone(), "must be a whole number"))?,
             ),
-            Kind::Bool => Value::Bool(match v.to_ascii_lowercase().as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return Err(ApiError::invalid(k.clone(), "must be true, false, 1 or 0")),
-            }),
+            Kind::Bool => {
+                let lower = v.to_ascii_lowercase();
+                match QUERY_BOOLS.iter().position(|b| *b == lower) {
+                    Some(i) => Value::Bool(i < 2),
+                    None => {
+                        return Err(ApiError::invalid(k.clone(), "must be true, false, 1 or 0"));
+                    }
+                }
+            }
         };
         obj.insert(k.clone(), value);
     }
     Ok((obj, scale))
 }
 
-/// `GET /render.png`.
+/// `GET /render.png`. Its query parameters are [`QUERY_FIELDS`], `scale` and `params`,
+/// added to the document from that table ([`super::openapi`]).
+#[utoipa::path(get, path = "/render.png", tag = "cats",
+    summary = "Render from Pixel Cat Maker URL parameters",
+    responses(
+        (status = 200, description = "The cat; strong ETag, immutable caching", body = PngBytes, content_type = "image/png"),
+        (status = 304, description = "`If-None-Match` matched"),
+        (status = 422, description = "invalid_params: `field` names the parameter", body = ErrorBody),
+        Refusals, Internal))]
 pub async fn render_png(
     State(state): State<AppState>,
     headers: HeaderMap,

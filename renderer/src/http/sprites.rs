@@ -10,6 +10,7 @@ use pipeline::{CellId, POSES, Pose};
 
 use super::error::ApiError;
 use super::render::png_response;
+use super::responses::{Internal, NotFound, PngBytes};
 use crate::backend::JobOutput;
 use crate::state::AppState;
 
@@ -25,16 +26,29 @@ fn json_bytes(bytes: axum::body::Bytes) -> Response {
 }
 
 /// `GET /sprites/index.json`.
+#[utoipa::path(get, path = "/sprites/index.json", tag = "sprites",
+    summary = "spritesIndex.json: group → sheet and offset",
+    responses((status = 200, description = "The index as loaded", body = Object)))]
 pub async fn index(State(state): State<AppState>) -> Response {
     json_bytes(state.sprite_index.clone())
 }
 
 /// `GET /sprites/offsets.json`.
+#[utoipa::path(get, path = "/sprites/offsets.json", tag = "sprites",
+    summary = "spritesOffsetMap.json: pose → cell",
+    responses((status = 200, description = "The offset map as loaded", body = Vec<Object>)))]
 pub async fn offsets(State(state): State<AppState>) -> Response {
     json_bytes(state.sprite_offsets.clone())
 }
 
 /// `GET /sprites/{sheet}.png`.
+#[utoipa::path(get, path = "/sprites/{sheet}.png", tag = "sprites",
+    summary = "A whole sheet named by the index",
+    params(("sheet" = String, Path, description = "a sheet name of /sprites/index.json")),
+    responses(
+        (status = 200, description = "The sheet", body = PngBytes, content_type = "image/png"),
+        (status = 304, description = "`If-None-Match` matched"),
+        NotFound, Internal))]
 pub async fn sheet(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -58,6 +72,14 @@ pub async fn sheet(
 }
 
 /// `GET /sprites/{group}/{pose}.png`: one 50×50 cell.
+#[utoipa::path(get, path = "/sprites/{group}/{pose}.png", tag = "sprites",
+    summary = "One 50×50 cell",
+    params(("group" = String, Path, description = "a sprite group of /sprites/index.json"),
+           ("pose" = u8, Path, maximum = 20)),
+    responses(
+        (status = 200, description = "The cell", body = PngBytes, content_type = "image/png"),
+        (status = 304, description = "`If-None-Match` matched"),
+        NotFound, Internal))]
 pub async fn cell(
     State(state): State<AppState>,
     headers: HeaderMap,

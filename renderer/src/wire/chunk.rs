@@ -1,15 +1,23 @@
-//! The `POST /render/chunk` body, typed for game servers (the server-side parser is
-//! `pipeline::chunk::ChunkRequest`; field names and meanings are the same).
+//! `POST /render/chunk`: the body ([`ChunkJson`], what game servers send; the server-side
+//! parser is `pipeline::chunk::ChunkRequest`, which reads the same JSON and names the field
+//! of any error) and the answer ([`ChunkResponse`]). Size limits are the server's settings
+//! and are added to the document at start (`http::openapi`).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::cat::CatParamsJson;
 
 /// One chunk: a grid of tile layers plus entities at pixel positions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ChunkRequest)]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkJson {
-    /// Chunk column in the world (echoed, not part of the texture's identity).
+    /// Chunk column in the world (echoed, not part of the texture's identity or hash).
+    #[serde(default)]
     pub chunk_x: i64,
-    /// Chunk row in the world.
+    /// Chunk row in the world (echoed, not hashed).
+    #[serde(default)]
     pub chunk_y: i64,
     /// Tileset name (`terrain` is bundled).
     pub tileset: String,
@@ -17,17 +25,20 @@ pub struct ChunkJson {
     pub width: u32,
     /// Grid height, tiles.
     pub height: u32,
-    /// Tile edge, px.
+    /// Tile edge on the texture, px; tiles are scaled nearest-neighbour.
     pub tile_size: u32,
-    /// Row-major tile names per layer, `None` for empty.
+    /// Drawn first to last; each row-major with `width × height` tile names, `null` for
+    /// empty.
+    #[serde(default)]
     pub layers: Vec<Vec<Option<String>>>,
     /// Things drawn over the tiles.
     #[serde(default)]
     pub entities: Vec<EntityJson>,
 }
 
-/// One entity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One entity: exactly one of `sprite`, `cat`, `tile`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ChunkEntity)]
 pub struct EntityJson {
     /// Left edge, px (may be negative; clipped).
     pub x: i32,
@@ -45,7 +56,8 @@ pub struct EntityJson {
 }
 
 /// What an entity draws.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = ChunkEntityKind)]
 #[serde(rename_all = "camelCase")]
 pub enum EntityKindJson {
     /// A cat atlas cell.
@@ -53,10 +65,39 @@ pub enum EntityKindJson {
         /// Sprite group, e.g. `tabbyGINGER`.
         group: String,
         /// Pose 0..=20.
+        #[serde(default = "default_pose")]
+        #[schema(maximum = 20, default = 8)]
         pose: u8,
     },
     /// A whole cat by CatGenerator parameters.
-    Cat(serde_json::Value),
+    Cat(CatParamsJson),
     /// A tile or sprite of the tileset (`tree`, `rock`, …).
     Tile(String),
+}
+
+const fn default_pose() -> u8 {
+    8
+}
+
+/// The `POST /render/chunk` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChunkResponse {
+    /// `/textures/<hash>.png`, relative to this server; any replica serves it.
+    #[schema(example = "/textures/<hash>.png")]
+    pub texture_url: String,
+    /// 64 hex digits: blake3 of the canonical request and the art.
+    pub hash: String,
+    /// Texture width, px.
+    pub width: u32,
+    /// Texture height, px.
+    pub height: u32,
+    /// True when the texture store (here or in Redis) already held it.
+    pub cached: bool,
+    /// Time spent on this request, ms.
+    pub render_ms: f64,
+    /// The request's `chunkX`, echoed.
+    pub chunk_x: i64,
+    /// The request's `chunkY`, echoed.
+    pub chunk_y: i64,
 }

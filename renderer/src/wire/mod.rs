@@ -1,0 +1,18 @@
+//! The JSON bodies of the API, typed once: the handlers serialise and parse these, the
+//! client reads and writes them, and `/openapi.json` is generated from them (utoipa).
+//! Nothing here knows HTTP; the types are plain serde structs with schemas.
+//!
+//! # Layout
+//!
+//! - [`cat`]: `CatParamsJson`, the schema of CatGenerator's parameter object (its names are
+//!   the server's vocabulary, filled in by `http::openapi`).
+//! - [`render`]: `POST /render` and `POST /render/batch`, requests and answers.
+//! - [`chunk`]: `POST /render/chunk`, request (`ChunkJson`) and answer.
+//! - [`error`]: the error body and its stable codes.
+//! - [`ops`]: the `/ready` answer.
+
+pub mod cat;
+pub mod chunk;
+pub mod error;
+pub mod ops;
+pub mod render;

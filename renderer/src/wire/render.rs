@@ -1,0 +1,247 @@
+//! `POST /render` and `POST /render/batch`: the request bodies (CatGenerator's
+//! `RenderRequest` and `BatchRenderRequest`) and the answers.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::cat::CatParamsJson;
+use crate::render::StageDiagnostics;
+
+/// `payload` of a render request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Payload {
+    /// The pose when `params` gives none.
+    #[serde(default)]
+    #[schema(value_type = Option<u8>, maximum = 20)]
+    pub sprite_number: Option<Value>,
+    /// CatGenerator parameters.
+    #[serde(default)]
+    #[schema(value_type = Option<CatParamsJson>)]
+    pub params: Option<Value>,
+}
+
+/// `options` of `POST /render`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderOptions {
+    /// Return one entry per stage.
+    #[serde(default)]
+    pub collect_layers: bool,
+    /// Include each stage's image.
+    #[serde(default)]
+    pub include_layer_images: bool,
+    /// Include per-stage diagnostics (default true).
+    #[serde(default)]
+    pub diagnostics: Option<bool>,
+}
+
+/// `POST /render` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RenderRequest {
+    /// The cat.
+    pub payload: Payload,
+    /// What to return.
+    #[serde(default)]
+    pub options: RenderOptions,
+}
+
+/// One variant of a batch.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Variant {
+    /// The client's name for the frame.
+    pub id: Value,
+    /// A label echoed in the frame table.
+    #[serde(default)]
+    pub label: Option<Value>,
+    /// A group name echoed in the frame table.
+    #[serde(default)]
+    pub group: Option<Value>,
+    /// Pose override.
+    #[serde(default)]
+    #[schema(value_type = Option<u8>, maximum = 20)]
+    pub sprite_number: Option<Value>,
+    /// Fields merged onto the base parameters.
+    #[serde(default)]
+    #[schema(value_type = Option<CatParamsJson>)]
+    pub overrides: Option<Value>,
+    /// Parameters merged onto the base before `overrides` (CatGenerator's order).
+    #[serde(default)]
+    #[schema(value_type = Option<CatParamsJson>)]
+    pub params: Option<Value>,
+}
+
+/// `options` of a batch (CatGenerator's `BatchRenderOptions`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchOptions {
+    /// Tile side in px, any whole number ≥ 1 (default 50); frames are scaled
+    /// nearest-neighbour, and the sheet must be at most 16 MP.
+    #[serde(default)]
+    pub tile_size: Option<u32>,
+    /// Tiles per row (default: a near-square sheet).
+    #[serde(default)]
+    pub columns: Option<u32>,
+    /// Also return each frame's own 50×50 image (`sources`).
+    #[serde(default)]
+    pub include_sources: bool,
+    /// Put the base cat first, as frame `base` (default true, as CatGenerator).
+    #[serde(default = "yes")]
+    pub include_base: bool,
+    /// `composed` (default) or `layer`: each frame shows one layer (`layerId`) alone.
+    #[serde(default)]
+    pub frame_mode: Option<String>,
+    /// The layer shown when `frameMode` is `layer` (CatGenerator's layer ids).
+    #[serde(default)]
+    pub layer_id: Option<String>,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            tile_size: None,
+            columns: None,
+            include_sources: false,
+            include_base: true,
+            frame_mode: None,
+            layer_id: None,
+        }
+    }
+}
+
+/// `POST /render/batch` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BatchRequest {
+    /// The base cat.
+    #[serde(default)]
+    pub payload: Payload,
+    /// The variants.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    /// Layout.
+    #[serde(default)]
+    pub options: BatchOptions,
+}
+
+/// CatGenerator's `RenderMeta`: times as seconds since the epoch, `memory_pressure` true when
+/// the queue is 80 % full or more; the rest are ours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Meta {
+    /// When the request began, s since the epoch.
+    pub started_at: f64,
+    /// When the answer was ready, s since the epoch.
+    pub finished_at: f64,
+    /// Time spent on the request, ms.
+    pub duration_ms: f64,
+    /// The queue is 80 % full or more.
+    pub memory_pressure: bool,
+    /// Queue fill, 0..=1 (1 = refusing).
+    pub queue_pressure: f64,
+    /// When the request began, RFC 3339.
+    #[schema(format = DateTime)]
+    pub started: String,
+    /// Served from the result cache.
+    pub cached: bool,
+    /// `cpu`, `gpu` or `auto(gpu+cpu)`.
+    pub backend: String,
+}
+
+/// `POST /render`'s answer (JSON; with `Accept: image/png` the PNG itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RenderResponse {
+    /// `data:image/png;base64,…`.
+    pub image: String,
+    /// Timing and queue state.
+    pub meta: Meta,
+    /// One entry per CatGenerator layer, when `options.collectLayers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<LayerEntry>>,
+}
+
+/// One stage of a render, as CatGenerator's layer inspector shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LayerEntry {
+    /// The stage's id (`base`, `tint`, `eyes`, …).
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// Time the stage took, ms.
+    pub duration_ms: f64,
+    /// The blend of the stage's last op that draws on the cat.
+    pub blend_mode: Option<pipeline::BlendMode>,
+    /// `ops:…`, `opaque_pixels:…`, `changed_pixels:…` (CatGenerator joins them with `, `);
+    /// empty when `options.diagnostics` is false.
+    pub diagnostics: Vec<String>,
+    /// The same counts as numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<StageDiagnostics>,
+    /// The cat after this stage, `data:image/png;base64,…`, when
+    /// `options.includeLayerImages`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+/// `POST /render/batch`'s answer: one sheet and where each frame is on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchResponse {
+    /// `data:image/png;base64,…`.
+    pub sheet: String,
+    /// Sheet width, px.
+    pub width: u32,
+    /// Sheet height, px.
+    pub height: u32,
+    /// Frame side, px.
+    pub tile_size: u32,
+    /// Frames a row.
+    pub columns: u32,
+    /// Rows.
+    pub rows: u32,
+    /// Each frame's place, in request order (the base first when included).
+    pub frames: Vec<FrameEntry>,
+    /// Timing and queue state.
+    pub meta: Meta,
+    /// Each frame as its own 50×50 PNG, when `options.includeSources`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Vec<SourceEntry>>,
+}
+
+/// One frame of a sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FrameEntry {
+    /// The variant's `id` (`base` for the base cat).
+    pub id: Value,
+    /// The variant's `label`, echoed.
+    pub label: Value,
+    /// The variant's `group`, echoed.
+    pub group: Value,
+    /// Position in the list.
+    pub index: u32,
+    /// Column on the sheet.
+    pub column: u32,
+    /// Row on the sheet.
+    pub row: u32,
+    /// Left edge, px.
+    pub x: u32,
+    /// Top edge, px.
+    pub y: u32,
+    /// Frame width, px.
+    pub width: u32,
+    /// Frame height, px.
+    pub height: u32,
+}
+
+/// One frame as its own image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SourceEntry {
+    /// The variant's `id`.
+    pub id: Value,
+    /// `data:image/png;base64,…`.
+    pub image: String,
+}
