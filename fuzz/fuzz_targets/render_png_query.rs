@@ -1,5 +1,5 @@
 //! The `/render.png` query dialect: a query string → axum's own query extractor (as the
-//! handler uses it) → Pixel Cat Maker pairs → params → spec → plan.
+//! handler uses it) → Pixel Cat Maker pairs (`pipeline::query`) → params → spec → plan.
 #![no_main]
 
 #[path = "common.rs"]
@@ -8,8 +8,8 @@ mod common;
 use axum::extract::Query;
 use axum::http::Uri;
 use libfuzzer_sys::fuzz_target;
+use pipeline::query::{QUERY_SCALES, query_to_params};
 use pipeline::{CatParams, CatSpec, Plan};
-use renderer::http::render::query_to_params;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(query) = std::str::from_utf8(data) else {
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok((object, scale)) = query_to_params(&pairs) else {
         return;
     };
-    assert!((1..=16).contains(&scale), "scale {scale} escaped its range");
+    assert!(QUERY_SCALES.contains(&scale), "scale {scale} escaped its range");
     let Ok(params) = CatParams::from_map(&object) else {
         return;
     };

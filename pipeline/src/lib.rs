@@ -9,6 +9,7 @@
 //!   `SkinColour`).
 //! - [`vocab`]: the data-defined vocabularies (scar and accessory categories, tint tables).
 //! - [`params`]: CatGenerator JSON → typed `CatParams`, errors naming field and allowed values.
+//! - [`query`]: Pixel Cat Maker's URL dialect → a CatGenerator parameter object + scale.
 //! - [`spec`]: `CatSpec` — parameters resolved against one repository (every name → group id).
 //! - [`plan`]: `Plan` — the ordered stages of the spec as ops over two registers.
 //! - [`blend`]: the colour math, one function per blend mode (WGSL twin in `gpu/`).
@@ -35,6 +36,7 @@ pub mod palette;
 pub mod params;
 pub mod plan;
 pub mod planar;
+pub mod query;
 pub mod spec;
 pub mod vocab;
 

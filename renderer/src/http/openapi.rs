@@ -2,13 +2,14 @@
 //! (collected by [`super::routes::RouteDocs`]) and the [`crate::wire`] types they name. What
 //! only the running server knows is added when the router is built: the names it accepts
 //! (its `/vocabulary`), its chunk limits, and the `/render.png` query dialect (from
-//! [`super::render::QUERY_FIELDS`]), so schema-driven clients and testers generate what the
+//! `pipeline::query::QUERY_FIELDS`), so schema-driven clients and testers generate what the
 //! server takes.
 
+use pipeline::query::{Kind, QUERY_BOOLS, QUERY_FIELDS, QUERY_SCALES};
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
-use super::render::{FRAME_MODES, Kind, LAYER_IDS, QUERY_BOOLS, QUERY_FIELDS, QUERY_SCALES};
+use super::render::{FRAME_MODES, LAYER_IDS};
 use super::routes::RouteDocs;
 use crate::state::App;
 

@@ -441,122 +441,8 @@ fn prefix_field(e: ApiError, i: usize, with_base: bool) -> ApiError {
     }
 }
 
-/// Pixel Cat Maker's URL parameters: name → how to convert the text (and, for the
-/// document, which names or numbers it takes).
-pub const QUERY_FIELDS: &[(&str, Kind)] = &[
-    ("peltName", Kind::Name("peltName")),
-    ("colour", Kind::Name("colour")),
-    ("spriteNumber", Kind::Int(0, pipeline::POSES as i64 - 1)),
-    ("isTortie", Kind::Bool),
-    ("tortieBase", Kind::Name("tortieBase")),
-    ("tortiePattern", Kind::Name("tortieBase")),
-    ("tortieColour", Kind::Name("colour")),
-    ("tortieMask", Kind::Name("tortieMask")),
-    ("tint", Kind::Name("tint")),
-    ("skinColour", Kind::Name("skinColour")),
-    ("eyeColour", Kind::Name("eyeColour")),
-    ("eyeColour2", Kind::Name("eyeColour")),
-    ("whitePatches", Kind::Name("whitePatches")),
-    ("points", Kind::Name("points")),
-    ("whitePatchesTint", Kind::Name("whitePatchesTint")),
-    ("vitiligo", Kind::Name("vitiligo")),
-    ("accessory", Kind::Name("accessories")),
-    ("scar", Kind::Name("scars")),
-    ("shading", Kind::Bool),
-    ("reverse", Kind::Bool),
-    ("dead", Kind::Bool),
-    ("darkForest", Kind::Bool),
-    ("darkMode", Kind::Bool),
-    ("darkForestTint", Kind::Bool),
-    ("eyeColor", Kind::Name("eyeColour")),
-    ("eyeColor2", Kind::Name("eyeColour")),
-    ("skinColor", Kind::Name("skinColour")),
-    ("opacity", Kind::Int(0, 100)),
-];
-
-/// `scale` of `/render.png`: nearest-neighbour upscale factors.
-pub const QUERY_SCALES: std::ops::RangeInclusive<u32> = 1..=16;
-
-/// What a query parameter holds.
-#[derive(Debug, Clone, Copy)]
-pub enum Kind {
-    /// A name from the `/vocabulary` list under this key (empty = absent).
-    Name(&'static str),
-    /// A whole number; the range is what the cat parameters allow (checked when planning).
-    Int(i64, i64),
-    /// `true`, `false`, `1` or `0`.
-    Bool,
-}
-
-/// The spellings [`Kind::Bool`] accepts, true ones first.
-pub const QUERY_BOOLS: [&str; 4] = ["true", "1", "false", "0"];
-
-/// Converts Pixel Cat Maker query pairs to a CatGenerator params object and a scale.
-///
-/// # Errors
-/// 422 naming the field for a bad boolean, number or scale.
-pub fn query_to_params(pairs: &[(String, String)]) -> Result<(Map<String, Value>, u32), ApiError> {
-    let mut obj = Map::new();
-    let mut scale = 1;
-    for (k, v) in pairs {
-        if v.is_empty() {
-            continue;
-        }
-        // The playground sends the whole cat as one JSON object; other keys refine it.
-        if k == "params" {
-            let parsed: Value = serde_json::from_str(v)
-                .map_err(|e| ApiError::invalid("params", format!("must be a JSON object: {e}")))?;
-            let Value::Object(m) = parsed else {
-                return Err(ApiError::invalid("params", "must be a JSON object"));
-            };
-            for (key, val) in m {
-                obj.entry(key).or_insert(val);
-            }
-            continue;
-        }
-        if k == "scale" {
-            scale = v
-                .parse::<u32>()
-                .ok()
-                .filter(|s| QUERY_SCALES.contains(s))
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "scale",
-                        format!(
-                            "must be a whole number in {}..={}",
-                            QUERY_SCALES.start(),
-                            QUERY_SCALES.end()
-                        ),
-                    )
-                })?;
-            continue;
-        }
-        let Some((_, kind)) = QUERY_FIELDS.iter().find(|(name, _)| name == k) else {
-            continue;
-        };
-        let value = match kind {
-            Kind::Name(_) => Value::String(v.clone()),
-            Kind::Int(..) => Value::from(
-                v.parse::<i64>()
-                    .map_err(|_| ApiError::invalid(k.clone(), "must be a whole number"))?,
-            ),
-            Kind::Bool => {
-                let lower = v.to_ascii_lowercase();
-                match QUERY_BOOLS.iter().position(|b| *b == lower) {
-                    Some(i) => Value::Bool(i < 2),
-                    None => {
-                        return Err(ApiError::invalid(k.clone(), "must be true, false, 1 or 0"));
-                    }
-                }
-            }
-        };
-        obj.insert(k.clone(), value);
-    }
-    Ok((obj, scale))
-}
-
-/// `GET /render.png`. Its query parameters are [`QUERY_FIELDS`], `scale` and `params`,
-/// added to the document from that table ([`super::openapi`]).
+/// `GET /render.png`. Its query dialect is `pipeline::query`; the document lists its
+/// parameters from that module's table ([`super::openapi`]).
 #[utoipa::path(get, path = "/render.png", tag = "cats",
     summary = "Render from Pixel Cat Maker URL parameters",
     responses(
@@ -574,7 +460,7 @@ pub async fn render_png(
         message: format!("bad query string: {}", e.body_text()),
         allowed: Vec::new(),
     })?;
-    let (obj, scale) = query_to_params(&pairs)?;
+    let (obj, scale) = pipeline::query::query_to_params(&pairs)?;
     let (params, plan) = plan_of(&state, &obj)?;
     let scale_text = scale.to_string();
     let key = state.key(&[
@@ -594,44 +480,4 @@ pub async fn render_png(
         )
         .await?;
     Ok(png_response(&headers, out.png.clone()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pairs(q: &[(&str, &str)]) -> Vec<(String, String)> {
-        q.iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn query_parameters_become_typed_json_and_empty_means_absent() {
-        let (obj, scale) = query_to_params(&pairs(&[
-            ("peltName", "Tabby"),
-            ("spriteNumber", "3"),
-            ("shading", "1"),
-            ("reverse", "false"),
-            ("tint", ""),
-            ("scale", "4"),
-            ("unrelated", "x"),
-        ]))
-        .expect("valid");
-        assert_eq!(obj["peltName"], json!("Tabby"));
-        assert_eq!(obj["spriteNumber"], json!(3));
-        assert_eq!(obj["shading"], json!(true));
-        assert_eq!(obj["reverse"], json!(false));
-        assert!(!obj.contains_key("tint"));
-        assert!(!obj.contains_key("unrelated"));
-        assert_eq!(scale, 4);
-    }
-
-    #[test]
-    fn bad_booleans_and_scales_name_their_field() {
-        let e = query_to_params(&pairs(&[("dead", "yes")])).expect_err("must fail");
-        assert!(matches!(e, ApiError::InvalidParams { field: Some(f), .. } if f == "dead"));
-        let e = query_to_params(&pairs(&[("scale", "17")])).expect_err("must fail");
-        assert!(matches!(e, ApiError::InvalidParams { field: Some(f), .. } if f == "scale"));
-    }
 }
