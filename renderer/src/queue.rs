@@ -58,6 +58,11 @@ pub struct JobQueue {
     rx: Receiver<Job>,
     capacity: usize,
     closed: Arc<AtomicBool>,
+    /// Never sends; dropped by [`Self::close`], which wakes every worker waiting on
+    /// [`Self::closed_signal`] at once (the job channel's own sender lives as long as the
+    /// app's state, so its disconnection cannot be the signal).
+    closing: Arc<parking_lot::Mutex<Option<Sender<()>>>>,
+    closed_rx: Receiver<()>,
 }
 
 impl JobQueue {
@@ -65,11 +70,14 @@ impl JobQueue {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
+        let (closing, closed_rx) = crossbeam_channel::bounded(0);
         Self {
             tx,
             rx,
             capacity: capacity.max(1),
             closed: Arc::new(AtomicBool::new(false)),
+            closing: Arc::new(parking_lot::Mutex::new(Some(closing))),
+            closed_rx,
         }
     }
 
@@ -120,6 +128,13 @@ impl JobQueue {
     /// Stops taking new work; queued jobs still get done.
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
+        drop(self.closing.lock().take());
+    }
+
+    /// Ready (disconnected) once [`Self::close`] ran: workers wait on it beside the jobs.
+    #[must_use]
+    pub fn closed_signal(&self) -> Receiver<()> {
+        self.closed_rx.clone()
     }
 
     /// True after [`Self::close`].
@@ -173,5 +188,20 @@ mod tests {
         q.close();
         assert!(matches!(q.try_submit(job().0), Err(SubmitError::Closed)));
         assert!(q.receiver().try_recv().is_ok());
+    }
+
+    #[test]
+    fn the_closed_signal_is_pending_until_close_then_ready_for_every_holder() {
+        let q = JobQueue::new(2);
+        let (a, b) = (q.closed_signal(), q.closed_signal());
+        assert_eq!(a.try_recv(), Err(crossbeam_channel::TryRecvError::Empty));
+        q.close();
+        for s in [a, b] {
+            assert_eq!(
+                s.try_recv(),
+                Err(crossbeam_channel::TryRecvError::Disconnected)
+            );
+        }
+        assert!(q.is_closed());
     }
 }

@@ -8,16 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use tokio::sync::oneshot;
 
 use crate::backend::{BackendFactory, JobInput, RenderBackend};
 use crate::breaker::CircuitBreaker;
 use crate::metrics::{Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, JobResult};
-
-/// How often an idle worker looks whether the queue was closed.
-const IDLE_POLL: Duration = Duration::from_millis(25);
 
 /// The render threads.
 #[derive(Debug)]
@@ -26,13 +23,16 @@ pub struct WorkerPool {
     busy: Arc<AtomicUsize>,
     backend: &'static str,
     queue: JobQueue,
+    /// Disconnects when the last worker thread has ended (each holds a sender).
+    all_done: Receiver<()>,
 }
 
 /// What every worker shares.
 #[derive(Clone)]
 struct Shared {
     rx: Receiver<Job>,
-    queue: JobQueue,
+    /// Disconnected once the queue is closed.
+    closed: Receiver<()>,
     breaker: Arc<CircuitBreaker>,
     metrics: Arc<Metrics>,
     busy: Arc<AtomicUsize>,
@@ -52,9 +52,10 @@ impl WorkerPool {
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Self> {
         let busy = Arc::new(AtomicUsize::new(0));
+        let (done, all_done) = crossbeam_channel::bounded(0);
         let shared = Shared {
             rx: queue.receiver(),
-            queue: queue.clone(),
+            closed: queue.closed_signal(),
             breaker,
             metrics,
             busy: busy.clone(),
@@ -69,14 +70,23 @@ impl WorkerPool {
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("render-{i}"))
-                    .spawn(move || run(backend, &shared))?,
+                    .spawn({
+                        // Never sends: dropped when this thread ends, however it ends.
+                        let done: Sender<()> = done.clone();
+                        move || {
+                            run(backend, &shared);
+                            drop(done);
+                        }
+                    })?,
             );
         }
+        drop((shared, done));
         Ok(Self {
             handles,
             busy,
             backend,
             queue: queue.clone(),
+            all_done,
         })
     }
 
@@ -109,15 +119,15 @@ impl WorkerPool {
     pub fn shutdown(self, grace: Duration) -> bool {
         self.queue.close();
         let deadline = Instant::now() + grace;
-        let mut all = true;
+        // Nothing is ever sent: this returns when the last worker drops its `done` sender
+        // (disconnected), or at the deadline.
+        let all = matches!(
+            self.all_done.recv_deadline(deadline),
+            Err(RecvTimeoutError::Disconnected)
+        );
         for h in self.handles {
-            while !h.is_finished() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
             if h.is_finished() {
                 let _ = h.join();
-            } else {
-                all = false;
             }
         }
         all
@@ -133,15 +143,17 @@ fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
     let mut inputs: Vec<JobInput> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     loop {
-        let first = match s.rx.recv_timeout(IDLE_POLL) {
-            Ok(job) => job,
-            Err(RecvTimeoutError::Timeout) => {
-                if s.queue.is_closed() && s.rx.is_empty() {
-                    return;
-                }
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => return,
+        // Sleeps until a job comes or the queue closes; once closed, the signal stays ready
+        // and the worker takes what is still queued, then ends.
+        let first = crossbeam_channel::select! {
+            recv(s.rx) -> job => match job {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+            recv(s.closed) -> _ => match s.rx.try_recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
         };
         let max = backend.max_batch().max(1);
         let now = Instant::now();
@@ -254,5 +266,106 @@ fn render_batch(
             }
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use pipeline::plan::Plan;
+
+    use super::*;
+    use crate::backend::{BackendError, JobOutput};
+    use crate::breaker::SystemClock;
+
+    /// Answers every job once `gate` lets it (a receiver that yields one unit per batch).
+    struct Gated {
+        gate: Arc<Mutex<Receiver<()>>>,
+    }
+
+    impl RenderBackend for Gated {
+        fn name(&self) -> &'static str {
+            "gated"
+        }
+
+        fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>> {
+            let _ = self.gate.lock().expect("gate").recv();
+            jobs.iter()
+                .map(|_| {
+                    Ok(JobOutput {
+                        png: Vec::new().into(),
+                        layers: Vec::new(),
+                        frames: Vec::new(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    fn pool(workers: usize) -> (WorkerPool, JobQueue, Sender<()>) {
+        let (open, gate) = crossbeam_channel::unbounded();
+        let gate = Arc::new(Mutex::new(gate));
+        let factory: BackendFactory =
+            Arc::new(move || Box::new(Gated { gate: gate.clone() }) as Box<dyn RenderBackend>);
+        let queue = JobQueue::new(8);
+        let breaker = Arc::new(CircuitBreaker::new(
+            5,
+            Duration::from_secs(1),
+            Arc::new(SystemClock),
+        ));
+        let pool = WorkerPool::start(workers, factory, &queue, breaker, Arc::default())
+            .expect("threads start");
+        (pool, queue, open)
+    }
+
+    fn submit(queue: &JobQueue) -> tokio::sync::oneshot::Receiver<crate::queue::JobResult> {
+        let (reply, rx) = oneshot::channel();
+        let now = Instant::now();
+        queue
+            .try_submit(Job {
+                input: JobInput::Cat {
+                    plan: Plan::default(),
+                    scale: 1,
+                    layers: None,
+                },
+                reply,
+                deadline: now + Duration::from_secs(60),
+                enqueued: now,
+            })
+            .expect("queued");
+        rx
+    }
+
+    #[test]
+    fn shutdown_finishes_the_queued_jobs_then_every_worker_ends() {
+        let (pool, queue, open) = pool(2);
+        let replies: Vec<_> = (0..5).map(|_| submit(&queue)).collect();
+        for _ in 0..5 {
+            open.send(()).expect("gate open");
+        }
+        assert!(pool.shutdown(Duration::from_secs(30)), "all workers ended");
+        for mut r in replies {
+            assert!(
+                matches!(r.try_recv(), Ok(Ok(_))),
+                "every queued job answered"
+            );
+        }
+    }
+
+    #[test]
+    fn idle_workers_end_when_the_queue_closes() {
+        let (pool, _queue, _open) = pool(3);
+        // Nothing queued: the close signal alone wakes and ends all three.
+        assert!(pool.shutdown(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn shutdown_reports_a_worker_still_busy_at_the_deadline() {
+        let (pool, queue, open) = pool(1);
+        let _reply = submit(&queue);
+        // The gate stays shut: the worker is inside render_batch when the grace runs out.
+        assert!(!pool.shutdown(Duration::from_millis(200)));
+        drop(open); // lets the worker finish and end
     }
 }
