@@ -10,12 +10,15 @@ use parking_lot::Mutex;
 /// A cache key: a blake3 digest of everything that decides the bytes.
 pub type Key = [u8; 32];
 
-/// The strong ETag of finished bytes (a quoted 128-bit blake3 prefix), for every cached
-/// answer alike.
+/// The strong ETag of finished bytes (a quoted 128-bit blake3 prefix), for every answer
+/// that has one alike.
 #[must_use]
-pub fn etag_of(bytes: &[u8]) -> String {
+pub fn etag_of(bytes: &[u8]) -> axum::http::HeaderValue {
     let h = blake3::hash(bytes);
-    format!("\"{}\"", &h.to_hex()[..32])
+    let tag = format!("\"{}\"", &h.to_hex()[..32]);
+    // Quoted hex digits: always a valid header value.
+    axum::http::HeaderValue::from_str(&tag)
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"\""))
 }
 
 #[derive(Debug)]

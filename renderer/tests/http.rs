@@ -235,6 +235,12 @@ async fn render_png_sets_immutable_caching_and_a_strong_etag_and_answers_304() {
     let r = call(&s, req).await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED);
     assert!(r.body.is_empty());
+    // Compared weakly, as on /textures/ and the playground (RFC 9110 §13.1.2).
+    let req = Request::get("/render.png?peltName=Tabby&colour=GINGER&shading=true&tint=&scale=2")
+        .header("if-none-match", format!("\"other\", W/{etag}"))
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(call(&s, req).await.status, StatusCode::NOT_MODIFIED);
     let r = call(&s, get("/render.png?peltName=Tabby&colour=GINGER&scale=0")).await;
     assert_eq!(r.json()["error"]["field"], "scale");
     let r = call(

@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::conditional::{self, Freshness};
 use super::error::ApiError;
 use super::extract::JsonBody;
 use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
@@ -99,24 +100,11 @@ pub async fn texture(
 
 /// The PNG with immutable caching and its strong ETag; 304 when `If-None-Match` matches.
 fn texture_response(headers: &HeaderMap, t: &Arc<Texture>) -> Response {
-    let etag = t.etag.as_bytes();
-    let matches = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        // Weak comparison, as RFC 9110 §13.1.2 asks for If-None-Match.
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag);
-    let mut h = HeaderMap::new();
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    h.insert(header::ETAG, t.etag.clone());
-    if matches {
-        return (StatusCode::NOT_MODIFIED, h).into_response();
-    }
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    (h, t.png.clone()).into_response()
+    conditional::respond(
+        headers,
+        t.etag.clone(),
+        Freshness::Immutable,
+        "image/png",
+        t.png.clone(),
+    )
 }

@@ -2,6 +2,7 @@
 //! (request id, tracing, body limit, panic → 500 JSON, per-route metrics).
 //!
 //! - [`error`]: `ApiError` and its JSON body.
+//! - [`conditional`]: conditional GET (`If-None-Match`, 304) for every route with an ETag.
 //! - [`extract`]: `JsonBody`, a JSON extractor with JSON rejections.
 //! - [`render`]: `/render`, `/render/batch`, `/render.png`.
 //! - [`chunk`]: `/render/chunk`, `/textures/{hash}.png`.
@@ -14,6 +15,7 @@
 //!   [`crate::wire`], with this server's names and limits.
 
 pub mod chunk;
+pub mod conditional;
 pub mod error;
 pub mod extract;
 pub mod openapi;

@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
+use super::conditional::{self, Freshness};
 use super::error::ApiError;
 use super::responses::NotFound;
 use crate::health::Health;
@@ -102,7 +103,7 @@ pub async fn palettes(State(state): State<AppState>) -> impl IntoResponse {
 struct Asset {
     body: &'static str,
     content_type: &'static str,
-    etag: std::sync::OnceLock<String>,
+    etag: std::sync::OnceLock<HeaderValue>,
 }
 
 impl Asset {
@@ -114,29 +115,19 @@ impl Asset {
         }
     }
 
-    /// The file, or 304 when `If-None-Match` names its ETag. `no-cache` so browsers revalidate
-    /// (a new binary may serve new files at the same URL).
+    /// The file, or 304 when `If-None-Match` names its ETag. `no-cache` so browsers
+    /// revalidate (a new binary may serve new files at the same URL).
     fn respond(&self, headers: &axum::http::HeaderMap) -> Response {
         let etag = self
             .etag
-            .get_or_init(|| format!("\"{}\"", &blake3::hash(self.body.as_bytes()).to_hex()[..32]));
-        let matches = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-        let mut h = axum::http::HeaderMap::new();
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        if let Ok(v) = HeaderValue::from_str(etag) {
-            h.insert(header::ETAG, v);
-        }
-        if matches {
-            return (StatusCode::NOT_MODIFIED, h).into_response();
-        }
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(self.content_type),
-        );
-        (h, self.body).into_response()
+            .get_or_init(|| crate::cache::etag_of(self.body.as_bytes()));
+        conditional::respond(
+            headers,
+            etag.clone(),
+            Freshness::Revalidate,
+            self.content_type,
+            self.body,
+        )
     }
 }
 

@@ -6,13 +6,14 @@ use std::time::{Instant, SystemTime};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use pipeline::plan::Plan;
 use pipeline::{CatParams, CatSpec, StageKind};
 use serde_json::{Map, Value, json};
 
+use super::conditional::{self, Freshness};
 use super::error::ApiError;
 use super::extract::JsonBody;
 use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
@@ -69,26 +70,16 @@ fn wants_png(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with("image/png")))
 }
 
-/// The PNG answer: immutable caching, strong ETag, 304 on a matching `If-None-Match`.
+/// The PNG answer: immutable caching, strong ETag (its content's hash), 304 on a matching
+/// `If-None-Match`.
 pub fn png_response(headers: &HeaderMap, png: axum::body::Bytes) -> Response {
-    let etag = etag_of(&png);
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut h = HeaderMap::new();
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    if matches {
-        return (StatusCode::NOT_MODIFIED, h).into_response();
-    }
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    (h, png).into_response()
+    conditional::respond(
+        headers,
+        etag_of(&png),
+        Freshness::Immutable,
+        "image/png",
+        png,
+    )
 }
 
 fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Meta {
