@@ -1,11 +1,8 @@
-//! The `/health` snapshot: read from atomics and the queue's length, never from the queue
-//! itself, so it answers while renders are piled up. The `gpu` part comes from a
-//! [`GpuStatus`] (the GPU backend's shared state; absent on the CPU alone).
+//! The `/health` body's types. `App::health` (in `state::health`) takes the snapshot; the
+//! `gpu` part comes from a [`GpuStatus`] (the GPU backend's shared state; absent on the CPU
+//! alone).
 
 use serde::Serialize;
-
-use crate::metrics::Outcome;
-use crate::state::App;
 
 /// `/health` body.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -39,41 +36,6 @@ pub struct Health {
     /// The Redis recipe layer, `null` when `CG3_REDIS_URL` is unset. Its `degraded` makes
     /// the whole status `degraded` (renders still succeed, from local stores).
     pub shared: Option<crate::shared::SharedHealth>,
-}
-
-impl Health {
-    /// Takes the snapshot.
-    #[must_use]
-    pub fn of(app: &App) -> Self {
-        let m = &app.metrics;
-        let state = app.breaker.state();
-        let shared = app.shared.as_ref().map(|s| s.health());
-        let shared_ok = shared.as_ref().is_none_or(|s| s.reason.is_none());
-        Self {
-            status: if app.is_draining() {
-                "draining"
-            } else if state == crate::breaker::CircuitState::Closed && shared_ok {
-                "ok"
-            } else {
-                "degraded"
-            },
-            queue_size: app.queue.len(),
-            queue_capacity: app.queue.capacity(),
-            workers: app.workers,
-            busy_workers: app.busy_workers(),
-            circuit_open: state == crate::breaker::CircuitState::Open,
-            circuit_state: state.name(),
-            backend: app.backend,
-            gpu: app.gpu.as_ref().map(|g| g.gpu_health()),
-            rendered: m.outcome_count(Outcome::Ok),
-            rejected: m.outcome_count(Outcome::QueueFull)
-                + m.outcome_count(Outcome::CircuitOpen)
-                + m.outcome_count(Outcome::ShuttingDown),
-            failed: m.outcome_count(Outcome::Failed) + m.outcome_count(Outcome::Panicked),
-            cache_hits: m.cache_hits(),
-            shared,
-        }
-    }
 }
 
 /// The `gpu` part of `/health`.

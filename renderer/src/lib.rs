@@ -19,6 +19,7 @@
 //! - [`cache`]: byte-bounded LRU of finished results.
 //! - [`coalesce`]: identical in-flight work rendered once.
 //! - [`state`]: `AppState` and the render path through all of the above.
+//! - [`error`]: `RenderError`, why the render path gave no image (no HTTP in it).
 //! - [`textures`]: chunk textures — tilesets, the texture and recipe stores, the render path.
 //! - [`wire`]: the JSON bodies of every route, typed once (handlers, client, OpenAPI).
 //! - [`http`]: `app(state) -> Router`, routes, errors, extractors.
@@ -40,6 +41,7 @@ pub mod client;
 pub mod coalesce;
 pub mod config;
 pub mod connections;
+pub mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu_backend;
 pub mod health;

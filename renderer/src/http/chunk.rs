@@ -16,8 +16,9 @@ use super::error::ApiError;
 use super::extract::JsonBody;
 use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
 use crate::state::AppState;
+use crate::state::Served;
+use crate::textures::Texture;
 use crate::textures::metrics::ChunkOutcome;
-use crate::textures::{Served, Texture};
 use crate::wire::chunk::{ChunkJson, ChunkResponse};
 use crate::wire::error::ErrorBody;
 
@@ -49,7 +50,7 @@ pub async fn render_chunk(
     let (planned, texture, served) = match result {
         Ok(ok) => ok,
         Err(e) => {
-            metrics.chunk(ChunkOutcome::of_error(&e));
+            metrics.chunk(outcome_of(&e));
             return Err(e);
         }
     };
@@ -71,6 +72,24 @@ pub async fn render_chunk(
         chunk_y: planned.request.chunk_y,
     })
     .into_response())
+}
+
+/// The chunk outcome an error stands for (`renderer_chunk_requests_total{outcome}`).
+const fn outcome_of(e: &ApiError) -> ChunkOutcome {
+    match e {
+        ApiError::InvalidParams { .. }
+        | ApiError::MalformedJson(_)
+        | ApiError::BodyTooLarge(_)
+        | ApiError::BodyTimeout(_)
+        | ApiError::NotFound(_)
+        | ApiError::MethodNotAllowed => ChunkOutcome::Invalid,
+        ApiError::QueueFull | ApiError::TooManyConnections => ChunkOutcome::QueueFull,
+        ApiError::CircuitOpen(_) => ChunkOutcome::CircuitOpen,
+        ApiError::ShuttingDown => ChunkOutcome::ShuttingDown,
+        ApiError::DeadlineExceeded => ChunkOutcome::DeadlineExceeded,
+        // Only a texture GET meets the shared store's absence; counted as a failure.
+        ApiError::Internal | ApiError::SharedUnavailable => ChunkOutcome::Failed,
+    }
 }
 
 /// `GET /textures/{hash}.png`. The name is only ever parsed as hex, never used as a path.

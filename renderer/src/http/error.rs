@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pipeline::ParamError;
 
+use crate::error::RenderError;
 use crate::wire::error::{ErrorBody, ErrorCode, ErrorDetail};
 
 /// An API error.
@@ -134,6 +135,21 @@ impl From<ParamError> for ApiError {
             field: Some(e.field),
             message: e.message,
             allowed: e.allowed,
+        }
+    }
+}
+
+impl From<RenderError> for ApiError {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::Invalid(p) => p.into(),
+            RenderError::QueueFull => Self::QueueFull,
+            RenderError::CircuitOpen(wait) => Self::CircuitOpen(wait),
+            RenderError::ShuttingDown => Self::ShuttingDown,
+            RenderError::DeadlineExceeded => Self::DeadlineExceeded,
+            RenderError::NotFound(what) => Self::NotFound(what),
+            RenderError::SharedUnavailable => Self::SharedUnavailable,
+            RenderError::Internal => Self::Internal,
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::wire::ops::Ready;
     summary = "Liveness and queue state (never queued)",
     responses((status = 200, description = "The service's state", body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health::of(&state))
+    Json(state.health())
 }
 
 /// `GET /ready`: 200 when atlases are loaded and not draining, else 503.

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Textures;
-use crate::http::error::ApiError;
 
 /// How a `POST /render/chunk` ended (`renderer_chunk_requests_total{outcome}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,25 +58,6 @@ impl ChunkOutcome {
             Self::ShuttingDown => "shutting_down",
             Self::DeadlineExceeded => "deadline_exceeded",
             Self::Failed => "failed",
-        }
-    }
-
-    /// The outcome an error stands for.
-    #[must_use]
-    pub const fn of_error(e: &ApiError) -> Self {
-        match e {
-            ApiError::InvalidParams { .. }
-            | ApiError::MalformedJson(_)
-            | ApiError::BodyTooLarge(_)
-            | ApiError::BodyTimeout(_)
-            | ApiError::NotFound(_)
-            | ApiError::MethodNotAllowed => Self::Invalid,
-            ApiError::QueueFull | ApiError::TooManyConnections => Self::QueueFull,
-            ApiError::CircuitOpen(_) => Self::CircuitOpen,
-            ApiError::ShuttingDown => Self::ShuttingDown,
-            ApiError::DeadlineExceeded => Self::DeadlineExceeded,
-            // Only a texture GET meets the shared store's absence; counted as a failure.
-            ApiError::Internal | ApiError::SharedUnavailable => Self::Failed,
         }
     }
 }

@@ -9,10 +9,10 @@
 //!   an evicted texture is re-rendered from its recipe instead of answering 404.
 //! - [`metrics`]: [`ChunkMetrics`], chunk requests by outcome, store hits and misses,
 //!   re-renders.
-//! - [`compose`]: [`ChunkRenderer`], the worker-side compose (on the GPU for large chunks
-//!   when the worker has a chunk accelerator) → PNG, with reused buffers.
-//! - [`service`]: the render path on [`crate::state::App`] (store → coalesce → queue →
-//!   store) and re-rendering from a recipe.
+//!
+//! The render path that uses these stores is `crate::state::chunks` (store → coalesce →
+//! queue → store, and re-rendering from a recipe); the worker-side compose is
+//! `crate::backend::chunk`.
 //!
 //! Parsing and name resolution are cheap and run on the request's task; composition and
 //! encoding run on the worker pool as a `JobInput::Chunk`, through the same bounded queue,
@@ -21,10 +21,8 @@
 //! worker took them, which then encodes the PNG itself ([`crate::gpu_backend`]); smaller ones
 //! on the CPU.
 
-pub mod compose;
 pub mod metrics;
 pub mod recipes;
-pub mod service;
 pub mod store;
 
 use std::sync::Arc;
@@ -32,10 +30,8 @@ use std::sync::Arc;
 use pipeline::chunk::{ChunkLimits, TilesetRegistry};
 
 use crate::config::Config;
-pub use compose::ChunkRenderer;
 pub use metrics::ChunkMetrics;
 pub use recipes::RecipeStore;
-pub use service::Served;
 pub use store::{Texture, TextureStore, parse_hash};
 
 /// Everything the chunk routes share.

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use pipeline::chunk::{ChunkPlan, ChunkRequest};
 use serde_json::Value;
 
-use super::metrics::FetchOutcome;
-use super::store::{Texture, parse_hash};
 use crate::backend::JobInput;
 use crate::cache::Key;
 use crate::coalesce::{Role, follow};
-use crate::http::error::ApiError;
+use crate::error::RenderError;
 use crate::shared::Lookup;
-use crate::state::App;
+use crate::textures::metrics::FetchOutcome;
+use crate::textures::store::{Texture, parse_hash};
+
+use super::App;
 
 /// Where a texture came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,13 +47,13 @@ impl App {
     ///
     /// # Errors
     /// 422 naming the field for anything out of limits or unknown.
-    pub fn plan_chunk(&self, body: &Value) -> Result<PlannedChunk, ApiError> {
+    pub fn plan_chunk(&self, body: &Value) -> Result<PlannedChunk, RenderError> {
         let t = &self.textures;
         let request = ChunkRequest::from_json(body, &t.limits)?;
         let plan = ChunkPlan::resolve(&request, &self.repo, &t.tilesets)?;
         let Some(hash) = parse_hash(&plan.hash) else {
             tracing::error!(hash = %plan.hash, "chunk hash is not 64 hex digits");
-            return Err(ApiError::Internal);
+            return Err(RenderError::Internal);
         };
         Ok(PlannedChunk {
             request,
@@ -69,7 +70,7 @@ impl App {
     pub async fn chunk_texture(
         &self,
         planned: &PlannedChunk,
-    ) -> Result<(Arc<Texture>, Served), ApiError> {
+    ) -> Result<(Arc<Texture>, Served), RenderError> {
         let t = &self.textures;
         let hex = &planned.plan.hash;
         let found = if let Some(hit) = t.store.get(&planned.hash) {
@@ -120,22 +121,22 @@ impl App {
     /// # Errors
     /// 404 for a malformed hash or one with neither texture nor recipe; otherwise as
     /// [`App::chunk_texture`].
-    pub async fn fetch_texture(&self, hex: &str) -> Result<(Arc<Texture>, Served), ApiError> {
+    pub async fn fetch_texture(&self, hex: &str) -> Result<(Arc<Texture>, Served), RenderError> {
         let t = &self.textures;
         let result = self.fetch_inner(hex).await;
         t.metrics.fetch(match &result {
             Ok((_, Served::Cached)) => FetchOutcome::Hit,
             Ok((_, Served::Shared)) => FetchOutcome::SharedHit,
             Ok(_) => FetchOutcome::Rerendered,
-            Err(ApiError::NotFound(_)) => FetchOutcome::NotFound,
+            Err(RenderError::NotFound(_)) => FetchOutcome::NotFound,
             Err(_) => FetchOutcome::Failed,
         });
         result
     }
 
-    async fn fetch_inner(&self, hex: &str) -> Result<(Arc<Texture>, Served), ApiError> {
+    async fn fetch_inner(&self, hex: &str) -> Result<(Arc<Texture>, Served), RenderError> {
         let t = &self.textures;
-        let unknown = || ApiError::NotFound(format!("no texture `{hex}`"));
+        let unknown = || RenderError::NotFound(format!("no texture `{hex}`"));
         let hash = parse_hash(hex).ok_or_else(unknown)?;
         if let Some(hit) = t.store.get(&hash) {
             t.metrics.store(true);
@@ -172,13 +173,13 @@ impl App {
     /// atlases or tilesets this replica does not have (a replica of another version); 503
     /// `shared_store_unavailable` when Redis cannot be asked now, since another replica (or
     /// this one, later) may still know the texture.
-    async fn shared_recipe(&self, hash: Key, hex: &str) -> Result<Arc<ChunkPlan>, ApiError> {
-        let unknown = || ApiError::NotFound(format!("no texture `{hex}`"));
+    async fn shared_recipe(&self, hash: Key, hex: &str) -> Result<Arc<ChunkPlan>, RenderError> {
+        let unknown = || RenderError::NotFound(format!("no texture `{hex}`"));
         let shared = self.shared.as_ref().ok_or_else(unknown)?;
         let recipe = match shared.get_recipe(hex).await {
             Lookup::Found(r) => r,
             Lookup::Absent => return Err(unknown()),
-            Lookup::Unavailable => return Err(ApiError::SharedUnavailable),
+            Lookup::Unavailable => return Err(RenderError::SharedUnavailable),
         };
         let t = &self.textures;
         let plan = serde_json::from_str::<Value>(&recipe)
@@ -198,13 +199,13 @@ impl App {
     }
 
     /// Rebuilds the plan of a stored recipe and checks it still names `hex`.
-    fn plan_recipe(&self, recipe: &str, hex: &str) -> Result<Arc<ChunkPlan>, ApiError> {
+    fn plan_recipe(&self, recipe: &str, hex: &str) -> Result<Arc<ChunkPlan>, RenderError> {
         let t = &self.textures;
         // Recipes are our own canonical JSON, parsed and checked before: failing here is
         // a bug, not a client error.
         let bug = |what: String| {
             tracing::error!(hash = hex, "recipe unusable: {what}");
-            ApiError::Internal
+            RenderError::Internal
         };
         let value: Value = serde_json::from_str(recipe).map_err(|e| bug(e.to_string()))?;
         let request = ChunkRequest::from_json(&value, &t.limits).map_err(|e| bug(e.to_string()))?;
@@ -221,7 +222,7 @@ impl App {
         &self,
         hash: Key,
         plan: Arc<ChunkPlan>,
-    ) -> Result<(Arc<Texture>, Served), ApiError> {
+    ) -> Result<(Arc<Texture>, Served), RenderError> {
         let (w, h) = (plan.width_px(), plan.height_px());
         // Shares the coalescer with cat renders; the prefix keeps the key spaces apart.
         let key = self.key(&[b"chunk", &hash]);
@@ -258,7 +259,7 @@ impl App {
                 }
             }
         }
-        Err(ApiError::Internal)
+        Err(RenderError::Internal)
     }
 }
 

@@ -1,5 +1,17 @@
 //! `AppState`: everything the handlers share, and the one path every render takes —
 //! cache → coalesce → breaker → bounded queue → worker → cache.
+//!
+//! # Layout
+//!
+//! - this file: [`App`] (the composition root) and the cat render path.
+//! - [`chunks`]: the chunk-texture half of the render path on [`App`] (`plan_chunk`,
+//!   `chunk_texture`, `fetch_texture`), re-rendering evicted textures from their recipes.
+//! - [`health`]: [`App::health`], the `/health` snapshot.
+
+pub mod chunks;
+pub mod health;
+
+pub use chunks::{PlannedChunk, Served};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,8 +29,8 @@ use crate::breaker::{CircuitBreaker, Clock, SystemClock};
 use crate::cache::{Key, ResultCache};
 use crate::coalesce::{Coalescer, Role, follow};
 use crate::config::Config;
+use crate::error::RenderError;
 use crate::health::GpuStatus;
-use crate::http::error::ApiError;
 use crate::metrics::{Gauges, Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, SubmitError};
 use crate::textures::Textures;
@@ -28,7 +40,7 @@ use crate::worker::WorkerPool;
 pub type AppState = Arc<App>;
 
 /// What a render request gets back.
-pub type RenderResult = Result<Arc<JobOutput>, ApiError>;
+pub type RenderResult = Result<Arc<JobOutput>, RenderError>;
 
 /// The service's shared parts.
 #[derive(Debug)]
@@ -270,13 +282,13 @@ impl App {
     /// Returns the output and whether it came from the cache.
     ///
     /// # Errors
-    /// [`ApiError`] for refusals (queue full, breaker open, draining), deadlines and
+    /// [`RenderError`] for refusals (queue full, breaker open, draining), deadlines and
     /// backend failures.
     pub async fn render(
         &self,
         key: Key,
         input: JobInput,
-    ) -> Result<(Arc<JobOutput>, bool), ApiError> {
+    ) -> Result<(Arc<JobOutput>, bool), RenderError> {
         if let Some(hit) = self.cache.get(&key) {
             self.metrics.cache(true);
             return Ok((hit, true));
@@ -303,7 +315,7 @@ impl App {
                 }
             }
         }
-        Err(ApiError::Internal)
+        Err(RenderError::Internal)
     }
 
     /// Runs one job through the breaker, the bounded queue and a worker, without cache or
@@ -311,11 +323,11 @@ impl App {
     pub(crate) async fn run_job(&self, input: JobInput) -> RenderResult {
         if self.is_draining() {
             self.metrics.outcome(Outcome::ShuttingDown);
-            return Err(ApiError::ShuttingDown);
+            return Err(RenderError::ShuttingDown);
         }
         if let Err(wait) = self.breaker.try_acquire() {
             self.metrics.outcome(Outcome::CircuitOpen);
-            return Err(ApiError::CircuitOpen(wait));
+            return Err(RenderError::CircuitOpen(wait));
         }
         let (tx, rx) = oneshot::channel();
         let now = Instant::now();
@@ -330,23 +342,23 @@ impl App {
             Ok(()) => {}
             Err(SubmitError::Full) => {
                 self.metrics.outcome(Outcome::QueueFull);
-                return Err(ApiError::QueueFull);
+                return Err(RenderError::QueueFull);
             }
             Err(SubmitError::Closed) => {
                 self.metrics.outcome(Outcome::ShuttingDown);
-                return Err(ApiError::ShuttingDown);
+                return Err(RenderError::ShuttingDown);
             }
         }
         match tokio::time::timeout_at(deadline.into(), rx).await {
             Ok(Ok(Ok(out))) => Ok(out),
-            Ok(Ok(Err(JobError::DeadlineExceeded))) | Err(_) => Err(ApiError::DeadlineExceeded),
+            Ok(Ok(Err(JobError::DeadlineExceeded))) | Err(_) => Err(RenderError::DeadlineExceeded),
             Ok(Ok(Err(e))) => {
                 tracing::warn!(error = %e, "render job failed");
-                Err(ApiError::Internal)
+                Err(RenderError::Internal)
             }
             Ok(Err(_)) => {
                 tracing::error!("worker dropped a job without answering");
-                Err(ApiError::Internal)
+                Err(RenderError::Internal)
             }
         }
     }

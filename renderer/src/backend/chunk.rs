@@ -7,7 +7,7 @@ use pipeline::AtlasRepository;
 use pipeline::chunk::{ChunkComposer, ChunkPlan};
 use pipeline::encode::{EncodeError, encode_png_into};
 
-use crate::backend::{BackendError, ChunkAccelerator};
+use super::{BackendError, ChunkAccelerator};
 
 /// Largest canvas buffer a worker keeps between chunks (a 2048² canvas is 16 MiB).
 const KEEP_BYTES: usize = 4 << 20;

@@ -1,0 +1,113 @@
+//! `CpuRenderBackend`: the reference backend — cats, sheets and layers on `pipeline`'s CPU
+//! executor, chunks through a [`ChunkRenderer`].
+
+use std::sync::Arc;
+
+use pipeline::{AtlasRepository, CpuBackend};
+
+use super::chunk::ChunkRenderer;
+use super::{BackendError, BackendFactory, ChunkAccelerator, JobInput, JobOutput, RenderBackend};
+use crate::render::{encode_canvas, render_layers, render_sheet};
+
+/// The CPU reference backend.
+#[derive(Debug)]
+pub struct CpuRenderBackend {
+    repo: Arc<AtlasRepository>,
+    cpu: CpuBackend,
+    chunks: ChunkRenderer,
+    /// Composes the chunks it takes, when set.
+    accelerator: Option<Arc<dyn ChunkAccelerator>>,
+}
+
+impl CpuRenderBackend {
+    /// A backend rendering from `repo`.
+    #[must_use]
+    pub fn new(repo: Arc<AtlasRepository>) -> Self {
+        Self {
+            repo,
+            cpu: CpuBackend::new(),
+            chunks: ChunkRenderer::default(),
+            accelerator: None,
+        }
+    }
+
+    /// A backend rendering from `repo` that offers every chunk to `accelerator` first.
+    #[must_use]
+    pub fn with_accelerator(
+        repo: Arc<AtlasRepository>,
+        accelerator: Arc<dyn ChunkAccelerator>,
+    ) -> Self {
+        Self {
+            accelerator: Some(accelerator),
+            ..Self::new(repo)
+        }
+    }
+
+    /// A factory of CPU backends sharing `repo`.
+    #[must_use]
+    pub fn factory(repo: Arc<AtlasRepository>) -> BackendFactory {
+        Arc::new(move || Box::new(Self::new(repo.clone())))
+    }
+
+    fn render_one(&mut self, job: &JobInput) -> Result<JobOutput, BackendError> {
+        let enc = |e: pipeline::encode::EncodeError| BackendError::Encode(e.to_string());
+        match job {
+            JobInput::Cat {
+                plan,
+                scale,
+                layers: None,
+            } => Ok(JobOutput {
+                png: encode_canvas(self.cpu.render(&self.repo, plan), *scale)
+                    .map_err(enc)?
+                    .into(),
+                layers: Vec::new(),
+                frames: Vec::new(),
+            }),
+            JobInput::Cat {
+                plan,
+                scale,
+                layers: Some(images),
+            } => {
+                let (canvas, layers) =
+                    render_layers(&mut self.cpu, &self.repo, plan, *images, *scale).map_err(enc)?;
+                Ok(JobOutput {
+                    png: encode_canvas(&canvas, *scale).map_err(enc)?.into(),
+                    layers,
+                    frames: Vec::new(),
+                })
+            }
+            JobInput::Sheet {
+                plans,
+                layout,
+                sources,
+            } => {
+                let (png, frames) =
+                    render_sheet(&mut self.cpu, &self.repo, plans, *layout, *sources)
+                        .map_err(enc)?;
+                Ok(JobOutput {
+                    png: png.into(),
+                    layers: Vec::new(),
+                    frames,
+                })
+            }
+            JobInput::Chunk { plan } => Ok(JobOutput {
+                png: self
+                    .chunks
+                    .render_png(&self.repo, plan, self.accelerator.as_deref())?
+                    .into(),
+                layers: Vec::new(),
+                frames: Vec::new(),
+            }),
+        }
+    }
+}
+
+impl RenderBackend for CpuRenderBackend {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>> {
+        jobs.iter().map(|j| self.render_one(j)).collect()
+    }
+}
