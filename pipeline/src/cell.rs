@@ -32,6 +32,37 @@ pub fn flip_horizontal(canvas: &mut Canvas) {
     }
 }
 
+/// A borrowed 50×50 RGBA8 cell: 50 rows of 200 bytes, `stride` bytes apart.
+#[derive(Debug, Clone, Copy)]
+pub struct CellView<'a> {
+    data: &'a [u8],
+    stride: usize,
+}
+
+impl<'a> CellView<'a> {
+    /// A view of `data` with rows `stride` bytes apart (at least 50 rows must fit).
+    #[inline]
+    #[must_use]
+    pub fn new(data: &'a [u8], stride: usize) -> Self {
+        Self { data, stride }
+    }
+
+    /// Row `y` (0..50) as 200 bytes.
+    #[inline(always)]
+    #[must_use]
+    pub fn row(&self, y: usize) -> &'a [u8] {
+        let start = y * self.stride;
+        &self.data[start..start + CELL_ROW_BYTES]
+    }
+
+    /// Copies the cell into a contiguous canvas.
+    pub fn copy_to(&self, out: &mut Canvas) {
+        for (y, dst) in out.chunks_exact_mut(CELL_ROW_BYTES).enumerate() {
+            dst.copy_from_slice(self.row(y));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,8 @@
 //!   gamma), validates it, answers group + pose → 50×50 cell without copying.
 //! - [`names`]: the closed vocabularies as enums (`PeltName`, `Colour`, `EyeColour`,
 //!   `SkinColour`).
-//! - [`vocab`]: the data-defined vocabularies (scar and accessory categories, tint tables).
+//! - [`vocab`] (in [`atlas`], loaded with it): the data-defined vocabularies (scar and
+//!   accessory categories, tint tables).
 //! - [`params`]: CatGenerator JSON → typed `CatParams`, errors naming field and allowed values.
 //! - [`query`]: Pixel Cat Maker's URL dialect → a CatGenerator parameter object + scale.
 //! - [`spec`]: `CatSpec` — parameters resolved against one repository (every name → group id).
@@ -19,7 +20,7 @@
 //!   and the Dark Forest multiply it draws.
 //! - [`encode`]: PNG encoding and nearest-neighbour upscaling.
 //! - [`compare`]: pixel comparison with expected | actual | diff images for tests.
-//! - [`cell`]: cell geometry (`Canvas`, `Pose`, flip).
+//! - [`cell`]: cell geometry (`Canvas`, `Pose`, `CellView`, flip).
 //! - [`planar`]: cells as R, G, B, A planes, the layout the CPU backend composes in.
 
 pub mod atlas;
@@ -38,7 +39,7 @@ pub mod plan;
 pub mod planar;
 pub mod query;
 pub mod spec;
-pub mod vocab;
+pub use atlas::vocab;
 
 pub use atlas::{AtlasError, AtlasPaths, AtlasRepository, CellId, GroupId};
 pub use blend::BlendMode;

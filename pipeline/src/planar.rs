@@ -10,7 +10,7 @@
 //! The last block holds 4 pixels of the image and 28 padding pixels; padding is composited
 //! like any other pixel (sprites have `(0,0,0,0)` there) and never reaches a canvas.
 
-use crate::atlas::CellView;
+use crate::cell::CellView;
 use crate::cell::{CELL, CELL_ROW_BYTES, Canvas};
 
 /// Pixels in one cell.

@@ -4,6 +4,7 @@
 mod decode;
 mod index;
 mod report;
+pub mod vocab;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Cursor};
@@ -15,10 +16,12 @@ pub use decode::{RgbaImage, decode_png};
 pub use index::{IndexEntry, OffsetMap, parse_index, parse_offset_map};
 pub use report::LoadReport;
 
+pub use crate::cell::CellView;
+
 use crate::cell::{CELL, CELL_BYTES, CELL_ROW_BYTES, POSES};
 use crate::palette::PaletteSet;
 use crate::planar::PlanarSprite;
-use crate::vocab::Vocabulary;
+use vocab::Vocabulary;
 
 /// Why a sprite folder could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -139,36 +142,6 @@ pub struct CellOrigin {
     pub x: u32,
     /// Top edge, px.
     pub y: u32,
-}
-
-/// A borrowed 50×50 RGBA8 cell: 50 rows of 200 bytes, `stride` bytes apart.
-#[derive(Debug, Clone, Copy)]
-pub struct CellView<'a> {
-    data: &'a [u8],
-    stride: usize,
-}
-
-impl<'a> CellView<'a> {
-    /// A view of `data` with rows `stride` bytes apart (at least 50 rows must fit).
-    #[must_use]
-    pub fn new(data: &'a [u8], stride: usize) -> Self {
-        Self { data, stride }
-    }
-
-    /// Row `y` (0..50) as 200 bytes.
-    #[inline(always)]
-    #[must_use]
-    pub fn row(&self, y: usize) -> &'a [u8] {
-        let start = y * self.stride;
-        &self.data[start..start + CELL_ROW_BYTES]
-    }
-
-    /// Copies the cell into a contiguous canvas.
-    pub fn copy_to(&self, out: &mut crate::Canvas) {
-        for (y, dst) in out.chunks_exact_mut(CELL_ROW_BYTES).enumerate() {
-            dst.copy_from_slice(self.row(y));
-        }
-    }
 }
 
 static TRANSPARENT: [u8; CELL_BYTES] = [0; CELL_BYTES];
@@ -385,19 +358,10 @@ impl AtlasRepository {
         match self.cells[id.0 as usize] {
             CellLoc::InSheet { sheet, offset } => {
                 let img = &self.sheets[sheet as usize].image;
-                CellView {
-                    data: &img.pixels[offset..],
-                    stride: img.width as usize * 4,
-                }
+                CellView::new(&img.pixels[offset..], img.width as usize * 4)
             }
-            CellLoc::Clipped(i) => CellView {
-                data: &self.clipped[i as usize][..],
-                stride: CELL_ROW_BYTES,
-            },
-            CellLoc::Transparent => CellView {
-                data: &TRANSPARENT,
-                stride: CELL_ROW_BYTES,
-            },
+            CellLoc::Clipped(i) => CellView::new(&self.clipped[i as usize][..], CELL_ROW_BYTES),
+            CellLoc::Transparent => CellView::new(&TRANSPARENT, CELL_ROW_BYTES),
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::atlas::{AtlasError, read_data_file};
+use super::{AtlasError, read_data_file};
 
 /// A whole-surface tint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
