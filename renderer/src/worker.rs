@@ -145,15 +145,20 @@ fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
     loop {
         // Sleeps until a job comes or the queue closes; once closed, the signal stays ready
         // and the worker takes what is still queued, then ends.
-        let first = crossbeam_channel::select! {
+        // Under load a job is usually waiting: take it without registering on two channels.
+        let first = if let Ok(job) = s.rx.try_recv() {
+            job
+        } else {
+            crossbeam_channel::select! {
             recv(s.rx) -> job => match job {
                 Ok(job) => job,
                 Err(_) => return,
             },
-            recv(s.closed) -> _ => match s.rx.try_recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            },
+                recv(s.closed) -> _ => match s.rx.try_recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                },
+            }
         };
         let max = backend.max_batch().max(1);
         let now = Instant::now();

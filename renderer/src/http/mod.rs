@@ -29,11 +29,11 @@ pub use routes::ROUTES;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Router};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -73,7 +73,8 @@ pub fn app(state: AppState) -> Router {
     };
     let body_limit = state.config.max_body_bytes.get();
     let cors = cors_layer(&state.config.allowed_origins);
-    let doc = ops::OpenApiJson(openapi::document(&state));
+    // Built once per app; a second router over the same state reuses it.
+    state.openapi_json.get_or_init(|| openapi::document(&state));
     let router = routes::with_routes(Router::new())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
@@ -82,7 +83,6 @@ pub fn app(state: AppState) -> Router {
             count_responses,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(Extension(doc))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, Ids { prefix }))

@@ -1,9 +1,9 @@
 //! Operator routes: `/health`, `/ready`, `/metrics`, `/openapi.json`, and the JSON 404/405.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 
 use super::conditional::{self, Freshness};
 use super::error::ApiError;
@@ -77,13 +77,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     summary = "This document (OpenAPI 3.1)",
     responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
-pub async fn openapi(Extension(doc): Extension<OpenApiJson>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], doc.0)
+pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi_json.get().cloned().unwrap_or_default(),
+    )
 }
-
-/// `/openapi.json`'s bytes, built once when the router is.
-#[derive(Debug, Clone)]
-pub struct OpenApiJson(pub axum::body::Bytes);
 
 /// `GET /palettes`: every palette colour folder loaded, in CatGenerator's shape
 /// (`[{id, label, description, colors}]`), for palette pickers and the Discord bot.

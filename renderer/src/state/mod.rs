@@ -59,6 +59,9 @@ pub struct App {
     pub palettes_json: Bytes,
     /// `GET /vocabulary`, serialised once: every value of every parameter, and the tilesets.
     pub vocabulary_json: Bytes,
+    /// `/openapi.json`, filled once by the HTTP layer when it builds the router (the
+    /// document describes routes, which this layer does not know).
+    pub openapi_json: std::sync::OnceLock<Bytes>,
     /// `spritesOffsetMap.json` as loaded.
     pub sprite_offsets: Bytes,
     /// The bounded queue.
@@ -206,6 +209,7 @@ impl App {
             .map_err(std::io::Error::other)?;
         Ok(Arc::new(Self {
             vocabulary_json,
+            openapi_json: std::sync::OnceLock::new(),
             shared,
             textures: Textures::new(&config, files.tilesets),
             cache: ResultCache::new(config.cache_bytes),
