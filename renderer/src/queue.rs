@@ -2,7 +2,6 @@
 //! at once (the handler answers 503); nothing ever waits for room.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -54,15 +53,11 @@ pub enum SubmitError {
 /// The bounded queue.
 #[derive(Debug, Clone)]
 pub struct JobQueue {
-    tx: Sender<Job>,
+    /// The channel's only sender: [`Self::close`] drops it, so workers blocked on the
+    /// receiver take what is still queued and then see the channel disconnected.
+    tx: Arc<parking_lot::RwLock<Option<Sender<Job>>>>,
     rx: Receiver<Job>,
     capacity: usize,
-    closed: Arc<AtomicBool>,
-    /// Never sends; dropped by [`Self::close`], which wakes every worker waiting on
-    /// [`Self::closed_signal`] at once (the job channel's own sender lives as long as the
-    /// app's state, so its disconnection cannot be the signal).
-    closing: Arc<parking_lot::Mutex<Option<Sender<()>>>>,
-    closed_rx: Receiver<()>,
 }
 
 impl JobQueue {
@@ -70,14 +65,10 @@ impl JobQueue {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
-        let (closing, closed_rx) = crossbeam_channel::bounded(0);
         Self {
-            tx,
+            tx: Arc::new(parking_lot::RwLock::new(Some(tx))),
             rx,
             capacity: capacity.max(1),
-            closed: Arc::new(AtomicBool::new(false)),
-            closing: Arc::new(parking_lot::Mutex::new(Some(closing))),
-            closed_rx,
         }
     }
 
@@ -86,12 +77,13 @@ impl JobQueue {
     /// # Errors
     /// [`SubmitError::Full`] at capacity, [`SubmitError::Closed`] after [`Self::close`].
     pub fn try_submit(&self, job: Job) -> Result<(), SubmitError> {
-        if self.closed.load(Ordering::Acquire) {
+        let tx = self.tx.read();
+        let Some(tx) = tx.as_ref() else {
             return Err(SubmitError::Closed);
-        }
-        match self.tx.try_send(job) {
+        };
+        match tx.try_send(job) {
             Ok(()) => {
-                let len = self.tx.len();
+                let len = tx.len();
                 if len * 5 > self.capacity * 4 {
                     tracing::warn!(
                         target: "renderer.queue",
@@ -110,13 +102,13 @@ impl JobQueue {
     /// Jobs waiting.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.tx.len()
+        self.rx.len()
     }
 
     /// True when nothing waits.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.tx.is_empty()
+        self.rx.is_empty()
     }
 
     /// The bound.
@@ -125,22 +117,15 @@ impl JobQueue {
         self.capacity
     }
 
-    /// Stops taking new work; queued jobs still get done.
+    /// Stops taking new work; queued jobs still get done. Drops the channel's sender.
     pub fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        drop(self.closing.lock().take());
-    }
-
-    /// Ready (disconnected) once [`Self::close`] ran: workers wait on it beside the jobs.
-    #[must_use]
-    pub fn closed_signal(&self) -> Receiver<()> {
-        self.closed_rx.clone()
+        drop(self.tx.write().take());
     }
 
     /// True after [`Self::close`].
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.tx.read().is_none()
     }
 
     /// The workers' end.
@@ -191,17 +176,19 @@ mod tests {
     }
 
     #[test]
-    fn the_closed_signal_is_pending_until_close_then_ready_for_every_holder() {
+    fn closing_hands_out_what_is_queued_then_disconnects_every_receiver() {
         let q = JobQueue::new(2);
-        let (a, b) = (q.closed_signal(), q.closed_signal());
-        assert_eq!(a.try_recv(), Err(crossbeam_channel::TryRecvError::Empty));
+        let (a, b) = (q.receiver(), q.receiver());
+        assert!(q.try_submit(job().0).is_ok());
         q.close();
-        for s in [a, b] {
-            assert_eq!(
-                s.try_recv(),
-                Err(crossbeam_channel::TryRecvError::Disconnected)
+        assert!(q.is_closed());
+        assert!(matches!(q.try_submit(job().0), Err(SubmitError::Closed)));
+        assert!(b.recv().is_ok(), "the job queued before closing");
+        for r in [a, b] {
+            assert!(
+                r.recv().is_err(),
+                "then disconnected: a blocked worker wakes and ends"
             );
         }
-        assert!(q.is_closed());
     }
 }

@@ -31,8 +31,6 @@ pub struct WorkerPool {
 #[derive(Clone)]
 struct Shared {
     rx: Receiver<Job>,
-    /// Disconnected once the queue is closed.
-    closed: Receiver<()>,
     breaker: Arc<CircuitBreaker>,
     metrics: Arc<Metrics>,
     busy: Arc<AtomicUsize>,
@@ -55,7 +53,6 @@ impl WorkerPool {
         let (done, all_done) = crossbeam_channel::bounded(0);
         let shared = Shared {
             rx: queue.receiver(),
-            closed: queue.closed_signal(),
             breaker,
             metrics,
             busy: busy.clone(),
@@ -143,22 +140,10 @@ fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
     let mut inputs: Vec<JobInput> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     loop {
-        // Sleeps until a job comes or the queue closes; once closed, the signal stays ready
-        // and the worker takes what is still queued, then ends.
-        // Under load a job is usually waiting: take it without registering on two channels.
-        let first = if let Ok(job) = s.rx.try_recv() {
-            job
-        } else {
-            crossbeam_channel::select! {
-            recv(s.rx) -> job => match job {
-                Ok(job) => job,
-                Err(_) => return,
-            },
-                recv(s.closed) -> _ => match s.rx.try_recv() {
-                    Ok(job) => job,
-                    Err(_) => return,
-                },
-            }
+        // Sleeps until a job comes; once the queue is closed (its sender dropped) the
+        // channel still hands out what was queued, then reports disconnection.
+        let Ok(first) = s.rx.recv() else {
+            return;
         };
         let max = backend.max_batch().max(1);
         let now = Instant::now();

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# A/B of release binaries on this machine: each is started in turn with the result cache off,
+# then loadgen runs 4 s of /health and 4 s of uncached /render.png cats (64 connections
+# each); rounds are interleaved so the machine's drift hits every binary alike. Prints one
+# line per binary and round; compare medians.
+#
+#   cp target/release/renderer /tmp/renderer-new     # and an older build as /tmp/renderer-old
+#   ROUNDS=4 scripts/ab-uncached.sh old new
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x target/release/loadgen ] || cargo build --release --locked -p loadgen
+port=${PORT:-18632}
+for round in $(seq "${ROUNDS:-4}"); do
+  for which in "$@"; do
+    CG3_CACHE_BYTES=0 CG3_PORT=$port "/tmp/renderer-$which" >"/tmp/ab-$which.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 50); do curl -sf "localhost:$port/ready" >/dev/null && break; sleep 0.2; done
+    rate() { target/release/loadgen --url "http://127.0.0.1:$port" --duration 4 --scenario "$1" 2>&1 | awk '$3=="200" {print $5}'; }
+    h=$(rate health:64)
+    v=$(rate varied:64)
+    rss=$(curl -s "localhost:$port/metrics" | awk '/^renderer_process_peak_resident_bytes/ {print $2/1048576}')
+    echo "$which round $round: health $h, uncached $v, peak RSS ${rss} MiB"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+  done
+done
