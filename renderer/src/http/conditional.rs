@@ -30,12 +30,14 @@ impl Freshness {
 /// header, or an unparsable `etag`, never matches.
 #[must_use]
 pub fn not_modified(request: &HeaderMap, etag: &HeaderValue) -> bool {
-    let Some(tag) = etag.to_str().ok().and_then(|t| t.parse::<ETag>().ok()) else {
+    // Most requests carry no If-None-Match: look for it before parsing our own tag.
+    let Some(inm) = request.typed_get::<IfNoneMatch>() else {
         return false;
     };
-    request
-        .typed_get::<IfNoneMatch>()
-        .is_some_and(|inm| !inm.precondition_passes(&tag))
+    etag.to_str()
+        .ok()
+        .and_then(|t| t.parse::<ETag>().ok())
+        .is_some_and(|tag| !inm.precondition_passes(&tag))
 }
 
 /// `body` with its validators, or 304 when the request already has it.
