@@ -102,6 +102,9 @@ pub struct Config {
     /// Whether `auto` may use a software GPU adapter (lavapipe, llvmpipe). Off by default:
     /// a software adapter is correct but slower than the CPU backend.
     pub gpu_allow_software: bool,
+    /// Use the first GPU adapter whose name contains this (ignoring case), for machines with
+    /// several; `None` lets wgpu pick (high performance first).
+    pub gpu_adapter: Option<String>,
     /// How long queued work may take to finish after SIGTERM.
     pub shutdown_grace: Duration,
     /// Most connections served at once; more get the overflow lane (probes only) or are
@@ -151,6 +154,7 @@ impl Default for Config {
             gpu_batch: nz(256),
             gpu_chunk_min_pixels: 1 << 20,
             gpu_allow_software: false,
+            gpu_adapter: None,
             shutdown_grace: Duration::from_secs(10),
             max_connections: nz(4096),
             header_read_timeout: Duration::from_secs(30),
@@ -396,6 +400,20 @@ pub const SETTINGS: &[Setting] = &[
         help: "let auto use a software adapter such as lavapipe",
         apply: |c, v| boolean(v).map(|n| c.gpu_allow_software = n),
         show: |c| c.gpu_allow_software.to_string(),
+    },
+    Setting {
+        key: "gpu_adapter",
+        section: SERVICE,
+        help: "use the first GPU adapter whose name contains this, e.g. nvidia",
+        apply: |c, v| {
+            c.gpu_adapter = Some(v.trim().to_owned()).filter(|n| !n.is_empty());
+            Ok(())
+        },
+        show: |c| {
+            c.gpu_adapter
+                .clone()
+                .unwrap_or_else(|| "none: wgpu picks".into())
+        },
     },
     Setting {
         key: "shutdown_grace_seconds",
@@ -882,6 +900,7 @@ mod tests {
                 "sprite_root" | "data_root" | "palette_root" => "/srv/x".to_owned(),
                 "allowed_origins" => "https://a.example".to_owned(),
                 "redis_url" => "redis://127.0.0.1:1/0".to_owned(),
+                "gpu_adapter" => "nvidia".to_owned(),
                 _ => shown.clone(),
             };
             let from_env = Config::load(None, env_of(&[(&s.env_var(), &value)]), &[])

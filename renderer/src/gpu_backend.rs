@@ -133,15 +133,16 @@ impl GpuDevice for GpuBackend {
 pub type GpuOpener =
     Arc<dyn Fn(&AtlasRepository) -> Result<Box<dyn GpuDevice>, GpuError> + Send + Sync>;
 
-/// The real opener: [`GpuBackend::with_options`] (adapter chosen from `WGPU_*` variables).
-/// Without `allow_software` a software rasteriser is refused before any device is created
-/// or any atlas uploaded.
+/// The real opener: [`GpuBackend::with_options`] on the adapter whose name contains
+/// `adapter_name` (any when `None`). Without `allow_software` a software rasteriser is
+/// refused before any device is created or any atlas uploaded.
 #[must_use]
-pub fn wgpu_opener(allow_software: bool) -> GpuOpener {
+pub fn wgpu_opener(allow_software: bool, adapter_name: Option<String>) -> GpuOpener {
     Arc::new(move |repo| {
         let options = pipeline::gpu::GpuOptions {
             allow_software,
-            ..pipeline::gpu::GpuOptions::from_env()
+            adapter_name: adapter_name.clone(),
+            ..pipeline::gpu::GpuOptions::default()
         };
         GpuBackend::with_options(repo, &options).map(|b| Box::new(b) as Box<dyn GpuDevice>)
     })

@@ -39,6 +39,7 @@ pub fn start_app(
         #[cfg(feature = "gpu")]
         BackendChoice::Gpu | BackendChoice::Auto => {
             let allow_software = config.backend == BackendChoice::Gpu || config.gpu_allow_software;
+            let adapter = config.gpu_adapter.clone();
             let mode = if config.backend == BackendChoice::Gpu {
                 crate::gpu_backend::GpuMode::Strict
             } else {
@@ -50,7 +51,7 @@ pub fn start_app(
                 files,
                 mode,
                 Arc::new(crate::breaker::SystemClock),
-                crate::gpu_backend::wgpu_opener(allow_software),
+                crate::gpu_backend::wgpu_opener(allow_software, adapter),
             )
         }
         #[cfg(not(feature = "gpu"))]

@@ -48,7 +48,7 @@ use serde_json::{Value, json};
 /// The adapter the real-GPU tests run on, or `None` after a `SKIPPED:` line naming `test`
 /// (never with `CG3_REQUIRE_GPU=1`: then a missing adapter fails the test).
 fn adapter(test: &str) -> Option<GpuAdapterInfo> {
-    match GpuBackend::try_new_for_tests(&repo()) {
+    match GpuBackend::try_new_for_tests(&repo(), gpu_required_here()) {
         Ok(Some(b)) => Some(b.adapter_info().clone()),
         Ok(None) => {
             use std::io::Write as _;
@@ -272,7 +272,7 @@ async fn a_real_device_loss_falls_back_to_the_cpu_and_a_new_device_takes_over() 
             opens.fetch_add(1, Ordering::SeqCst);
             let options = pipeline::gpu::GpuOptions {
                 allow_software: true,
-                ..pipeline::gpu::GpuOptions::from_env()
+                ..pipeline::gpu::GpuOptions::default()
             };
             let inner = GpuBackend::with_options(repo, &options)?;
             Ok(Box::new(LosableGpu {
@@ -1063,4 +1063,13 @@ async fn a_zero_minimum_sends_every_chunk_to_the_gpu() {
     assert_cpu_pixels("small chunk", &[small(0)], &[png]).await;
     assert_eq!(chunk_calls(&control), 1);
     assert_eq!(s.metrics.gpu_chunks(), 1);
+}
+
+/// Whether this run demands an adapter (CI sets `CG3_REQUIRE_GPU=1`).
+fn gpu_required_here() -> bool {
+    pipeline::gpu::gpu_required(
+        std::env::var(pipeline::gpu::REQUIRE_GPU_VAR)
+            .ok()
+            .as_deref(),
+    )
 }

@@ -25,7 +25,8 @@ use pipeline::{AtlasPaths, AtlasRepository};
 use serde_json::{Value, json};
 
 fn open(repo: &AtlasRepository) -> Option<GpuBackend> {
-    let gpu = GpuBackend::try_new_for_tests(repo).expect("GPU backend must start");
+    let gpu =
+        GpuBackend::try_new_for_tests(repo, gpu_required_here()).expect("GPU backend must start");
     if let Some(g) = &gpu {
         eprintln!("GPU adapter: {}", g.adapter_info());
     }
@@ -389,4 +390,13 @@ fn a_real_device_loss_is_an_error_on_every_later_call_not_a_panic() {
             "cats after loss, attempt {attempt}: {cats:?}"
         );
     }
+}
+
+/// Whether this run demands an adapter (CI sets `CG3_REQUIRE_GPU=1`).
+fn gpu_required_here() -> bool {
+    pipeline::gpu::gpu_required(
+        std::env::var(pipeline::gpu::REQUIRE_GPU_VAR)
+            .ok()
+            .as_deref(),
+    )
 }

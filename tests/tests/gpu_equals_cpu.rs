@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 const BATCHES: [usize; 8] = [1, 7, 64, 513, 3, 2500, 2, 1111];
 
 fn open(repo: &AtlasRepository) -> Option<GpuBackend> {
-    let gpu = GpuBackend::try_new_for_tests(repo).expect("GPU backend must start");
+    let gpu =
+        GpuBackend::try_new_for_tests(repo, gpu_required_here()).expect("GPU backend must start");
     if let Some(g) = &gpu {
         eprintln!(
             "GPU adapter: {} ({} bytes of atlas in {} binding(s))",
@@ -180,7 +181,7 @@ fn batches_split_into_several_passes_match_one_pass_and_the_zero_copy_path() {
     let Some(mut whole) = open(&repo) else { return };
     let options = GpuOptions {
         max_jobs_per_pass: 100,
-        ..GpuOptions::from_env()
+        ..GpuOptions::default()
     };
     let mut split = GpuBackend::with_options(&repo, &options).expect("starts");
     assert_eq!(split.max_jobs_per_pass(), 100);
@@ -248,7 +249,7 @@ fn a_pass_that_outlives_its_timeout_is_a_lost_device_not_a_hang() {
     // No pass finishes within zero time: the wait must give up and say so.
     let options = GpuOptions {
         pass_timeout: std::time::Duration::ZERO,
-        ..GpuOptions::from_env()
+        ..GpuOptions::default()
     };
     let mut gpu = GpuBackend::with_options(&repo, &options).expect("starts");
     let cats = random_cats(&repo, 5, 2000);
@@ -304,4 +305,13 @@ fn plans_with_catgenerator_float_stages_render_on_the_cpu_twin_within_a_gpu_batc
             "cat {i} differs between the GPU batch and the CPU"
         );
     }
+}
+
+/// Whether this run demands an adapter (CI sets `CG3_REQUIRE_GPU=1`).
+fn gpu_required_here() -> bool {
+    pipeline::gpu::gpu_required(
+        std::env::var(pipeline::gpu::REQUIRE_GPU_VAR)
+            .ok()
+            .as_deref(),
+    )
 }

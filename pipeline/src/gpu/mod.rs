@@ -40,6 +40,7 @@ use std::sync::mpsc;
 pub use chunk::{ChunkEncoding, GpuChunkParams, encode_chunk};
 pub use error::GpuError;
 pub use setup::{GpuAdapterInfo, GpuOptions};
+pub use testing::{REQUIRE_GPU_VAR, gpu_required};
 
 use self::layout::{
     ATLAS_BINDINGS, AtlasPacking, CellSlot, GROUPS_PER_JOB, GpuJob, GpuOp, GpuParams, cell_table,
@@ -147,15 +148,15 @@ impl std::fmt::Debug for GpuBackend {
 }
 
 impl GpuBackend {
-    /// Opens the adapter wgpu picks from the environment (`WGPU_BACKEND`,
-    /// `WGPU_ADAPTER_NAME`, `WGPU_POWER_PREF`) and uploads every sheet of `repo` once.
+    /// Opens the adapter wgpu picks (wgpu itself honours `WGPU_BACKEND` and
+    /// `WGPU_POWER_PREF`) and uploads every sheet of `repo` once.
     ///
     /// # Errors
     /// [`GpuError::NoAdapter`] when there is no adapter; [`GpuError::AtlasTooLarge`] when
     /// the sheets exceed the device's storage bindings; other variants when the device
     /// fails to start.
     pub fn new(repo: &AtlasRepository) -> Result<Self, GpuError> {
-        Self::with_options(repo, &GpuOptions::from_env())
+        Self::with_options(repo, &GpuOptions::default())
     }
 
     /// As [`Self::new`] with explicit options.

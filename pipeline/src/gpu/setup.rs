@@ -14,8 +14,9 @@ const STORAGE_BUFFERS: u32 = 4 + ATLAS_BINDINGS as u32;
 /// How to pick the adapter and size the batches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GpuOptions {
-    /// Use the first adapter whose name contains this, ignoring case; `None` lets wgpu pick
-    /// (high-performance preference unless `WGPU_POWER_PREF` says otherwise).
+    /// Use the first adapter whose name contains this, ignoring case (the service's
+    /// `gpu_adapter` setting); `None` lets wgpu pick (high-performance preference unless
+    /// wgpu's own `WGPU_POWER_PREF` says otherwise).
     pub adapter_name: Option<String>,
     /// Most jobs rendered by one dispatch; bigger batches are split. The output and the
     /// readback buffer each take 10,000 bytes per job.
@@ -40,20 +41,6 @@ impl Default for GpuOptions {
             copy_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             allow_software: true,
             pass_timeout: std::time::Duration::from_secs(30),
-        }
-    }
-}
-
-impl GpuOptions {
-    /// Defaults, with `adapter_name` from `WGPU_ADAPTER_NAME` (wgpu's own convention,
-    /// honoured here without wgpu's panic when nothing matches).
-    #[must_use]
-    pub fn from_env() -> Self {
-        Self {
-            adapter_name: std::env::var("WGPU_ADAPTER_NAME")
-                .ok()
-                .filter(|s| !s.is_empty()),
-            ..Self::default()
         }
     }
 }
