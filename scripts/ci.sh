@@ -19,9 +19,9 @@ cargo fmt --all --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "no import cycles between modules (pipeline, renderer)"
+step "no import cycles between modules (pipeline, renderer, client)"
 python3 scripts/import_cycles.py --self-test
-python3 scripts/import_cycles.py pipeline/src renderer/src
+python3 scripts/import_cycles.py pipeline/src renderer/src client/src
 
 step "cargo test"
 cargo test --workspace --all-features --locked 2>&1 | tee /tmp/cg3-test.log

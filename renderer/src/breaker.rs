@@ -1,13 +1,13 @@
-//! `CircuitBreaker`: closed → open after N consecutive backend failures → half-open after the
-//! reset time, where one probe decides closed or open again. Time comes from a [`Clock`] so
-//! tests move it by hand instead of sleeping.
+//! `CircuitBreaker`: the service's (and the GPU-local) breaker — the one state machine,
+//! [`renderer_client::breaker::Breaker`], behind a lock, with time from a [`Clock`] so
+//! tests move it by hand instead of sleeping, and a log line for each change of state.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use serde::Serialize;
-
+pub use renderer_client::breaker::CircuitState;
+use renderer_client::breaker::{Admission, Breaker, Transition};
 /// A source of "now".
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current instant.
@@ -53,57 +53,11 @@ impl Clock for ManualClock {
     }
 }
 
-/// The breaker's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CircuitState {
-    /// Work flows.
-    Closed,
-    /// Work is refused until the reset time passed.
-    Open,
-    /// One probe is allowed through.
-    HalfOpen,
-}
-
-impl CircuitState {
-    /// `closed`, `open` or `half_open`.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Closed => "closed",
-            Self::Open => "open",
-            Self::HalfOpen => "half_open",
-        }
-    }
-
-    /// 0 closed, 1 open, 2 half-open (the metric's value).
-    #[must_use]
-    pub const fn code(self) -> u8 {
-        match self {
-            Self::Closed => 0,
-            Self::Open => 1,
-            Self::HalfOpen => 2,
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Inner {
-    state: CircuitState,
-    failures: usize,
-    opened_at: Instant,
-    /// When the half-open probe was let through; a probe that never reports back (dropped
-    /// before work) stops blocking after another reset period.
-    probe_since: Option<Instant>,
-}
-
 /// The breaker shared by handlers (admission) and workers (outcomes).
 #[derive(Debug)]
 pub struct CircuitBreaker {
-    threshold: usize,
-    reset: Duration,
     clock: Arc<dyn Clock>,
-    inner: Mutex<Inner>,
+    inner: Mutex<Breaker>,
 }
 
 impl CircuitBreaker {
@@ -112,15 +66,8 @@ impl CircuitBreaker {
     pub fn new(threshold: usize, reset: Duration, clock: Arc<dyn Clock>) -> Self {
         let now = clock.now();
         Self {
-            threshold: threshold.max(1),
-            reset,
             clock,
-            inner: Mutex::new(Inner {
-                state: CircuitState::Closed,
-                failures: 0,
-                opened_at: now,
-                probe_since: None,
-            }),
+            inner: Mutex::new(Breaker::new(threshold, reset, now)),
         }
     }
 
@@ -129,89 +76,50 @@ impl CircuitBreaker {
     /// # Errors
     /// The time until a probe may be tried.
     pub fn try_acquire(&self) -> Result<(), Duration> {
-        let now = self.clock.now();
-        let mut s = self.inner.lock();
-        match s.state {
-            CircuitState::Closed => Ok(()),
-            CircuitState::Open => {
-                let ready_at = s.opened_at + self.reset;
-                if now >= ready_at {
-                    s.state = CircuitState::HalfOpen;
-                    s.probe_since = Some(now);
-                    tracing::info!(target: "renderer.breaker", "circuit half-open: probing");
-                    Ok(())
-                } else {
-                    Err(ready_at - now)
-                }
+        let admission = self.inner.lock().try_acquire(self.clock.now());
+        match admission {
+            Admission::Admitted => Ok(()),
+            Admission::Probe => {
+                tracing::info!(target: "renderer.breaker", "circuit half-open: probing");
+                Ok(())
             }
-            CircuitState::HalfOpen => match s.probe_since {
-                Some(t) if now < t + self.reset => Err((t + self.reset) - now),
-                _ => {
-                    s.probe_since = Some(now);
-                    Ok(())
-                }
-            },
+            Admission::Refused(wait) => Err(wait),
         }
     }
 
     /// A job succeeded.
     pub fn record_success(&self) {
-        let mut s = self.inner.lock();
-        match s.state {
-            CircuitState::Closed => s.failures = 0,
-            CircuitState::HalfOpen => {
-                s.state = CircuitState::Closed;
-                s.failures = 0;
-                s.probe_since = None;
-                tracing::info!(target: "renderer.breaker", "circuit closed");
-            }
-            // A job admitted before the breaker opened says nothing about now.
-            CircuitState::Open => {}
-        }
+        let change = self.inner.lock().record_success();
+        log(change);
     }
 
     /// A job failed on the server side.
     pub fn record_failure(&self) {
-        let now = self.clock.now();
-        let mut s = self.inner.lock();
-        match s.state {
-            CircuitState::Closed => {
-                s.failures += 1;
-                if s.failures >= self.threshold {
-                    s.state = CircuitState::Open;
-                    s.opened_at = now;
-                    tracing::warn!(
-                        target: "renderer.breaker",
-                        failures = s.failures,
-                        "circuit open"
-                    );
-                }
-            }
-            CircuitState::HalfOpen => {
-                s.state = CircuitState::Open;
-                s.opened_at = now;
-                s.probe_since = None;
-                tracing::warn!(target: "renderer.breaker", "probe failed: circuit open again");
-            }
-            CircuitState::Open => {}
-        }
+        let change = self.inner.lock().record_failure(self.clock.now());
+        log(change);
     }
 
     /// The current state (open turns half-open only when a request asks).
     #[must_use]
     pub fn state(&self) -> CircuitState {
-        self.inner.lock().state
+        self.inner.lock().state()
     }
 
-    /// Seconds until an open breaker lets a probe through (0 otherwise).
+    /// How long until an open breaker lets a probe through (zero otherwise).
     #[must_use]
     pub fn retry_after(&self) -> Duration {
-        let s = self.inner.lock();
-        if s.state == CircuitState::Open {
-            (s.opened_at + self.reset).saturating_duration_since(self.clock.now())
-        } else {
-            Duration::ZERO
+        self.inner.lock().retry_after(self.clock.now())
+    }
+}
+
+fn log(change: Option<Transition>) {
+    match change {
+        Some(Transition::Opened) => tracing::warn!(target: "renderer.breaker", "circuit open"),
+        Some(Transition::Reopened) => {
+            tracing::warn!(target: "renderer.breaker", "probe failed: circuit open again");
         }
+        Some(Transition::Closed) => tracing::info!(target: "renderer.breaker", "circuit closed"),
+        None => {}
     }
 }
 
@@ -219,71 +127,25 @@ impl CircuitBreaker {
 mod tests {
     use super::*;
 
-    fn breaker(n: usize) -> (CircuitBreaker, Arc<ManualClock>) {
-        let clock = Arc::new(ManualClock::default());
-        (
-            CircuitBreaker::new(n, Duration::from_secs(12), clock.clone()),
-            clock,
-        )
-    }
+    // The state machine's rules are tested in `renderer_client::breaker`; these check that
+    // the service's breaker feeds it the clock.
 
     #[test]
-    fn opens_after_the_threshold_of_consecutive_failures() {
-        let (b, _) = breaker(3);
+    fn the_clock_moves_an_open_breaker_to_its_probe_and_a_success_closes_it() {
+        let clock = Arc::new(ManualClock::default());
+        let b = CircuitBreaker::new(2, Duration::from_secs(12), clock.clone());
         b.record_failure();
-        b.record_failure();
-        assert!(b.try_acquire().is_ok());
         b.record_failure();
         assert_eq!(b.state(), CircuitState::Open);
-        let wait = b.try_acquire().expect_err("must fail");
-        assert_eq!(wait, Duration::from_secs(12));
-    }
-
-    #[test]
-    fn a_success_resets_the_failure_count() {
-        let (b, _) = breaker(2);
-        b.record_failure();
-        b.record_success();
-        b.record_failure();
-        assert_eq!(b.state(), CircuitState::Closed);
-    }
-
-    #[test]
-    fn half_open_lets_one_probe_through_and_a_success_closes() {
-        let (b, clock) = breaker(1);
-        b.record_failure();
-        clock.advance(Duration::from_secs(11));
-        assert!(b.try_acquire().is_err());
-        clock.advance(Duration::from_secs(1));
-        assert!(b.try_acquire().is_ok());
+        assert_eq!(b.try_acquire(), Err(Duration::from_secs(12)));
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(b.retry_after(), Duration::from_secs(7));
+        clock.advance(Duration::from_secs(7));
+        assert_eq!(b.try_acquire(), Ok(()));
         assert_eq!(b.state(), CircuitState::HalfOpen);
         assert!(b.try_acquire().is_err(), "only one probe at a time");
         b.record_success();
         assert_eq!(b.state(), CircuitState::Closed);
-        assert!(b.try_acquire().is_ok());
-    }
-
-    #[test]
-    fn a_failed_probe_opens_the_breaker_for_another_reset_period() {
-        let (b, clock) = breaker(1);
-        b.record_failure();
-        clock.advance(Duration::from_secs(12));
-        assert!(b.try_acquire().is_ok());
-        b.record_failure();
-        assert_eq!(b.state(), CircuitState::Open);
-        assert_eq!(
-            b.try_acquire().expect_err("must fail"),
-            Duration::from_secs(12)
-        );
-    }
-
-    #[test]
-    fn a_lost_probe_stops_blocking_after_a_reset_period() {
-        let (b, clock) = breaker(1);
-        b.record_failure();
-        clock.advance(Duration::from_secs(12));
-        assert!(b.try_acquire().is_ok());
-        clock.advance(Duration::from_secs(12));
-        assert!(b.try_acquire().is_ok());
+        assert_eq!(b.retry_after(), Duration::ZERO);
     }
 }

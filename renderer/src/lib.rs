@@ -15,7 +15,8 @@
 //! - [`select`]: `CG3_BACKEND` → which backend each worker gets.
 //! - [`queue`]: `JobQueue`, bounded, refusing at once when full.
 //! - [`worker`]: `WorkerPool`, render threads with deadline/cancel checks and panic capture.
-//! - [`breaker`]: `CircuitBreaker` with an injectable clock.
+//! - [`breaker`]: `CircuitBreaker`, the shared state machine (`renderer_client::breaker`)
+//!   behind a lock, with an injectable clock.
 //! - [`cache`]: byte-bounded LRU of finished results.
 //! - [`coalesce`]: identical in-flight work rendered once.
 //! - [`state`]: `AppState` and the render path through all of the above.
@@ -28,7 +29,6 @@
 //!   header-read/idle timeout, header size, graceful drain of open connections.
 //! - [`serve`]: start-up, signals, the shutdown sequence.
 //! - [`time`]: RFC 3339 timestamps.
-//! - `client` (feature `client`): the HTTP client game servers use.
 #![recursion_limit = "256"]
 
 pub mod atlas_paths;
@@ -36,8 +36,6 @@ pub mod backend;
 pub mod breaker;
 pub mod cache;
 pub mod cli;
-#[cfg(feature = "client")]
-pub mod client;
 pub mod coalesce;
 pub mod config;
 pub mod connections;

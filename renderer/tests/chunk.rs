@@ -589,12 +589,11 @@ async fn openapi_describes_both_routes() {
     }
 }
 
-#[cfg(feature = "client")]
 mod with_client {
     use std::net::SocketAddr;
     use std::time::Instant;
 
-    use renderer::client::{ChunkJson, ChunkOutcome, ClientConfig, RendererClient, Unavailable};
+    use renderer_client::{ChunkJson, ChunkOutcome, ClientConfig, RendererClient, Unavailable};
     use tokio::net::TcpListener;
     use tokio::sync::oneshot;
 

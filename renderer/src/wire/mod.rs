@@ -5,14 +5,14 @@
 //! # Layout
 //!
 //! - [`cat`]: `CatParamsJson`, the schema of CatGenerator's parameter object (its names are
-//!   the server's vocabulary, filled in by `http::openapi`).
+//!   the server's vocabulary, filled in by `http::openapi`); from `renderer_client`.
 //! - [`render`]: `POST /render` and `POST /render/batch`, requests and answers.
-//! - [`chunk`]: `POST /render/chunk`, request (`ChunkJson`) and answer.
+//! - [`chunk`]: `POST /render/chunk`, request (`ChunkJson`) and answer; from
+//!   `renderer_client`, which game servers build on.
 //! - [`error`]: the error body and its stable codes.
 //! - [`ops`]: the `/ready` answer.
 
-pub mod cat;
-pub mod chunk;
+pub use renderer_client::wire::{cat, chunk};
 pub mod error;
 pub mod ops;
 pub mod render;

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-/// How a [`super::RendererClient`] talks to the renderer.
+/// How a `RendererClient` talks to the renderer.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// Where the renderer listens, e.g. `http://renderer:8001` (plain HTTP; put TLS in a
-    /// sidecar or mesh).
+    /// Where the renderer listens: `http://renderer:8001`, or `https://…` behind a TLS
+    /// terminator (rustls with the WebPKI roots).
     pub base_url: String,
     /// Limit for one attempt, connect + response body. Default 2 s.
     pub timeout: Duration,
@@ -23,6 +23,9 @@ pub struct ClientConfig {
     pub breaker_cooldown: Duration,
     /// Period of the background `/health` check. Default 2 s.
     pub health_interval: Duration,
+    /// PEM certificates trusted besides the WebPKI roots, for a renderer behind a TLS
+    /// terminator with a private CA. Default none.
+    pub extra_root_certificates: Vec<Vec<u8>>,
 }
 
 impl ClientConfig {
@@ -38,6 +41,7 @@ impl ClientConfig {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(5),
             health_interval: Duration::from_secs(2),
+            extra_root_certificates: Vec::new(),
         }
     }
 }

@@ -1,16 +1,16 @@
 //! `POST /render/chunk`: the body ([`ChunkJson`], what game servers send; the server-side
 //! parser is `pipeline::chunk::ChunkRequest`, which reads the same JSON and names the field
 //! of any error) and the answer ([`ChunkResponse`]). Size limits are the server's settings
-//! and are added to the document at start (`http::openapi`).
+//! and are added to its OpenAPI document at start.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::cat::CatParamsJson;
 
 /// One chunk: a grid of tile layers plus entities at pixel positions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(as = ChunkRequest)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ChunkRequest))]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkJson {
     /// Chunk column in the world (echoed, not part of the texture's identity or hash).
@@ -37,8 +37,9 @@ pub struct ChunkJson {
 }
 
 /// One entity: exactly one of `sprite`, `cat`, `tile`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(as = ChunkEntity)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ChunkEntity))]
 pub struct EntityJson {
     /// Left edge, px (may be negative; clipped).
     pub x: i32,
@@ -56,8 +57,9 @@ pub struct EntityJson {
 }
 
 /// What an entity draws.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(as = ChunkEntityKind)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schema", schema(as = ChunkEntityKind))]
 #[serde(rename_all = "camelCase")]
 pub enum EntityKindJson {
     /// A cat atlas cell.
@@ -66,7 +68,7 @@ pub enum EntityKindJson {
         group: String,
         /// Pose 0..=20.
         #[serde(default = "default_pose")]
-        #[schema(maximum = 20, default = 8)]
+        #[cfg_attr(feature = "schema", schema(maximum = 20, default = 8))]
         pose: u8,
     },
     /// A whole cat by CatGenerator parameters.
@@ -80,11 +82,12 @@ const fn default_pose() -> u8 {
 }
 
 /// The `POST /render/chunk` answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkResponse {
     /// `/textures/<hash>.png`, relative to this server; any replica serves it.
-    #[schema(example = "/textures/<hash>.png")]
+    #[cfg_attr(feature = "schema", schema(example = "/textures/<hash>.png"))]
     pub texture_url: String,
     /// 64 hex digits: blake3 of the canonical request and the art.
     pub hash: String,

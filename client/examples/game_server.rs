@@ -5,7 +5,7 @@
 //! prints `ChunkTexture` updates.
 //!
 //! ```text
-//! cargo run -p renderer --features client --example game_server -- \
+//! cargo run -p renderer-client --example game_server -- \
 //!     --url http://127.0.0.1:8001 --count 50 --interval-ms 200
 //! ```
 //! Logs (`RUST_LOG=renderer.client=debug`) go to stderr.
@@ -13,8 +13,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use renderer::client::{
-    BreakerState, ChunkJson, ChunkOutcome, ClientConfig, EntityJson, EntityKindJson, RendererClient,
+use renderer_client::{
+    ChunkJson, ChunkOutcome, CircuitState, ClientConfig, EntityJson, EntityKindJson, RendererClient,
 };
 use serde_json::json;
 
@@ -157,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
             missing.push_back(chunk);
         }
         // Back-fill a few missing textures per tick while things look good.
-        if client.is_healthy() && client.breaker_state() == BreakerState::Closed {
+        if client.is_healthy() && client.breaker_state() == CircuitState::Closed {
             for _ in 0..4 {
                 let Some(chunk) = missing.pop_front() else {
                     break;

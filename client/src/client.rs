@@ -1,24 +1,20 @@
-//! `RendererClient`: chunk textures over HTTP with per-attempt timeouts, retries with
-//! jittered backoff on connection errors and 503 (honouring `Retry-After`), a circuit
-//! breaker, and a background `/health` check. Every call ends in a [`ChunkOutcome`];
-//! nothing here panics or blocks the caller past `timeout * (1 + max_retries)` plus backoff.
+//! `RendererClient`: chunk textures over HTTP(S) (reqwest: pooled connections, rustls) with
+//! per-attempt timeouts, retries with jittered backoff on connection errors and 503
+//! (honouring `Retry-After`), a circuit breaker, and a background `/health` check. Every
+//! call ends in a [`ChunkOutcome`]; nothing here panics or blocks the caller past
+//! `timeout * (1 + max_retries)` plus backoff.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::{Method, Request, StatusCode, Uri, header};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use reqwest::{StatusCode, Url, header};
 
-use super::backoff::{Backoff, random_seed};
-use super::breaker::{BreakerState, ClientBreaker};
-use super::config::ClientConfig;
-use super::stats::{ClientStats, StatsSnapshot};
+use crate::backoff::{Backoff, random_seed};
+use crate::breaker::{Admission, Breaker, CircuitState, Transition};
+use crate::config::ClientConfig;
+use crate::stats::{ClientStats, StatsSnapshot};
 use crate::wire::chunk::{ChunkJson, ChunkResponse};
 
 const TARGET: &str = "renderer.client";
@@ -26,9 +22,12 @@ const TARGET: &str = "renderer.client";
 /// Why a client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The base URL is not an absolute `http://` URL.
-    #[error("base URL `{0}` must be an absolute http:// URL")]
+    /// The base URL is not an absolute `http://` or `https://` URL.
+    #[error("base URL `{0}` must be an absolute http:// or https:// URL")]
     BaseUrl(String),
+    /// The HTTP client could not be built (TLS set-up, an unreadable certificate).
+    #[error("HTTP client: {0}")]
+    Http(String),
 }
 
 /// A finished texture.
@@ -142,10 +141,10 @@ enum Attempt {
 #[derive(Debug)]
 struct Inner {
     config: ClientConfig,
-    chunk_uri: Uri,
-    health_uri: Uri,
-    http: Client<HttpConnector, Full<Bytes>>,
-    breaker: ClientBreaker,
+    chunk_url: Url,
+    health_url: Url,
+    http: reqwest::Client,
+    breaker: Mutex<Breaker>,
     stats: ClientStats,
     /// The last health check's verdict (true until a check says otherwise).
     healthy: AtomicBool,
@@ -163,29 +162,42 @@ impl RendererClient {
     /// A client for `config.base_url`. Needs a Tokio runtime when called.
     ///
     /// # Errors
-    /// [`ClientError::BaseUrl`] when the base URL is not an absolute `http://` URL.
+    /// [`ClientError::BaseUrl`] when the base URL is not an absolute `http://` or
+    /// `https://` URL; [`ClientError::Http`] when TLS cannot be set up.
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
-        let uri = |path: &str| -> Result<Uri, ClientError> {
-            let u: Uri = format!("{}{path}", config.base_url)
-                .parse()
+        let url = |path: &str| -> Result<Url, ClientError> {
+            let u = Url::parse(&format!("{}{path}", config.base_url))
                 .map_err(|_| ClientError::BaseUrl(config.base_url.clone()))?;
-            if u.scheme_str() != Some("http") || u.authority().is_none() {
+            if !matches!(u.scheme(), "http" | "https") || !u.has_host() {
                 return Err(ClientError::BaseUrl(config.base_url.clone()));
             }
             Ok(u)
         };
-        let chunk_uri = uri("/render/chunk")?;
-        let health_uri = uri("/health")?;
-        let http = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
+        let chunk_url = url("/render/chunk")?;
+        let health_url = url("/health")?;
+        let mut http = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(30))
-            .build_http();
+            .connect_timeout(config.timeout)
+            .tcp_nodelay(true);
+        for pem in &config.extra_root_certificates {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| ClientError::Http(format!("extra root certificate: {e}")))?;
+            http = http.add_root_certificate(cert);
+        }
+        let http = http
+            .build()
+            .map_err(|e| ClientError::Http(error_chain(&e)))?;
+        let breaker = Breaker::new(
+            config.breaker_threshold as usize,
+            config.breaker_cooldown,
+            Instant::now(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
-                breaker: ClientBreaker::new(config.breaker_threshold, config.breaker_cooldown),
+                breaker: Mutex::new(breaker),
                 config,
-                chunk_uri,
-                health_uri,
+                chunk_url,
+                health_url,
                 http,
                 stats: ClientStats::default(),
                 healthy: AtomicBool::new(true),
@@ -198,7 +210,7 @@ impl RendererClient {
     pub async fn render_chunk(&self, chunk: &ChunkJson) -> ChunkOutcome {
         let me = &*self.inner;
         let (cx, cy) = (chunk.chunk_x, chunk.chunk_y);
-        if !me.breaker.try_acquire(Instant::now()) {
+        if let Admission::Refused(_) = self.breaker().try_acquire(Instant::now()) {
             ClientStats::bump(&me.stats.breaker_open);
             tracing::debug!(target: TARGET, cx, cy, outcome = "breaker_open", "no texture");
             return ChunkOutcome::Unavailable {
@@ -206,15 +218,15 @@ impl RendererClient {
             };
         }
         // Plain data with string keys: serialising cannot fail.
-        let body = Bytes::from(serde_json::to_vec(chunk).unwrap_or_default());
+        let body = bytes::Bytes::from(serde_json::to_vec(chunk).unwrap_or_default());
         let seed = me.seed.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
         let mut backoff = Backoff::new(me.config.backoff_base, me.config.backoff_max, seed);
         let started = Instant::now();
         let mut retry = 0;
         loop {
-            let (why, renderer_fault) = match self.attempt(body.clone()).await {
+            let (why, renderer_fault) = match self.attempt(body.clone().into()).await {
                 Attempt::Done(texture) => {
-                    me.breaker.record_success();
+                    self.breaker().record_success();
                     ClientStats::bump(&me.stats.textures);
                     tracing::debug!(target: TARGET, cx, cy, outcome = "texture",
                         hash = %texture.hash, retries = retry,
@@ -242,7 +254,8 @@ impl RendererClient {
             };
             self.count(&why);
             if renderer_fault {
-                if me.breaker.record_failure(Instant::now()) {
+                let change = self.breaker().record_failure(Instant::now());
+                if change.is_some_and(|c| c != Transition::Closed) {
                     tracing::warn!(target: TARGET, reason = %why,
                         cooldown_ms = me.config.breaker_cooldown.as_millis() as u64,
                         "renderer circuit opened; sending chunks without textures");
@@ -251,7 +264,7 @@ impl RendererClient {
                     "no texture: {why}");
             } else {
                 // The renderer answered sensibly; our request was wrong.
-                me.breaker.record_success();
+                self.breaker().record_success();
                 tracing::error!(target: TARGET, cx, cy, outcome = why.code(),
                     "renderer rejected the chunk: {why}");
             }
@@ -271,26 +284,17 @@ impl RendererClient {
         });
     }
 
-    async fn attempt(&self, body: Bytes) -> Attempt {
+    async fn attempt(&self, body: reqwest::Body) -> Attempt {
         let me = &*self.inner;
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(me.chunk_uri.clone())
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .body(Full::new(body));
-        let req = match req {
-            Ok(r) => r,
-            // Method, a validated URI and static headers: building cannot fail.
-            Err(e) => {
-                return Attempt::Final {
-                    why: Unavailable::BadResponse(e.to_string()),
-                    renderer_fault: false,
-                };
-            }
-        };
         let exchange = async {
-            let resp = me.http.request(req).await?;
+            let resp = me
+                .http
+                .post(me.chunk_url.clone())
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .body(body)
+                .send()
+                .await?;
             let status = resp.status();
             let retry_after = resp
                 .headers()
@@ -298,23 +302,22 @@ impl RendererClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let bytes = resp
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?
-                .to_bytes();
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((status, retry_after, bytes))
+            let bytes = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, retry_after, bytes))
         };
         match tokio::time::timeout(me.config.timeout, exchange).await {
             Err(_) => Attempt::Final {
                 why: Unavailable::Timeout,
                 renderer_fault: true,
             },
+            Ok(Err(e)) if e.is_timeout() => Attempt::Final {
+                why: Unavailable::Timeout,
+                renderer_fault: true,
+            },
             // Chunk requests are content-addressed and idempotent, so resending after a
             // broken connection is safe.
             Ok(Err(e)) => Attempt::Retry {
-                why: Unavailable::Unreachable(error_chain(&*e)),
+                why: Unavailable::Unreachable(error_chain(&e)),
                 retry_after: None,
             },
             Ok(Ok((status, retry_after, bytes))) => self.judge(status, retry_after, &bytes),
@@ -375,20 +378,15 @@ impl RendererClient {
     /// while the breaker is open lets the next chunk call probe at once.
     pub async fn check_health(&self) -> bool {
         let me = &*self.inner;
-        let req = Request::builder()
-            .uri(me.health_uri.clone())
-            .body(Full::new(Bytes::new()));
-        let ok = match req {
-            Ok(req) => matches!(
-                tokio::time::timeout(me.config.timeout, me.http.request(req)).await,
-                Ok(Ok(resp)) if resp.status() == StatusCode::OK
-            ),
-            Err(_) => false,
-        };
+        let ok = matches!(
+            tokio::time::timeout(me.config.timeout, me.http.get(me.health_url.clone()).send())
+                .await,
+            Ok(Ok(resp)) if resp.status() == StatusCode::OK
+        );
         let was = me.healthy.swap(ok, Ordering::Relaxed);
         if ok {
             ClientStats::bump(&me.stats.health_ok);
-            me.breaker.health_ok();
+            self.breaker().end_cooldown(Instant::now());
             if !was {
                 tracing::info!(target: TARGET, "renderer is healthy again");
             }
@@ -423,8 +421,17 @@ impl RendererClient {
 
     /// The breaker's state.
     #[must_use]
-    pub fn breaker_state(&self) -> BreakerState {
-        self.inner.breaker.state()
+    pub fn breaker_state(&self) -> CircuitState {
+        self.breaker().state()
+    }
+
+    /// The breaker, locked. A panic while it was held cannot leave it inconsistent (each
+    /// method is one small state change), so a poisoned lock is used as it is.
+    fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
+        self.inner
+            .breaker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The counters now.

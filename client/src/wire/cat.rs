@@ -1,12 +1,7 @@
 //! The schema of CatGenerator's parameter object. The server reads it key by key
 //! (`pipeline::CatParams::from_map`, with CatGenerator's aliases), so it travels as a JSON
 //! object; its properties and their allowed names come from the loaded atlases and are added
-//! to the document at start (`http::openapi`).
-
-use std::borrow::Cow;
-
-use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema};
-use utoipa::openapi::{RefOr, Type};
+//! to the document at start (the server's `http::openapi`).
 
 /// CatGenerator's parameter object as it travels (`#/components/schemas/CatParams`); the
 /// server validates it with `pipeline::CatParams::from_map`.
@@ -14,8 +9,11 @@ use utoipa::openapi::{RefOr, Type};
 #[serde(transparent)]
 pub struct CatParamsJson(pub serde_json::Value);
 
+#[cfg(feature = "schema")]
 impl utoipa::PartialSchema for CatParamsJson {
-    fn schema() -> RefOr<Schema> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Type;
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder};
         ObjectBuilder::new()
             .schema_type(Type::Object)
             .description(Some(
@@ -30,8 +28,9 @@ impl utoipa::PartialSchema for CatParamsJson {
     }
 }
 
+#[cfg(feature = "schema")]
 impl utoipa::ToSchema for CatParamsJson {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("CatParams")
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("CatParams")
     }
 }

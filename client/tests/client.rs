@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use parking_lot::Mutex;
-use renderer::client::{
-    BreakerState, ChunkJson, ChunkOutcome, ClientConfig, EntityJson, EntityKindJson,
+use renderer_client::{
+    ChunkJson, ChunkOutcome, CircuitState, ClientConfig, EntityJson, EntityKindJson,
     RendererClient, Unavailable,
 };
 use serde_json::{Value, json};
@@ -33,7 +33,7 @@ fn ok_reply() -> Reply {
         status: 200,
         retry_after: None,
         // The server's own answer type, so the fake cannot drift from it.
-        body: serde_json::to_string(&renderer::wire::chunk::ChunkResponse {
+        body: serde_json::to_string(&renderer_client::ChunkResponse {
             texture_url: "/textures/abc123.png".into(),
             hash: "abc123".into(),
             width: 64,
@@ -92,6 +92,45 @@ async fn start(script: Vec<Reply>) -> (Arc<Fake>, SocketAddr) {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
     (fake, addr)
+}
+
+/// The fake renderer behind TLS with a fresh self-signed certificate for `localhost`;
+/// returns the address and the certificate's PEM.
+async fn start_tls(fake: Arc<Fake>) -> (SocketAddr, String) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocols")
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.cert.der().clone()], key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let app = Router::new()
+        .route("/render/chunk", post(chunk))
+        .route("/health", get(|| async { "{\"status\":\"ok\"}" }))
+        .with_state(fake);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (addr, cert.cert.pem())
 }
 
 /// A port nobody listens on (bound, then released).
@@ -209,7 +248,7 @@ async fn a_4xx_is_never_retried_and_never_opens_the_breaker() {
         assert_eq!(message, format!("scripted {code}"));
     }
     assert_eq!(fake.hits.load(Ordering::SeqCst), 2);
-    assert_eq!(c.breaker_state(), BreakerState::Closed);
+    assert_eq!(c.breaker_state(), CircuitState::Closed);
     assert_eq!(c.stats().rejected, 2);
 }
 
@@ -250,7 +289,7 @@ async fn a_dead_renderer_is_retried_then_the_breaker_opens_and_calls_fail_fast()
             "{out:?}"
         );
     }
-    assert_eq!(c.breaker_state(), BreakerState::Open);
+    assert_eq!(c.breaker_state(), CircuitState::Open);
     let out = c.render_chunk(&chunk_json()).await;
     assert_eq!(
         out,
@@ -277,7 +316,7 @@ async fn a_healthy_check_lets_a_probe_through_and_success_closes_the_breaker() {
             reason: Unavailable::ServerError { status: 500 }
         }
     );
-    assert_eq!(c.breaker_state(), BreakerState::Open);
+    assert_eq!(c.breaker_state(), CircuitState::Open);
     // The 60 s cooldown has not passed: fail fast without a request.
     assert!(matches!(
         c.render_chunk(&chunk_json()).await,
@@ -289,7 +328,7 @@ async fn a_healthy_check_lets_a_probe_through_and_success_closes_the_breaker() {
     assert!(c.check_health().await);
     let out = c.render_chunk(&chunk_json()).await;
     assert!(matches!(out, ChunkOutcome::Texture(_)), "{out:?}");
-    assert_eq!(c.breaker_state(), BreakerState::Closed);
+    assert_eq!(c.breaker_state(), CircuitState::Closed);
 }
 
 #[tokio::test]
@@ -311,11 +350,50 @@ async fn the_background_health_check_runs_until_aborted() {
 }
 
 #[test]
-fn only_absolute_http_base_urls_are_accepted() {
-    for bad in ["renderer:8001", "https://x", "/relative", ""] {
+fn only_absolute_http_and_https_base_urls_are_accepted() {
+    for bad in ["renderer:8001", "ftp://x", "/relative", ""] {
         assert!(
             RendererClient::new(ClientConfig::new(bad)).is_err(),
             "{bad}"
         );
     }
+    for good in ["http://renderer:8001", "https://renderer.example"] {
+        assert!(
+            RendererClient::new(ClientConfig::new(good)).is_ok(),
+            "{good}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_renderer_behind_tls_serves_textures_to_a_client_that_trusts_its_certificate() {
+    let fake = Arc::new(Fake::default());
+    let (addr, pem) = start_tls(fake.clone()).await;
+    let base = format!("https://localhost:{}", addr.port());
+
+    // Trusting only the WebPKI roots, the self-signed certificate is refused: TLS is real.
+    let mut untrusting = config(addr);
+    untrusting.base_url = base.clone();
+    untrusting.max_retries = 0;
+    let out = client(untrusting).render_chunk(&chunk_json()).await;
+    let ChunkOutcome::Unavailable {
+        reason: Unavailable::Unreachable(why),
+    } = out
+    else {
+        panic!("an untrusted certificate must fail, got {out:?}")
+    };
+    assert!(why.to_lowercase().contains("certificate"), "{why}");
+    assert_eq!(fake.hits.load(Ordering::SeqCst), 0);
+
+    let mut trusting = config(addr);
+    trusting.base_url = base.clone();
+    trusting.extra_root_certificates = vec![pem.into_bytes()];
+    let c = client(trusting);
+    let out = c.render_chunk(&chunk_json()).await;
+    let ChunkOutcome::Texture(t) = out else {
+        panic!("expected a texture over TLS, got {out:?}")
+    };
+    assert_eq!(t.url, format!("{base}/textures/abc123.png"));
+    assert_eq!(fake.hits.load(Ordering::SeqCst), 1);
+    assert!(c.check_health().await, "health over TLS");
 }
