@@ -1,6 +1,8 @@
 //! PNG encoding of RGBA8 images: a minimal standard PNG (IHDR, one IDAT, IEND), `fdeflate`
 //! on one thread, strips compressed at once on several threads for large images.
 
+use crate::cell::{CELL, Canvas};
+
 /// Why an image could not be encoded.
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
@@ -270,6 +272,20 @@ pub fn encode_png(width: u32, height: u32, pixels: &[u8]) -> Result<Vec<u8>, Enc
     let mut out = Vec::with_capacity(pixels.len() / 8 + 128);
     encode_png_into(&mut out, width, height, pixels)?;
     Ok(out)
+}
+
+/// Encodes one finished 50×50 cell, upscaled nearest-neighbour by `scale` (0 and 1 = as is).
+///
+/// # Errors
+/// [`EncodeError`] only if the encoder itself fails.
+pub fn encode_cell(canvas: &Canvas, scale: u32) -> Result<Vec<u8>, EncodeError> {
+    let side = CELL as u32;
+    if scale <= 1 {
+        encode_png(side, side, canvas)
+    } else {
+        let big = upscale_nearest(CELL, CELL, canvas, scale as usize);
+        encode_png(side * scale, side * scale, &big)
+    }
 }
 
 /// Scales an RGBA8 image up by a whole factor, nearest neighbour.

@@ -18,7 +18,9 @@
 //! - [`gpu`]: `GpuBackend`, the wgpu integer compute executor (feature `gpu`).
 //! - [`palette`]: CatGenerator's palette colours (`PaletteSet`) and its float recolouring,
 //!   and the Dark Forest multiply it draws.
-//! - [`encode`]: PNG encoding and nearest-neighbour upscaling.
+//! - [`encode`]: PNG encoding, nearest-neighbour upscaling, one cell at a scale.
+//! - [`layers`]: a render stage by stage, each stage's canvas, counts and PNG.
+//! - [`sheet`]: sprite sheets — layout, placing finished cats into tiles, CPU rendering.
 //! - [`compare`]: pixel comparison with expected | actual | diff images for tests.
 //! - [`cell`]: cell geometry (`Canvas`, `Pose`, `CellView`, flip).
 //! - [`planar`]: cells as R, G, B, A planes, the layout the CPU backend composes in.
@@ -32,12 +34,14 @@ pub mod cpu;
 pub mod encode;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod layers;
 pub mod names;
 pub mod palette;
 pub mod params;
 pub mod plan;
 pub mod planar;
 pub mod query;
+pub mod sheet;
 pub mod spec;
 pub use atlas::vocab;
 
@@ -45,7 +49,7 @@ pub use atlas::{AtlasError, AtlasPaths, AtlasRepository, CellId, GroupId};
 pub use blend::BlendMode;
 pub use cell::{CELL, CELL_BYTES, Canvas, POSES, Pose};
 pub use cpu::CpuBackend;
-pub use encode::{encode_png, encode_png_into};
+pub use encode::{encode_cell, encode_png, encode_png_into};
 pub use params::{CatParams, ParamError};
 pub use plan::{Plan, StageKind};
 pub use spec::CatSpec;

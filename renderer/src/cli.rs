@@ -9,7 +9,8 @@ use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CatParams, CatSpec, CpuBackend, ParamError};
 use serde_json::Value;
 
-use crate::render::{encode_canvas, render_layers};
+use pipeline::encode_cell;
+use pipeline::layers::render_layers;
 
 /// Flags of `renderer render`.
 #[derive(Debug, Clone, clap::Args)]
@@ -156,7 +157,8 @@ fn render_one(
 ) -> anyhow::Result<()> {
     let png = if let Some(dir) = layers_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let (canvas, layers) = render_layers(cpu, repo, plan, true, scale)?;
+        let (canvas, layers) =
+            render_layers(cpu, repo, plan, true, scale, std::time::Instant::now)?;
         for (i, layer) in layers.iter().enumerate() {
             if let Some(png) = &layer.png {
                 let path = dir.join(format!("{i:02}_{}.png", layer.kind.id()));
@@ -164,9 +166,9 @@ fn render_one(
                     .with_context(|| format!("writing {}", path.display()))?;
             }
         }
-        encode_canvas(&canvas, scale)?
+        encode_cell(&canvas, scale)?
     } else {
-        encode_canvas(cpu.render(repo, plan), scale)?
+        encode_cell(cpu.render(repo, plan), scale)?
     };
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)

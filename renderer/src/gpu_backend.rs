@@ -65,7 +65,8 @@ use crate::breaker::{CircuitBreaker, CircuitState, Clock};
 use crate::config::Config;
 use crate::health::{GpuHealth, GpuStatus};
 use crate::metrics::Metrics;
-use crate::render::{SheetCanvas, encode_canvas};
+use pipeline::encode_cell;
+use pipeline::sheet::SheetCanvas;
 
 /// What a GPU failure means for the jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -483,7 +484,7 @@ enum GpuKind<'a> {
         scale: u32,
     },
     Sheet {
-        layout: &'a crate::render::SheetLayout,
+        layout: &'a pipeline::sheet::SheetLayout,
         count: usize,
     },
 }
@@ -635,7 +636,7 @@ fn cell(pixels: &[u8], i: usize) -> Result<&Canvas, BackendError> {
 fn encode_one(job: &GpuJob<'_>, pixels: &[u8]) -> Result<JobOutput, BackendError> {
     let enc = |e: pipeline::encode::EncodeError| BackendError::Encode(e.to_string());
     let png = match job.kind {
-        GpuKind::Cat { scale } => encode_canvas(cell(pixels, job.first)?, scale).map_err(enc)?,
+        GpuKind::Cat { scale } => encode_cell(cell(pixels, job.first)?, scale).map_err(enc)?,
         GpuKind::Sheet { layout, count } => {
             let mut sheet = SheetCanvas::new(*layout);
             for i in 0..count {

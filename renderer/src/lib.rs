@@ -4,7 +4,6 @@
 //!
 //! - [`config`]: defaults < TOML < `CG3_*` env < flags, parsed once into typed values.
 //! - [`atlas_paths`]: where the sprite and data folders are (bundled by default).
-//! - [`render`]: the synchronous render core (plan → canvas → PNG, layers, sheets).
 //! - [`cli`]: `renderer render`.
 //! - [`probe`]: `renderer probe`, the image's curl-free health check.
 //! - [`backend`]: `RenderBackend` (batch-shaped), the CPU backend, a test backend.
@@ -48,7 +47,6 @@ pub mod metrics;
 pub mod probe;
 pub mod process;
 pub mod queue;
-pub mod render;
 pub mod select;
 pub mod serve;
 pub mod shared;

@@ -2,12 +2,15 @@
 //! executor, chunks through a [`ChunkRenderer`].
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use pipeline::{AtlasRepository, CpuBackend};
 
 use super::chunk::ChunkRenderer;
 use super::{BackendError, BackendFactory, ChunkAccelerator, JobInput, JobOutput, RenderBackend};
-use crate::render::{encode_canvas, render_layers, render_sheet};
+use pipeline::encode_cell;
+use pipeline::layers::render_layers;
+use pipeline::sheet::render_sheet;
 
 /// The CPU reference backend.
 #[derive(Debug)]
@@ -57,7 +60,7 @@ impl CpuRenderBackend {
                 scale,
                 layers: None,
             } => Ok(JobOutput {
-                png: encode_canvas(self.cpu.render(&self.repo, plan), *scale)
+                png: encode_cell(self.cpu.render(&self.repo, plan), *scale)
                     .map_err(enc)?
                     .into(),
                 layers: Vec::new(),
@@ -68,10 +71,17 @@ impl CpuRenderBackend {
                 scale,
                 layers: Some(images),
             } => {
-                let (canvas, layers) =
-                    render_layers(&mut self.cpu, &self.repo, plan, *images, *scale).map_err(enc)?;
+                let (canvas, layers) = render_layers(
+                    &mut self.cpu,
+                    &self.repo,
+                    plan,
+                    *images,
+                    *scale,
+                    Instant::now,
+                )
+                .map_err(enc)?;
                 Ok(JobOutput {
-                    png: encode_canvas(&canvas, *scale).map_err(enc)?.into(),
+                    png: encode_cell(&canvas, *scale).map_err(enc)?.into(),
                     layers,
                     frames: Vec::new(),
                 })

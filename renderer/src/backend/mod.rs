@@ -24,7 +24,8 @@ use axum::body::Bytes;
 use pipeline::chunk::ChunkPlan;
 use pipeline::plan::Plan;
 
-use crate::render::{Layer, SheetLayout};
+use pipeline::layers::Layer;
+use pipeline::sheet::SheetLayout;
 
 /// One unit of render work, validated and planned by the handler.
 #[derive(Debug, Clone)]

@@ -19,7 +19,6 @@ use super::extract::JsonBody;
 use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
 use crate::backend::{JobInput, JobOutput};
 use crate::cache::etag_of;
-use crate::render::SheetLayout;
 use crate::state::AppState;
 use crate::time::rfc3339;
 use crate::wire::error::ErrorBody;
@@ -27,6 +26,7 @@ use crate::wire::render::{
     BatchOptions, BatchRequest, BatchResponse, FrameEntry, LayerEntry, Meta, Payload,
     RenderRequest, RenderResponse, SourceEntry,
 };
+use pipeline::sheet::SheetLayout;
 
 fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
     let mut obj = match &payload.params {

@@ -103,7 +103,7 @@ pub async fn cell(
     let mut canvas = [0u8; pipeline::CELL_BYTES];
     state.repo.cell(CellId::new(gid, pose)).copy_to(&mut canvas);
     // One 50×50 encode (tens of µs) is cheaper than a queue round trip.
-    let png: axum::body::Bytes = crate::render::encode_canvas(&canvas, 1)
+    let png: axum::body::Bytes = pipeline::encode_cell(&canvas, 1)
         .map_err(|e| {
             tracing::error!(error = %e, "cell encoding failed");
             ApiError::Internal

@@ -6,7 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::cat::CatParamsJson;
-use crate::render::StageDiagnostics;
+use pipeline::layers::StageDiagnostics;
 
 /// `payload` of a render request.
 #[derive(Debug, Default, Deserialize, ToSchema)]

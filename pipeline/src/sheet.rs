@@ -1,104 +1,10 @@
-//! The synchronous render core shared by the CLI and the CPU worker backend: one plan → one
-//! canvas → PNG, optionally with each stage's intermediate canvas, and sprite-sheet layout.
+//! Sprite sheets: [`SheetLayout`] (tiles in columns), [`SheetCanvas`] (finished cats placed
+//! into their tiles, scaled as CatGenerator's PIL resize does) and [`render_sheet`] on the
+//! CPU; the GPU path fills a [`SheetCanvas`] from its batch readback.
 
-use std::time::Instant;
-
-use pipeline::encode::{EncodeError, upscale_nearest};
-use pipeline::plan::Plan;
-use pipeline::{AtlasRepository, BlendMode, CELL, Canvas, CpuBackend, StageKind, encode_png};
-use serde::Serialize;
-
-/// Counts that describe what one stage did to the cat canvas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct StageDiagnostics {
-    /// Ops the stage ran.
-    pub ops: usize,
-    /// Pixels of the cat with alpha > 0 after the stage.
-    pub opaque_pixels: usize,
-    /// Pixels whose RGBA changed during the stage.
-    pub changed_pixels: usize,
-}
-
-/// One captured stage of a render.
-#[derive(Debug, Clone)]
-pub struct Layer {
-    /// Which stage.
-    pub kind: StageKind,
-    /// Wall time of the stage, ms (includes capture bookkeeping, excludes PNG encoding).
-    pub duration_ms: f64,
-    /// What the stage did.
-    pub diagnostics: StageDiagnostics,
-    /// The blend of the stage's last op that writes the cat.
-    pub blend: Option<BlendMode>,
-    /// The cat canvas after the stage, as PNG, when images were requested.
-    pub png: Option<Vec<u8>>,
-}
-
-/// Encodes a finished canvas, upscaled by `scale` (1 = as is).
-///
-/// # Errors
-/// [`EncodeError`] only if the encoder itself fails.
-pub fn encode_canvas(canvas: &Canvas, scale: u32) -> Result<Vec<u8>, EncodeError> {
-    let side = CELL as u32;
-    if scale <= 1 {
-        encode_png(side, side, canvas)
-    } else {
-        let big = upscale_nearest(CELL, CELL, canvas, scale as usize);
-        encode_png(side * scale, side * scale, &big)
-    }
-}
-
-/// Renders `plan` stage by stage, returning the finished canvas and one [`Layer`] per stage.
-///
-/// # Errors
-/// [`EncodeError`] when a layer image cannot be encoded.
-pub fn render_layers(
-    cpu: &mut CpuBackend,
-    repo: &AtlasRepository,
-    plan: &Plan,
-    images: bool,
-    scale: u32,
-) -> Result<(Box<Canvas>, Vec<Layer>), EncodeError> {
-    let mut captured: Vec<(StageKind, f64, Box<Canvas>)> = Vec::with_capacity(plan.stages.len());
-    let mut last = Instant::now();
-    let finished = cpu.render_stages(repo, plan, |kind, canvas| {
-        let now = Instant::now();
-        captured.push((
-            kind,
-            now.duration_since(last).as_secs_f64() * 1e3,
-            Box::new(*canvas),
-        ));
-        last = Instant::now();
-    });
-    let finished = Box::new(*finished);
-    let mut layers = Vec::with_capacity(captured.len());
-    let mut before: Box<Canvas> = Box::new([0; pipeline::CELL_BYTES]);
-    for ((kind, duration_ms, canvas), stage) in captured.into_iter().zip(&plan.stages) {
-        let diagnostics = StageDiagnostics {
-            ops: stage.end - stage.start,
-            opaque_pixels: canvas.chunks_exact(4).filter(|p| p[3] > 0).count(),
-            changed_pixels: canvas
-                .chunks_exact(4)
-                .zip(before.chunks_exact(4))
-                .filter(|(a, b)| a != b)
-                .count(),
-        };
-        let png = if images {
-            Some(encode_canvas(&canvas, scale)?)
-        } else {
-            None
-        };
-        layers.push(Layer {
-            kind,
-            duration_ms,
-            diagnostics,
-            blend: plan.stage_blend(stage),
-            png,
-        });
-        before = canvas;
-    }
-    Ok((finished, layers))
-}
+use crate::encode::{EncodeError, encode_cell, encode_png};
+use crate::plan::Plan;
+use crate::{AtlasRepository, CELL, Canvas, CpuBackend};
 
 /// Geometry of a sprite sheet: `count` tiles of `tile`×`tile` px in `columns` columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +61,7 @@ pub fn render_sheet(
         let canvas = cpu.render(repo, plan);
         sheet.put(i, canvas);
         if sources {
-            frames.push(encode_canvas(canvas, 1)?);
+            frames.push(encode_cell(canvas, 1)?);
         }
     }
     Ok((sheet.encode()?, frames))
@@ -214,5 +120,57 @@ impl SheetCanvas {
     /// [`EncodeError`] only if the encoder fails.
     pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         encode_png(self.layout.width(), self.layout.height(), &self.pixels)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CELL_BYTES;
+
+    fn numbered() -> Box<Canvas> {
+        let mut c: Box<Canvas> = Box::new([0; CELL_BYTES]);
+        for (i, px) in c.chunks_exact_mut(4).enumerate() {
+            px.copy_from_slice(&[(i % CELL) as u8, (i / CELL) as u8, 7, 255]);
+        }
+        c
+    }
+
+    fn pixel(s: &SheetCanvas, x: usize, y: usize) -> [u8; 4] {
+        let at = (y * s.layout.width() as usize + x) * 4;
+        s.pixels[at..at + 4].try_into().expect("4 bytes")
+    }
+
+    #[test]
+    fn tiles_fill_rows_left_to_right_and_whole_multiples_repeat_each_pixel() {
+        let layout = SheetLayout {
+            count: 3,
+            columns: 2,
+            tile: 100,
+        };
+        assert_eq!((layout.rows(), layout.width(), layout.height()), (2, 200, 200));
+        assert_eq!(layout.cell_of(2), (0, 1));
+        let mut sheet = SheetCanvas::new(layout);
+        sheet.put(2, &numbered());
+        assert_eq!(pixel(&sheet, 0, 100), [0, 0, 7, 255]);
+        assert_eq!(pixel(&sheet, 1, 101), [0, 0, 7, 255]);
+        assert_eq!(pixel(&sheet, 2, 100), [1, 0, 7, 255]);
+        assert_eq!(pixel(&sheet, 99, 199), [49, 49, 7, 255]);
+        assert_eq!(pixel(&sheet, 100, 100), [0; 4], "tile 3 stays empty");
+        assert_eq!(pixel(&sheet, 0, 0), [0; 4], "tile 0 stays empty");
+    }
+
+    #[test]
+    fn other_sizes_sample_as_pil_nearest_does() {
+        let layout = SheetLayout {
+            count: 1,
+            columns: 1,
+            tile: 20,
+        };
+        let mut sheet = SheetCanvas::new(layout);
+        sheet.put(0, &numbered());
+        // Output x takes source ⌊(x + ½)·2.5⌋: 1, 3, 6, 8, …
+        let xs: Vec<u8> = (0..4).map(|x| pixel(&sheet, x, 0)[0]).collect();
+        assert_eq!(xs, [1, 3, 6, 8]);
     }
 }
