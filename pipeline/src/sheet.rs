@@ -148,7 +148,10 @@ mod tests {
             columns: 2,
             tile: 100,
         };
-        assert_eq!((layout.rows(), layout.width(), layout.height()), (2, 200, 200));
+        assert_eq!(
+            (layout.rows(), layout.width(), layout.height()),
+            (2, 200, 200)
+        );
         assert_eq!(layout.cell_of(2), (0, 1));
         let mut sheet = SheetCanvas::new(layout);
         sheet.put(2, &numbered());

@@ -1,8 +1,10 @@
 //! Identical in-flight requests share one render: the first becomes the leader and does the
 //! work; later ones wait for its answer. A leader that goes away (client disconnected) lets
-//! its followers know, and they do the work themselves.
+//! its followers know, and they do the work themselves. [`Coalescer::run`] is the whole
+//! protocol; [`Coalescer::join`] and [`follow`] are its parts.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use parking_lot::Mutex;
 use tokio::sync::watch;
@@ -21,6 +23,15 @@ impl<T> Default for Coalescer<T> {
             inflight: Mutex::new(HashMap::new()),
         }
     }
+}
+
+/// Whether [`Coalescer::run`] did the work or shared another caller's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// This caller ran the work.
+    Led,
+    /// Another caller ran it; this one got its answer.
+    Followed,
 }
 
 /// This request's part in the work for a key.
@@ -56,6 +67,34 @@ impl<T: Clone> Coalescer<T> {
             key,
             tx,
         })
+    }
+
+    /// Runs `work` once for every concurrent caller with `key`: the first runs it, the others
+    /// wait for its answer ([`Shared::Followed`]). When a leader goes away unfinished, a
+    /// waiting caller runs `work` itself (and may lead); `None` after three such losses in a
+    /// row, which only a storm of cancelled requests produces.
+    pub async fn run<F, Fut>(&self, key: Key, work: F) -> Option<(T, Shared)>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let mut work = Some(work);
+        for _ in 0..3 {
+            match self.join(key) {
+                Role::Leader(leader) => {
+                    let work = work.take()?;
+                    let value = work().await;
+                    leader.finish(value.clone());
+                    return Some((value, Shared::Led));
+                }
+                Role::Follower(rx) => {
+                    if let Some(value) = follow(rx).await {
+                        return Some((value, Shared::Followed));
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// Keys in flight.
@@ -118,6 +157,43 @@ mod tests {
         leader.finish(7);
         assert_eq!(waiter.await.expect("joins"), Some(7));
         assert!(c.is_empty());
+    }
+
+    #[tokio::test]
+    async fn run_does_the_work_once_for_concurrent_callers() {
+        let c: std::sync::Arc<Coalescer<u32>> = std::sync::Arc::default();
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (go, wait) = tokio::sync::watch::channel(false);
+        let first = {
+            let (c, runs, mut wait) = (c.clone(), runs.clone(), wait.clone());
+            tokio::spawn(async move {
+                c.run([3; 32], || async move {
+                    runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let _ = wait.wait_for(|g| *g).await;
+                    5
+                })
+                .await
+            })
+        };
+        while c.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        let second = {
+            let (c, runs) = (c.clone(), runs.clone());
+            tokio::spawn(async move {
+                c.run([3; 32], || async move {
+                    runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    6
+                })
+                .await
+            })
+        };
+        tokio::task::yield_now().await;
+        go.send_replace(true);
+        assert_eq!(first.await.expect("joins"), Some((5, Shared::Led)));
+        assert_eq!(second.await.expect("joins"), Some((5, Shared::Followed)));
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        drop(wait);
     }
 
     #[tokio::test]

@@ -18,7 +18,9 @@
 //!   behind a lock, with an injectable clock.
 //! - [`cache`]: byte-bounded LRU of finished results.
 //! - [`coalesce`]: identical in-flight work rendered once.
-//! - [`state`]: `AppState` and the render path through all of the above.
+//! - [`render_path`]: `RenderPath`, the one way to pixels below the handlers (cache →
+//!   coalesce → breaker → queue → worker), cats and chunk textures alike; typed cache keys.
+//! - [`state`]: `AppState` (what handlers share) and start-up (`Service`: state + pool).
 //! - [`error`]: `RenderError`, why the render path gave no image (no HTTP in it).
 //! - [`textures`]: chunk textures — tilesets, the texture and recipe stores, the render path.
 //! - [`wire`]: the JSON bodies of every route, typed once (handlers, client, OpenAPI).
@@ -47,6 +49,7 @@ pub mod metrics;
 pub mod probe;
 pub mod process;
 pub mod queue;
+pub mod render_path;
 pub mod select;
 pub mod serve;
 pub mod shared;
@@ -57,4 +60,4 @@ pub mod wire;
 pub mod worker;
 
 pub use http::app;
-pub use state::{App, AppState};
+pub use state::{App, AppState, Service};

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use pipeline::AtlasRepository;
 
 use crate::config::{BackendChoice, Config};
-use crate::state::{App, AppState, AtlasFiles};
+use crate::state::{App, AtlasFiles, Service};
 
 /// Starts the service state with the backend `config.backend` selects (module docs).
 ///
@@ -33,7 +33,7 @@ pub fn start_app(
     config: Config,
     repo: Arc<AtlasRepository>,
     files: AtlasFiles,
-) -> anyhow::Result<AppState> {
+) -> anyhow::Result<Service> {
     match config.backend {
         BackendChoice::Cpu => Ok(App::start(config, repo, files)?),
         #[cfg(feature = "gpu")]
@@ -84,7 +84,7 @@ mod gpu {
     use crate::gpu_backend::{GpuMode, GpuOpener, GpuSettings, GpuShared};
     use crate::health::GpuStatus;
     use crate::metrics::Metrics;
-    use crate::state::{App, AppState, AtlasFiles, StartParts};
+    use crate::state::{App, AtlasFiles, Service, StartParts};
 
     /// Starts the state on the GPU in `mode`, opening the device with `opener`; `clock`
     /// drives both breakers (tests inject a fake device and a manual clock here).
@@ -98,7 +98,7 @@ mod gpu {
         mode: GpuMode,
         clock: Arc<dyn Clock>,
         opener: GpuOpener,
-    ) -> anyhow::Result<AppState> {
+    ) -> anyhow::Result<Service> {
         let metrics = Arc::new(Metrics::default());
         let settings = GpuSettings::from_config(&config, mode);
         let shared = match GpuShared::open(

@@ -20,7 +20,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::{Config, LogFormat, SETTINGS, env_help};
-use crate::state::{AppState, AtlasFiles};
+use crate::state::{AtlasFiles, Service};
 
 /// Flags of `renderer serve`: `--config` and one flag per [`SETTINGS`] entry (each
 /// overriding its `CG3_*` variable), built from that table so a setting is declared once.
@@ -96,7 +96,7 @@ pub fn init_logging(format: LogFormat) {
 ///
 /// # Errors
 /// When the atlases cannot be loaded, the backend is unavailable, or threads fail.
-pub fn build_state(config: Config) -> anyhow::Result<AppState> {
+pub fn build_state(config: Config) -> anyhow::Result<Service> {
     let paths = crate::atlas_paths::resolve(
         config.sprite_root.as_deref(),
         config.data_root.as_deref(),
@@ -136,16 +136,18 @@ pub fn build_state(config: Config) -> anyhow::Result<AppState> {
     crate::select::start_app(config, Arc::new(repo), files)
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then drains (module docs).
+/// Serves `service` on `listener` until `shutdown` resolves, then drains (module docs):
+/// connections first, then the worker pool, which this function owns from here on.
 /// Returns true when everything admitted was answered within the grace period.
 ///
 /// # Errors
 /// When the listener fails.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<bool> {
+    let Service { state, pool } = service;
     let grace = state.config.shutdown_grace;
     let stop = {
         let state = state.clone();
@@ -167,13 +169,10 @@ pub async fn serve(
     if !clean {
         tracing::warn!("grace period over with requests still open");
     }
-    let pool = state.pool.lock().take();
-    if let Some(pool) = pool {
-        let finished = tokio::task::spawn_blocking(move || pool.shutdown(grace))
-            .await
-            .unwrap_or(false);
-        clean &= finished;
-    }
+    let finished = tokio::task::spawn_blocking(move || pool.shutdown(grace))
+        .await
+        .unwrap_or(false);
+    clean &= finished;
     tracing::info!(clean, "shutdown complete");
     Ok(clean)
 }
@@ -217,12 +216,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async move {
-        let state = tokio::task::spawn_blocking(move || build_state(config)).await??;
+        let service = tokio::task::spawn_blocking(move || build_state(config)).await??;
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
+        let state = &service.state;
         tracing::info!(addr = %listener.local_addr()?, workers = state.workers, backend = state.backend, "listening");
-        serve(listener, state, signal()).await?;
+        serve(listener, service, signal()).await?;
         anyhow::Ok(())
     })
 }

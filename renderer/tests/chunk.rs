@@ -245,7 +245,7 @@ async fn a_texture_evicted_from_a_tiny_store_is_rendered_again_from_its_recipe()
     let s = state_with(|c| c.texture_cache_bytes = budget);
     let ja = post_chunk(&s, &a).await.json();
     let jb = post_chunk(&s, &b).await.json();
-    assert_eq!(s.textures.store.len(), 1, "b evicted a");
+    assert_eq!(s.path.textures.store.len(), 1, "b evicted a");
     // a is gone from the store: fetching it renders it again from its recipe.
     let url_a = ja["textureUrl"].as_str().expect("url").to_owned();
     let r = call(&s, get(&url_a)).await;
@@ -273,7 +273,7 @@ async fn a_texture_evicted_from_a_tiny_store_is_rendered_again_from_its_recipe()
         assert_eq!(r.status, StatusCode::OK);
         assert!(decode(&r.body).pixels == composed(&a).pixels);
     }
-    assert!(s.textures.store.is_empty());
+    assert!(s.path.textures.store.is_empty());
 }
 
 #[tokio::test]
@@ -602,9 +602,9 @@ mod with_client {
     /// Serves a fresh state on `listener` until the returned sender fires.
     fn serve(listener: TcpListener) -> (oneshot::Sender<()>, tokio::task::JoinHandle<bool>) {
         let (tx, rx) = oneshot::channel::<()>();
-        let state = state_with(|c| c.shutdown_grace = Duration::from_secs(2));
+        let service = common::cpu_service(config(|c| c.shutdown_grace = Duration::from_secs(2)));
         let server = tokio::spawn(async move {
-            renderer::serve::serve(listener, state, async {
+            renderer::serve::serve(listener, service, async {
                 let _ = rx.await;
             })
             .await

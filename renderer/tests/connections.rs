@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::{config, cpu_state, nz, parse_response, raw, raw_bytes, serve_on_loopback};
+use common::{config, cpu_service, nz, parse_response, raw, raw_bytes, serve_on_loopback};
 use renderer::config::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -22,7 +22,7 @@ struct Server {
 
 impl Server {
     async fn start(cfg: Config) -> Self {
-        let (addr, stop, task) = serve_on_loopback(cpu_state(cfg)).await;
+        let (addr, stop, task) = serve_on_loopback(cpu_service(cfg)).await;
         Self { addr, stop, task }
     }
 

@@ -33,13 +33,14 @@ use pipeline::compare::compare_rgba;
 use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
 use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CpuBackend};
-use renderer::AppState;
 use renderer::backend::{JobInput, RenderBackend as _};
 use renderer::breaker::{Clock, ManualClock};
 use renderer::config::{BackendChoice, Config};
 use renderer::gpu_backend::{GpuDevice, GpuMode, GpuOpener, GpuSettings, GpuShared};
 use renderer::metrics::Outcome;
 use renderer::select::{start_app, start_gpu_app};
+use renderer::worker::WorkerPool;
+use renderer::{AppState, Service};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
@@ -64,20 +65,45 @@ fn adapter(test: &str) -> Option<GpuAdapterInfo> {
     }
 }
 
-fn gpu_state(choice: BackendChoice, f: impl FnOnce(&mut Config)) -> AppState {
+/// A started GPU service: derefs to its state; [`shut`] drains and joins its pool.
+#[derive(Debug)]
+struct Running {
+    state: AppState,
+    pool: parking_lot::Mutex<Option<WorkerPool>>,
+}
+
+impl From<Service> for Running {
+    fn from(s: Service) -> Self {
+        Self {
+            state: s.state,
+            pool: parking_lot::Mutex::new(Some(s.pool)),
+        }
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.state
+    }
+}
+
+fn gpu_state(choice: BackendChoice, f: impl FnOnce(&mut Config)) -> Running {
     let cfg = config(|c| {
         c.backend = choice;
         c.render_timeout = Duration::from_secs(60);
         f(c);
     });
-    start_app(cfg, repo(), files()).expect("GPU state starts")
+    start_app(cfg, repo(), files())
+        .expect("GPU state starts")
+        .into()
 }
 
 /// Drains and joins the workers, so the device is dropped before the process exits
 /// (lavapipe can crash at teardown otherwise).
-fn shut(state: &AppState) {
-    state.begin_drain();
-    let pool = state.pool.lock().take();
+fn shut(running: &Running) {
+    running.begin_drain();
+    let pool = running.pool.lock().take();
     if let Some(pool) = pool {
         assert!(pool.shutdown(Duration::from_secs(30)), "workers finish");
     }
@@ -296,6 +322,7 @@ async fn a_real_device_loss_falls_back_to_the_cpu_and_a_new_device_takes_over() 
         Arc::new(ManualClock::default()),
         opener,
     )
+    .map(Running::from)
     .expect("starts");
     let cpu = cpu_state(config(|c| c.cache_bytes = 0));
     let uri = "/render.png?peltName=Tabby&colour=GINGER&spriteNumber=4&shading=true";
@@ -576,7 +603,7 @@ fn fake_state(
     mode: GpuMode,
     control: &Arc<FakeControl>,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<AppState> {
+) -> anyhow::Result<Running> {
     fake_app(mode, control, clock, |_| {})
 }
 
@@ -586,7 +613,7 @@ fn fake_app(
     control: &Arc<FakeControl>,
     clock: Arc<dyn Clock>,
     f: impl FnOnce(&mut Config),
-) -> anyhow::Result<AppState> {
+) -> anyhow::Result<Running> {
     let cfg = config(|c| {
         c.worker_count = nz(1);
         c.circuit_failure_threshold = nz(3);
@@ -598,7 +625,7 @@ fn fake_app(
         c.gpu_allow_software = true;
         f(c);
     });
-    start_gpu_app(cfg, repo(), files(), mode, clock, fake_opener(control))
+    start_gpu_app(cfg, repo(), files(), mode, clock, fake_opener(control)).map(Running::from)
 }
 
 fn pose(n: u32) -> String {
@@ -846,7 +873,7 @@ async fn metric(s: &AppState, series: &str) -> u64 {
 
 /// The job `POST /render/chunk` would queue for `body`.
 fn chunk_job(s: &AppState, body: &Value) -> JobInput {
-    let planned = s.plan_chunk(body).expect("plans");
+    let planned = s.path.plan_chunk(body).expect("plans");
     JobInput::Chunk { plan: planned.plan }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use common::{config, nz, raw, serve_on_loopback as start, test_state};
+use common::{config, nz, raw, serve_on_loopback as start, test_service};
 use renderer::backend::testing::TestControl;
 use renderer::breaker::ManualClock;
 
@@ -20,7 +20,7 @@ fn cat(pose: usize) -> String {
 async fn full_queue_rejects_with_503_and_retry_after_while_health_still_answers() {
     let control = Arc::new(TestControl::default());
     control.set_delay(Duration::from_millis(300));
-    let state = test_state(
+    let service = test_service(
         config(|c| {
             c.worker_count = nz(1);
             c.max_queue_size = nz(2);
@@ -29,7 +29,7 @@ async fn full_queue_rejects_with_503_and_retry_after_while_health_still_answers(
         control,
         common::system_clock(),
     );
-    let (addr, stop, server) = start(state).await;
+    let (addr, stop, server) = start(service).await;
     let reqs: Vec<_> = (0..10)
         .map(|i| tokio::spawn(async move { raw(addr, "GET", &cat(i), "").await }))
         .collect();
@@ -75,7 +75,7 @@ async fn full_queue_rejects_with_503_and_retry_after_while_health_still_answers(
 async fn breaker_opens_after_n_failures_and_recovers_after_the_reset_time() {
     let control = Arc::new(TestControl::default());
     let clock = Arc::new(ManualClock::default());
-    let state = test_state(
+    let service = test_service(
         config(|c| {
             c.worker_count = nz(1);
             c.circuit_failure_threshold = nz(3);
@@ -85,7 +85,7 @@ async fn breaker_opens_after_n_failures_and_recovers_after_the_reset_time() {
         control.clone(),
         clock.clone(),
     );
-    let (addr, stop, server) = start(state).await;
+    let (addr, stop, server) = start(service).await;
     control.set_fail(true);
     // Client errors never count.
     for _ in 0..5 {
@@ -132,7 +132,7 @@ async fn breaker_opens_after_n_failures_and_recovers_after_the_reset_time() {
 async fn graceful_drain_answers_every_admitted_request() {
     let control = Arc::new(TestControl::default());
     control.set_delay(Duration::from_millis(100));
-    let state = test_state(
+    let service = test_service(
         config(|c| {
             c.worker_count = nz(1);
             c.max_queue_size = nz(16);
@@ -142,19 +142,20 @@ async fn graceful_drain_answers_every_admitted_request() {
         control,
         common::system_clock(),
     );
-    let (addr, stop, server) = start(state.clone()).await;
+    let state = service.state.clone();
+    let (addr, stop, server) = start(service).await;
     let reqs: Vec<_> = (0..6)
         .map(|i| tokio::spawn(async move { raw(addr, "GET", &cat(i), "").await }))
         .collect();
     // Wait until every request is admitted (rendering or queued).
     for _ in 0..200 {
-        if state.queue.len() + state.busy_workers() >= 6 {
+        if state.path.queue.len() + state.busy_workers() >= 6 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(
-        state.queue.len() >= 4,
+        state.path.queue.len() >= 4,
         "requests queued behind the slow worker"
     );
     let _ = stop.send(());
@@ -164,5 +165,5 @@ async fn graceful_drain_answers_every_admitted_request() {
     }
     assert!(server.await.expect("joins"), "drain finished within grace");
     assert!(state.is_draining());
-    assert_eq!(state.queue.len(), 0);
+    assert_eq!(state.path.queue.len(), 0);
 }

@@ -100,6 +100,15 @@ impl CpuRenderBackend {
                     frames,
                 })
             }
+            JobInput::Cell { cell } => {
+                let mut canvas = [0u8; pipeline::CELL_BYTES];
+                self.repo.cell(*cell).copy_to(&mut canvas);
+                Ok(JobOutput {
+                    png: encode_cell(&canvas, 1).map_err(enc)?.into(),
+                    layers: Vec::new(),
+                    frames: Vec::new(),
+                })
+            }
             JobInput::Chunk { plan } => Ok(JobOutput {
                 png: self
                     .chunks

@@ -48,6 +48,11 @@ pub enum JobInput {
         /// Also encode each frame on its own ([`JobOutput::frames`]).
         sources: bool,
     },
+    /// One atlas cell as it is (`GET /sprites/{group}/{pose}.png`).
+    Cell {
+        /// The cell.
+        cell: pipeline::CellId,
+    },
     /// One chunk texture (tile layers and entities), encoded as PNG.
     Chunk {
         /// The resolved chunk.
@@ -62,6 +67,7 @@ impl JobInput {
         match self {
             Self::Cat { .. } => "cat",
             Self::Sheet { .. } => "sheet",
+            Self::Cell { .. } => "cell",
             Self::Chunk { .. } => "chunk",
         }
     }

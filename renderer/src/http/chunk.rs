@@ -15,8 +15,8 @@ use super::conditional::{self, Freshness};
 use super::error::ApiError;
 use super::extract::JsonBody;
 use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
+use crate::render_path::Served;
 use crate::state::AppState;
-use crate::state::Served;
 use crate::textures::Texture;
 use crate::textures::metrics::ChunkOutcome;
 use crate::wire::chunk::{ChunkJson, ChunkResponse};
@@ -41,12 +41,12 @@ pub async fn render_chunk(
     let t0 = Instant::now();
     let result = async {
         let JsonBody(body) = body?;
-        let planned = state.plan_chunk(&body)?;
-        let (texture, served) = state.chunk_texture(&planned).await?;
+        let planned = state.path.plan_chunk(&body)?;
+        let (texture, served) = state.path.chunk_texture(&planned).await?;
         Ok::<_, ApiError>((planned, texture, served))
     }
     .await;
-    let metrics = &state.textures.metrics;
+    let metrics = &state.path.textures.metrics;
     let (planned, texture, served) = match result {
         Ok(ok) => ok,
         Err(e) => {
@@ -113,7 +113,7 @@ pub async fn texture(
     Path(file): Path<String>,
 ) -> Result<Response, ApiError> {
     let hex = file.strip_suffix(".png").unwrap_or("");
-    let (texture, _) = state.fetch_texture(hex).await?;
+    let (texture, _) = state.path.fetch_texture(hex).await?;
     Ok(texture_response(&headers, &texture))
 }
 

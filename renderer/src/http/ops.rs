@@ -61,10 +61,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         {
             let mut text = state.metrics.render(&state.gauges());
             state
+                .path
                 .textures
                 .metrics
-                .render_into(&mut text, &state.textures);
-            if let Some(shared) = &state.shared {
+                .render_into(&mut text, &state.path.textures);
+            if let Some(shared) = &state.path.shared {
                 shared.render_metrics(&mut text);
             }
             text

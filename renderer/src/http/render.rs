@@ -1,5 +1,5 @@
 //! The render routes: `POST /render`, `POST /render/batch`, `GET /render.png`. Handlers only
-//! validate and plan; the work goes through [`crate::state::App::render`].
+//! validate and plan; the work goes through [`crate::render_path::RenderPath::render`].
 
 use std::time::{Instant, SystemTime};
 
@@ -27,6 +27,8 @@ use crate::wire::render::{
     RenderRequest, RenderResponse, SourceEntry,
 };
 use pipeline::sheet::SheetLayout;
+
+use crate::render_path::RenderKey;
 
 fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
     let mut obj = match &payload.params {
@@ -89,7 +91,7 @@ fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Met
             .map_or(0.0, |d| d.as_secs_f64())
     };
     // Share of the queue in use: the service's pressure signal (0 = idle, 1 = refusing).
-    let pressure = state.queue.len() as f64 / state.queue.capacity() as f64;
+    let pressure = state.path.queue.len() as f64 / state.path.queue.capacity() as f64;
     Meta {
         started_at: epoch(started),
         finished_at: epoch(finished),
@@ -121,13 +123,14 @@ pub async fn render(
     let (params, plan) = plan_of(&state, &obj)?;
     let o = &req.options;
     let layers = o.collect_layers.then_some(o.include_layer_images);
-    let mode: &[u8] = match layers {
-        None => b"plain",
-        Some(false) => b"layers",
-        Some(true) => b"layers+images",
+    let params = params.canonical_json();
+    let key = RenderKey::Cat {
+        params: &params,
+        scale: 1,
+        layers,
     };
-    let key = state.key(&[b"cat", params.canonical_json().as_bytes(), b"1", mode]);
     let (out, cached) = state
+        .path
         .render(
             key,
             JobInput::Cat {
@@ -271,29 +274,25 @@ pub async fn render_batch(
         });
     }
     let mut plans = Vec::with_capacity(count);
-    let mut h = blake3::Hasher::new();
+    let mut canonical = Vec::with_capacity(count);
     for (i, frame) in frames.iter().enumerate() {
         let (params, plan) = plan_of(&state, &frame.params)
             .map_err(|e| prefix_field(e, i, req.options.include_base))?;
-        h.update(params.canonical_json().as_bytes());
-        h.update(b"\n");
+        canonical.push(params.canonical_json());
         plans.push(match layer {
             Some(kinds) => plan.layer_only(kinds),
             None => plan,
         });
     }
     let sources = req.options.include_sources;
-    let geometry = format!(
-        "{tile}x{columns}|{}|{}",
-        req.options
-            .layer_id
-            .as_deref()
-            .filter(|_| layer.is_some())
-            .unwrap_or("composed"),
-        u8::from(sources)
-    );
-    let key = state.key(&[b"sheet", h.finalize().as_bytes(), geometry.as_bytes()]);
+    let key = RenderKey::Sheet {
+        frames: &canonical,
+        layout,
+        layer: req.options.layer_id.as_deref().filter(|_| layer.is_some()),
+        sources,
+    };
     let (out, cached) = state
+        .path
         .render(
             key,
             JobInput::Sheet {
@@ -453,14 +452,14 @@ pub async fn render_png(
     })?;
     let (obj, scale) = pipeline::query::query_to_params(&pairs)?;
     let (params, plan) = plan_of(&state, &obj)?;
-    let scale_text = scale.to_string();
-    let key = state.key(&[
-        b"cat",
-        params.canonical_json().as_bytes(),
-        scale_text.as_bytes(),
-        b"plain",
-    ]);
+    let params = params.canonical_json();
+    let key = RenderKey::Cat {
+        params: &params,
+        scale,
+        layers: None,
+    };
     let (out, _) = state
+        .path
         .render(
             key,
             JobInput::Cat {

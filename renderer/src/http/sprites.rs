@@ -1,17 +1,14 @@
 //! `/sprites/...`: the index, the offset map, whole sheets (only those the index names —
 //! never a path from the client) and single cells.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use pipeline::{CellId, POSES, Pose};
+use pipeline::{POSES, Pose};
 
 use super::error::ApiError;
 use super::render::png_response;
 use super::responses::{Internal, NotFound, PngBytes};
-use crate::backend::JobOutput;
 use crate::state::AppState;
 
 fn json_bytes(bytes: axum::body::Bytes) -> Response {
@@ -94,26 +91,6 @@ pub async fn cell(
         n.parse::<u8>().ok().and_then(Pose::new).ok_or_else(|| {
             ApiError::NotFound(format!("pose must be 0..{} (got `{n}`)", POSES - 1))
         })?;
-    let key = state.key(&[b"cell", group.as_bytes(), &[pose.get()]]);
-    if let Some(hit) = state.cache.get(&key) {
-        state.metrics.cache(true);
-        return Ok(png_response(&headers, hit.png.clone()));
-    }
-    state.metrics.cache(false);
-    let mut canvas = [0u8; pipeline::CELL_BYTES];
-    state.repo.cell(CellId::new(gid, pose)).copy_to(&mut canvas);
-    // One 50×50 encode (tens of µs) is cheaper than a queue round trip.
-    let png: axum::body::Bytes = pipeline::encode_cell(&canvas, 1)
-        .map_err(|e| {
-            tracing::error!(error = %e, "cell encoding failed");
-            ApiError::Internal
-        })?
-        .into();
-    let out = Arc::new(JobOutput {
-        png: png.clone(),
-        layers: Vec::new(),
-        frames: Vec::new(),
-    });
-    state.cache.insert(key, out.clone(), out.weight());
-    Ok(png_response(&headers, png))
+    let (out, _) = state.path.cell(&group, gid, pose).await?;
+    Ok(png_response(&headers, out.png.clone()))
 }

@@ -12,8 +12,8 @@ impl App {
     pub fn health(&self) -> Health {
         let app = self;
         let m = &app.metrics;
-        let state = app.breaker.state();
-        let shared = app.shared.as_ref().map(|s| s.health());
+        let state = app.path.breaker.state();
+        let shared = app.path.shared.as_ref().map(|s| s.health());
         let shared_ok = shared.as_ref().is_none_or(|s| s.reason.is_none());
         Health {
             status: if app.is_draining() {
@@ -23,8 +23,8 @@ impl App {
             } else {
                 "degraded"
             },
-            queue_size: app.queue.len(),
-            queue_capacity: app.queue.capacity(),
+            queue_size: app.path.queue.len(),
+            queue_capacity: app.path.queue.capacity(),
             workers: app.workers,
             busy_workers: app.busy_workers(),
             circuit_open: state == crate::breaker::CircuitState::Open,

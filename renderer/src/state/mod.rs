@@ -1,60 +1,50 @@
-//! `AppState`: everything the handlers share, and the one path every render takes —
-//! cache → coalesce → breaker → bounded queue → worker → cache.
+//! `AppState`: what the handlers share — the [`RenderPath`], the configuration, the
+//! documents served as they are — and the composition root that builds it with its worker
+//! pool ([`App::start_parts`] → [`Service`]).
 //!
 //! # Layout
 //!
-//! - this file: [`App`] (the composition root) and the cat render path.
-//! - [`chunks`]: the chunk-texture half of the render path on [`App`] (`plan_chunk`,
-//!   `chunk_texture`, `fetch_texture`), re-rendering evicted textures from their recipes.
+//! - this file: [`App`], [`Service`], start-up.
 //! - [`health`]: [`App::health`], the `/health` snapshot.
 
-pub mod chunks;
 pub mod health;
-
-pub use chunks::{PlannedChunk, Served};
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Bytes;
-use parking_lot::Mutex;
 use pipeline::AtlasRepository;
 use pipeline::chunk::TilesetRegistry;
-use tokio::sync::oneshot;
 
-use crate::backend::{BackendFactory, CpuRenderBackend, JobInput, JobOutput};
+use crate::backend::{BackendFactory, CpuRenderBackend};
 use crate::breaker::{CircuitBreaker, Clock, SystemClock};
-use crate::cache::{Key, ResultCache};
-use crate::coalesce::{Coalescer, Role, follow};
 use crate::config::Config;
-use crate::error::RenderError;
 use crate::health::GpuStatus;
-use crate::metrics::{Gauges, Metrics, Outcome};
-use crate::queue::{Job, JobError, JobQueue, SubmitError};
+use crate::metrics::{Gauges, Metrics};
+use crate::queue::JobQueue;
+use crate::render_path::{RenderPath, RenderPathParts};
 use crate::textures::Textures;
 use crate::worker::WorkerPool;
 
 /// Shared state; cheap to clone.
 pub type AppState = Arc<App>;
 
-/// What a render request gets back.
-pub type RenderResult = Result<Arc<JobOutput>, RenderError>;
-
 /// The service's shared parts.
 #[derive(Debug)]
 pub struct App {
     /// Parsed configuration.
     pub config: Config,
-    /// The atlases every render reads.
+    /// The one way to pixels: cache, coalescing, breaker, queue.
+    pub path: RenderPath,
+    /// The atlases (also the path's), for the routes that describe them.
     pub repo: Arc<AtlasRepository>,
+    /// Counters and histograms (also the path's and the workers'), for the HTTP layer.
+    pub metrics: Arc<Metrics>,
     /// Where sheet PNGs are served from.
     pub sprite_root: PathBuf,
     /// `spritesIndex.json` as loaded, served at `/sprites/index.json`.
     pub sprite_index: Bytes,
-    /// Recipes shared with the other replicas through Redis (`CG3_REDIS_URL`), if set.
-    pub shared: Option<Arc<crate::shared::SharedStore>>,
     /// `GET /palettes`, serialised once (CatGenerator's folder is a few hundred KiB).
     pub palettes_json: Bytes,
     /// `GET /vocabulary`, serialised once: every value of every parameter, and the tilesets.
@@ -64,21 +54,7 @@ pub struct App {
     pub openapi_json: std::sync::OnceLock<Bytes>,
     /// `spritesOffsetMap.json` as loaded.
     pub sprite_offsets: Bytes,
-    /// The bounded queue.
-    pub queue: JobQueue,
-    /// The breaker.
-    pub breaker: Arc<CircuitBreaker>,
-    /// Counters and histograms.
-    pub metrics: Arc<Metrics>,
-    /// Finished results by content key.
-    pub cache: ResultCache<JobOutput>,
-    /// Identical work in flight.
-    pub coalescer: Coalescer<RenderResult>,
-    /// Set on SIGTERM: not ready, new work refused.
-    pub draining: AtomicBool,
-    /// The render threads (taken at shutdown).
-    pub pool: Mutex<Option<WorkerPool>>,
-    /// Workers rendering now (read by `/health` without touching the pool).
+    /// Workers rendering now (the pool's counter, read by `/health` and `/metrics`).
     busy: Arc<AtomicUsize>,
     /// Worker thread count.
     pub workers: usize,
@@ -86,8 +62,17 @@ pub struct App {
     pub backend: &'static str,
     /// The GPU's state for `/health` (`None` when rendering on the CPU alone).
     pub gpu: Option<Arc<dyn GpuStatus>>,
-    /// Chunk textures: tilesets, the texture and recipe stores, their metrics.
-    pub textures: Textures,
+}
+
+/// A started service: the state the handlers share, and the worker pool, whose lifecycle
+/// the server owns (it drains and joins the pool at shutdown; dropping it instead leaves
+/// the threads to end when the queue closes with the state).
+#[derive(Debug)]
+pub struct Service {
+    /// What the handlers share.
+    pub state: AppState,
+    /// The render threads.
+    pub pool: WorkerPool,
 }
 
 /// What [`App::start_parts`] needs besides configuration and atlases.
@@ -144,7 +129,7 @@ impl App {
         config: Config,
         repo: Arc<AtlasRepository>,
         files: AtlasFiles,
-    ) -> std::io::Result<AppState> {
+    ) -> std::io::Result<Service> {
         let factory = CpuRenderBackend::factory(repo.clone());
         Self::start_with(config, repo, files, factory, Arc::new(SystemClock))
     }
@@ -159,7 +144,7 @@ impl App {
         files: AtlasFiles,
         factory: BackendFactory,
         clock: Arc<dyn Clock>,
-    ) -> std::io::Result<AppState> {
+    ) -> std::io::Result<Service> {
         Self::start_parts(config, repo, files, StartParts::new(factory, clock))
     }
 
@@ -172,7 +157,7 @@ impl App {
         repo: Arc<AtlasRepository>,
         files: AtlasFiles,
         parts: StartParts,
-    ) -> std::io::Result<AppState> {
+    ) -> std::io::Result<Service> {
         let StartParts {
             factory,
             clock,
@@ -207,12 +192,19 @@ impl App {
             })
             .transpose()
             .map_err(std::io::Error::other)?;
-        Ok(Arc::new(Self {
+        let path = RenderPath::new(RenderPathParts {
+            repo: repo.clone(),
+            queue,
+            breaker,
+            metrics: metrics.clone(),
+            cache_bytes: config.cache_bytes,
+            textures: Textures::new(&config, files.tilesets),
+            shared,
+            timeout: config.render_timeout,
+        });
+        let state = Arc::new(Self {
             vocabulary_json,
             openapi_json: std::sync::OnceLock::new(),
-            shared,
-            textures: Textures::new(&config, files.tilesets),
-            cache: ResultCache::new(config.cache_bytes),
             sprite_root: files.sprite_root,
             sprite_index: files.index,
             // Serialising plain data with string keys cannot fail.
@@ -224,15 +216,12 @@ impl App {
             workers: pool.workers(),
             backend: label.unwrap_or(pool.backend()),
             gpu,
-            pool: Mutex::new(Some(pool)),
             config,
             repo,
-            queue,
-            breaker,
             metrics,
-            coalescer: Coalescer::default(),
-            draining: AtomicBool::new(false),
-        }))
+            path,
+        });
+        Ok(Service { state, pool })
     }
 
     /// Workers rendering now.
@@ -244,126 +233,29 @@ impl App {
     /// True after shutdown began.
     #[must_use]
     pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Acquire)
+        self.path.is_draining()
     }
 
     /// Starts draining: readiness false, new work refused, queued work still done.
     pub fn begin_drain(&self) {
-        self.draining.store(true, Ordering::Release);
-        self.queue.close();
+        self.path.begin_drain();
     }
 
     /// Gauges for `/metrics`.
     #[must_use]
     pub fn gauges(&self) -> Gauges {
+        let path = &self.path;
         Gauges {
-            queue_depth: self.queue.len(),
-            queue_capacity: self.queue.capacity(),
+            queue_depth: path.queue.len(),
+            queue_capacity: path.queue.capacity(),
             busy_workers: self.busy_workers(),
             workers: self.workers,
-            cache_bytes: self.cache.bytes(),
-            cache_entries: self.cache.len(),
-            circuit_state: self.breaker.state().code(),
+            cache_bytes: path.cache.bytes(),
+            cache_entries: path.cache.len(),
+            circuit_state: path.breaker.state().code(),
             draining: self.is_draining(),
             memory: crate::process::ProcessMemory::read(),
             atlas_planar_bytes: self.repo.planar_bytes(),
-        }
-    }
-
-    /// A content key: the atlas fingerprint plus `parts`.
-    #[must_use]
-    pub fn key(&self, parts: &[&[u8]]) -> Key {
-        let mut h = blake3::Hasher::new();
-        h.update(&self.repo.fingerprint());
-        for p in parts {
-            h.update(&(p.len() as u64).to_le_bytes());
-            h.update(p);
-        }
-        *h.finalize().as_bytes()
-    }
-
-    /// Renders `input` (or finds it): cache, then identical in-flight work, then the queue.
-    /// Returns the output and whether it came from the cache.
-    ///
-    /// # Errors
-    /// [`RenderError`] for refusals (queue full, breaker open, draining), deadlines and
-    /// backend failures.
-    pub async fn render(
-        &self,
-        key: Key,
-        input: JobInput,
-    ) -> Result<(Arc<JobOutput>, bool), RenderError> {
-        if let Some(hit) = self.cache.get(&key) {
-            self.metrics.cache(true);
-            return Ok((hit, true));
-        }
-        self.metrics.cache(false);
-        let mut input = Some(input);
-        // A follower whose leader vanished tries again (and may lead); twice is plenty.
-        for _ in 0..3 {
-            match self.coalescer.join(key) {
-                Role::Leader(leader) => {
-                    let Some(input) = input.take() else { break };
-                    let result = self.run_job(input).await;
-                    if let Ok(out) = &result {
-                        self.cache.insert(key, out.clone(), out.weight());
-                    }
-                    leader.finish(result.clone());
-                    return result.map(|o| (o, false));
-                }
-                Role::Follower(rx) => {
-                    self.metrics.coalesced();
-                    if let Some(r) = follow(rx).await {
-                        return r.map(|o| (o, false));
-                    }
-                }
-            }
-        }
-        Err(RenderError::Internal)
-    }
-
-    /// Runs one job through the breaker, the bounded queue and a worker, without cache or
-    /// coalescing (callers add their own; chunk textures use [`crate::textures`]).
-    pub(crate) async fn run_job(&self, input: JobInput) -> RenderResult {
-        if self.is_draining() {
-            self.metrics.outcome(Outcome::ShuttingDown);
-            return Err(RenderError::ShuttingDown);
-        }
-        if let Err(wait) = self.breaker.try_acquire() {
-            self.metrics.outcome(Outcome::CircuitOpen);
-            return Err(RenderError::CircuitOpen(wait));
-        }
-        let (tx, rx) = oneshot::channel();
-        let now = Instant::now();
-        let deadline = now + self.config.render_timeout;
-        let job = Job {
-            input,
-            reply: tx,
-            deadline,
-            enqueued: now,
-        };
-        match self.queue.try_submit(job) {
-            Ok(()) => {}
-            Err(SubmitError::Full) => {
-                self.metrics.outcome(Outcome::QueueFull);
-                return Err(RenderError::QueueFull);
-            }
-            Err(SubmitError::Closed) => {
-                self.metrics.outcome(Outcome::ShuttingDown);
-                return Err(RenderError::ShuttingDown);
-            }
-        }
-        match tokio::time::timeout_at(deadline.into(), rx).await {
-            Ok(Ok(Ok(out))) => Ok(out),
-            Ok(Ok(Err(JobError::DeadlineExceeded))) | Err(_) => Err(RenderError::DeadlineExceeded),
-            Ok(Ok(Err(e))) => {
-                tracing::warn!(error = %e, "render job failed");
-                Err(RenderError::Internal)
-            }
-            Ok(Err(_)) => {
-                tracing::error!("worker dropped a job without answering");
-                Err(RenderError::Internal)
-            }
         }
     }
 }

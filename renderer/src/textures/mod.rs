@@ -10,7 +10,7 @@
 //! - [`metrics`]: [`ChunkMetrics`], chunk requests by outcome, store hits and misses,
 //!   re-renders.
 //!
-//! The render path that uses these stores is `crate::state::chunks` (store → coalesce →
+//! The render path that uses these stores is `crate::render_path::chunks` (store → coalesce →
 //! queue → store, and re-rendering from a recipe); the worker-side compose is
 //! `crate::backend::chunk`.
 //!

@@ -12,7 +12,7 @@ use pipeline::{AtlasPaths, AtlasRepository};
 use renderer::backend::testing::{TestBackend, TestControl};
 use renderer::breaker::{Clock, SystemClock};
 use renderer::config::Config;
-use renderer::state::{App, AppState, AtlasFiles};
+use renderer::state::{App, AppState, AtlasFiles, Service};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
@@ -53,13 +53,25 @@ pub fn config(f: impl FnOnce(&mut Config)) -> Config {
     c
 }
 
-pub fn cpu_state(cfg: Config) -> AppState {
+/// A CPU service: its state and the worker pool `serve` takes over.
+pub fn cpu_service(cfg: Config) -> Service {
     App::start(cfg, repo(), files()).expect("starts")
 }
 
-pub fn test_state(cfg: Config, control: Arc<TestControl>, clock: Arc<dyn Clock>) -> AppState {
+/// A CPU service's state alone; its worker threads end when the state is dropped.
+pub fn cpu_state(cfg: Config) -> AppState {
+    cpu_service(cfg).state
+}
+
+/// A service on the test backend `control` drives.
+pub fn test_service(cfg: Config, control: Arc<TestControl>, clock: Arc<dyn Clock>) -> Service {
     let factory = TestBackend::factory(repo(), control);
     App::start_with(cfg, repo(), files(), factory, clock).expect("starts")
+}
+
+/// [`test_service`]'s state alone.
+pub fn test_state(cfg: Config, control: Arc<TestControl>, clock: Arc<dyn Clock>) -> AppState {
+    test_service(cfg, control, clock).state
 }
 
 pub fn system_clock() -> Arc<dyn Clock> {
@@ -193,10 +205,10 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Serves `state` on a fresh loopback port through `renderer::serve::serve`: its address, the
-/// sender that starts the graceful shutdown, and the task that returns whether it drained.
+/// Serves `service` on a fresh loopback port through `renderer::serve::serve`: its address,
+/// the sender that starts the graceful shutdown, and the task that returns whether it drained.
 pub async fn serve_on_loopback(
-    state: AppState,
+    service: Service,
 ) -> (
     std::net::SocketAddr,
     tokio::sync::oneshot::Sender<()>,
@@ -208,7 +220,7 @@ pub async fn serve_on_loopback(
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        renderer::serve::serve(listener, state, async {
+        renderer::serve::serve(listener, service, async {
             let _ = rx.await;
         })
         .await

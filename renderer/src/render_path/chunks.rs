@@ -1,4 +1,4 @@
-//! The chunk render path on [`App`]: plan on the request's task, then texture store →
+//! The chunk side of the [`RenderPath`]: plan on the request's task, then texture store →
 //! identical in-flight work → breaker → bounded queue → worker → texture store; and the
 //! fetch path, which re-renders an evicted texture from its recipe.
 
@@ -9,13 +9,13 @@ use serde_json::Value;
 
 use crate::backend::JobInput;
 use crate::cache::Key;
-use crate::coalesce::{Role, follow};
+use crate::coalesce::Shared;
 use crate::error::RenderError;
 use crate::shared::Lookup;
 use crate::textures::metrics::FetchOutcome;
 use crate::textures::store::{Texture, parse_hash};
 
-use super::App;
+use super::{RenderKey, RenderPath};
 
 /// Where a texture came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct PlannedChunk {
     pub hash: Key,
 }
 
-impl App {
+impl RenderPath {
     /// Parses, limit-checks and resolves a chunk request. Cheap (no pixels), so it runs on
     /// the request's task.
     ///
@@ -66,7 +66,7 @@ impl App {
     /// recipe is recorded on success, so the texture can be rendered again after eviction.
     ///
     /// # Errors
-    /// As [`App::render`]: refusals, deadlines and backend failures.
+    /// As [`RenderPath::render`]: refusals, deadlines and backend failures.
     pub async fn chunk_texture(
         &self,
         planned: &PlannedChunk,
@@ -224,42 +224,36 @@ impl App {
         plan: Arc<ChunkPlan>,
     ) -> Result<(Arc<Texture>, Served), RenderError> {
         let (w, h) = (plan.width_px(), plan.height_px());
-        // Shares the coalescer with cat renders; the prefix keeps the key spaces apart.
-        let key = self.key(&[b"chunk", &hash]);
-        let mut plan = Some(plan);
-        // A follower whose leader vanished tries again (and may lead); as in `App::render`.
-        for _ in 0..3 {
-            match self.coalescer.join(key) {
-                Role::Leader(leader) => {
-                    let Some(plan) = plan.take() else { break };
-                    let result = self.run_job(JobInput::Chunk { plan }).await;
-                    let texture = result.as_ref().map(|out| {
-                        let t = Arc::new(Texture::new(out.png.clone(), w, h));
-                        self.textures.store.insert(hash, t.clone());
-                        t
-                    });
-                    leader.finish(result.clone());
-                    return match texture {
-                        Ok(t) => Ok((t, Served::Rendered)),
-                        Err(e) => Err(e.clone()),
-                    };
-                }
-                Role::Follower(rx) => {
-                    self.metrics.coalesced();
-                    if let Some(r) = follow(rx).await {
-                        let out = r?;
-                        // The leader stored it before answering, unless the store is tiny.
-                        let t = self
-                            .textures
-                            .store
-                            .get(&hash)
-                            .unwrap_or_else(|| Arc::new(Texture::new(out.png.clone(), w, h)));
-                        return Ok((t, Served::Coalesced));
-                    }
-                }
+        // Shares the coalescer with cat renders; the key's kind keeps the spaces apart.
+        let key = self.digest(&RenderKey::Chunk { hash: &hash });
+        let work = || async {
+            let result = self.run_job(JobInput::Chunk { plan }).await;
+            if let Ok(out) = &result {
+                let t = Arc::new(Texture::new(out.png.clone(), w, h));
+                self.textures.store.insert(hash, t);
             }
+            result
+        };
+        let (result, shared) = self
+            .coalescer
+            .run(key, work)
+            .await
+            .ok_or(RenderError::Internal)?;
+        let out = result?;
+        if shared == Shared::Followed {
+            self.metrics.coalesced();
         }
-        Err(RenderError::Internal)
+        // The leader stored it before answering, unless the store is tiny.
+        let texture = self
+            .textures
+            .store
+            .get(&hash)
+            .unwrap_or_else(|| Arc::new(Texture::new(out.png.clone(), w, h)));
+        let served = match shared {
+            Shared::Led => Served::Rendered,
+            Shared::Followed => Served::Coalesced,
+        };
+        Ok((texture, served))
     }
 }
 
