@@ -39,12 +39,12 @@
 //!
 //! [`GpuShared`] is what every worker's backend shares: the settings, the GPU-local
 //! breaker, the one device (behind a mutex: a cat batch or a chunk composition holds it for
-//! its GPU call only) and the GPU role. Its [`GpuShared::factory`] gives the first caller
-//! the GPU backend (the worker that batches cats) and every later caller a CPU backend with
-//! the device as its chunk accelerator; the GPU backend frees the device and gives the role
-//! back when dropped, and without a GPU worker no one uses or reopens the device. The worker
-//! pool drops a panicked backend before calling the factory again, so a rebuilt GPU worker
-//! gets a GPU backend again, and the mutex means no two devices exist at once.
+//! its GPU call only). Its [`GpuShared::factory`] builds by the role the pool gives: the
+//! device owner (worker 0) gets the GPU backend, which batches cats; every other worker a CPU
+//! backend with the device as its chunk accelerator. The GPU backend frees the device when
+//! dropped, and without it no one uses or reopens the device. The worker pool drops a
+//! panicked backend before building its successor in the same role, so a rebuilt owner gets
+//! a GPU backend again, and the mutex means no two devices exist at once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,7 +59,7 @@ use pipeline::{AtlasRepository, CELL_BYTES, Canvas};
 
 use crate::backend::{
     BackendError, BackendFactory, ChunkAccelerator, CpuRenderBackend, JobInput, JobOutput,
-    RenderBackend,
+    RenderBackend, WorkerRole,
 };
 use crate::breaker::{CircuitBreaker, CircuitState, Clock};
 use crate::config::Config;
@@ -205,8 +205,9 @@ pub struct GpuShared {
     /// The device; `None` before the first GPU call after a loss or after the GPU worker
     /// dropped it. Held for one GPU call at a time.
     device: Mutex<Option<Box<dyn GpuDevice>>>,
-    /// True while a worker's backend is the GPU backend.
-    claimed: AtomicBool,
+    /// True while the device owner's GPU backend exists: only then may CPU workers borrow
+    /// the device for chunks (so nothing reopens it during shutdown).
+    owner_alive: AtomicBool,
     /// True while a device is open.
     device_open: AtomicBool,
     /// The adapter last opened.
@@ -219,7 +220,7 @@ impl std::fmt::Debug for GpuShared {
             .field("settings", &self.settings)
             .field("info", &*self.info.lock())
             .field("breaker", &self.breaker.state())
-            .field("claimed", &self.claimed.load(Ordering::Relaxed))
+            .field("owner_alive", &self.owner_alive.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
@@ -246,26 +247,23 @@ impl GpuShared {
             opener,
             metrics,
             device: Mutex::new(Some(device)),
-            claimed: AtomicBool::new(false),
+            owner_alive: AtomicBool::new(false),
             device_open: AtomicBool::new(true),
             info: Mutex::new(info),
         }))
     }
 
-    /// Worker backends: the GPU backend for whoever takes the free GPU role (worker 0, or
-    /// its rebuild after a panic), a CPU backend for everyone else.
+    /// Worker backends: the GPU backend for the device owner (worker 0, or its rebuild
+    /// after a panic), a CPU backend with the device as chunk accelerator for every other.
     #[must_use]
     pub fn factory(self: &Arc<Self>) -> BackendFactory {
         let shared = self.clone();
-        Arc::new(move || {
-            if shared.claimed.swap(true, Ordering::AcqRel) {
-                Box::new(CpuRenderBackend::with_accelerator(
-                    shared.repo.clone(),
-                    shared.clone(),
-                ))
-            } else {
-                Box::new(GpuRenderBackend::new(shared.clone()))
-            }
+        Arc::new(move |role| match role {
+            WorkerRole::DeviceOwner => Box::new(GpuRenderBackend::new(shared.clone())),
+            WorkerRole::Cpu => Box::new(CpuRenderBackend::with_accelerator(
+                shared.repo.clone(),
+                shared.clone(),
+            )),
         })
     }
 
@@ -383,7 +381,7 @@ impl ChunkAccelerator for GpuShared {
     /// Composes chunks of at least `chunk_min_pixels` on the device, for any worker, while a
     /// GPU worker exists (so a device is never reopened during shutdown).
     fn compose(&self, plan: &ChunkPlan, canvas: &mut Vec<u8>) -> Result<bool, BackendError> {
-        if !self.settings.chunk_on_gpu(plan) || !self.claimed.load(Ordering::Acquire) {
+        if !self.settings.chunk_on_gpu(plan) || !self.owner_alive.load(Ordering::Acquire) {
             return Ok(false);
         }
         match self.attempt(Work::Chunk(plan), 1, canvas) {
@@ -442,6 +440,7 @@ impl GpuRenderBackend {
     /// The GPU backend of `shared` (it should hold the GPU role; see [`GpuShared::factory`]).
     #[must_use]
     pub fn new(shared: Arc<GpuShared>) -> Self {
+        shared.owner_alive.store(true, Ordering::Release);
         Self {
             cpu: CpuRenderBackend::with_accelerator(shared.repo.clone(), shared.clone()),
             shared,
@@ -571,11 +570,11 @@ impl RenderBackend for GpuRenderBackend {
 }
 
 impl Drop for GpuRenderBackend {
-    /// Frees the device first, then the GPU role, so the next GPU backend cannot open a
-    /// second device while this one still lives.
+    /// Stops the CPU workers borrowing the device, then frees it, so no device outlives its
+    /// owner (the pool drops a panicked owner before building its successor).
     fn drop(&mut self) {
+        self.shared.owner_alive.store(false, Ordering::Release);
         self.shared.close_device();
-        self.shared.claimed.store(false, Ordering::Release);
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use tokio::sync::oneshot;
 
-use crate::backend::{BackendFactory, JobInput, RenderBackend};
+use crate::backend::{BackendFactory, JobInput, RenderBackend, WorkerRole};
 use crate::breaker::CircuitBreaker;
 use crate::metrics::{Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, JobResult};
@@ -58,12 +58,19 @@ impl WorkerPool {
             busy: busy.clone(),
             factory,
         };
-        let mut first = Some((shared.factory)());
-        let backend = first.as_ref().map_or("none", |b| b.name());
         let mut handles = Vec::with_capacity(count);
+        let mut name = "none";
         for i in 0..count.max(1) {
             let shared = shared.clone();
-            let backend = first.take().unwrap_or_else(|| (shared.factory)());
+            let role = if i == 0 {
+                WorkerRole::DeviceOwner
+            } else {
+                WorkerRole::Cpu
+            };
+            let backend = (shared.factory)(role);
+            if i == 0 {
+                name = backend.name();
+            }
             handles.push(
                 std::thread::Builder::new()
                     .name(format!("render-{i}"))
@@ -71,7 +78,7 @@ impl WorkerPool {
                         // Never sends: dropped when this thread ends, however it ends.
                         let done: Sender<()> = done.clone();
                         move || {
-                            run(backend, &shared);
+                            run(backend, role, &shared);
                             drop(done);
                         }
                     })?,
@@ -81,7 +88,7 @@ impl WorkerPool {
         Ok(Self {
             handles,
             busy,
-            backend,
+            backend: name,
             queue: queue.clone(),
             all_done,
         })
@@ -136,7 +143,7 @@ struct Pending {
     enqueued: Instant,
 }
 
-fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
+fn run(mut backend: Box<dyn RenderBackend>, role: WorkerRole, s: &Shared) {
     let mut inputs: Vec<JobInput> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     loop {
@@ -164,7 +171,7 @@ fn run(mut backend: Box<dyn RenderBackend>, s: &Shared) {
             // first so a backend owning a device (the GPU worker's) frees it, and its GPU
             // role, before the factory builds the successor.
             drop(backend);
-            backend = (s.factory)();
+            backend = (s.factory)(role);
         }
         s.busy.fetch_sub(1, Ordering::Relaxed);
         inputs.clear();
@@ -297,7 +304,7 @@ mod tests {
         let (open, gate) = crossbeam_channel::unbounded();
         let gate = Arc::new(Mutex::new(gate));
         let factory: BackendFactory =
-            Arc::new(move || Box::new(Gated { gate: gate.clone() }) as Box<dyn RenderBackend>);
+            Arc::new(move |_| Box::new(Gated { gate: gate.clone() }) as Box<dyn RenderBackend>);
         let queue = JobQueue::new(8);
         let breaker = Arc::new(CircuitBreaker::new(
             5,

@@ -33,7 +33,7 @@ use pipeline::compare::compare_rgba;
 use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
 use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CpuBackend};
-use renderer::backend::{JobInput, RenderBackend as _};
+use renderer::backend::{JobInput, RenderBackend as _, WorkerRole};
 use renderer::breaker::{Clock, ManualClock};
 use renderer::config::{BackendChoice, Config};
 use renderer::gpu_backend::{GpuDevice, GpuMode, GpuOpener, GpuSettings, GpuShared};
@@ -927,8 +927,8 @@ fn every_worker_composes_large_chunks_on_the_device_while_a_gpu_worker_exists() 
     )
     .expect("opens");
     let factory = shared.factory();
-    let mut gpu_worker = factory();
-    let mut cpu_worker = factory();
+    let mut gpu_worker = factory(WorkerRole::DeviceOwner);
+    let mut cpu_worker = factory(WorkerRole::Cpu);
     assert_eq!((gpu_worker.name(), cpu_worker.name()), ("gpu", "cpu"));
     let state = cpu_state(config(|_| {}));
     let job = |body: &Value| chunk_job(&state, body);

@@ -49,7 +49,7 @@ impl CpuRenderBackend {
     /// A factory of CPU backends sharing `repo`.
     #[must_use]
     pub fn factory(repo: Arc<AtlasRepository>) -> BackendFactory {
-        Arc::new(move || Box::new(Self::new(repo.clone())))
+        Arc::new(move |_role| Box::new(Self::new(repo.clone())))
     }
 
     fn render_one(&mut self, job: &JobInput) -> Result<JobOutput, BackendError> {

@@ -124,8 +124,20 @@ pub trait RenderBackend: Send {
     fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>>;
 }
 
-/// Builds one backend per worker thread (and a fresh one after a panic).
-pub type BackendFactory = Arc<dyn Fn() -> Box<dyn RenderBackend> + Send + Sync>;
+/// The part a worker thread plays, given by the pool: worker 0 is the [`Self::DeviceOwner`],
+/// every other worker [`Self::Cpu`]. With a GPU, the device owner's backend holds the
+/// device and batches cats; a CPU-only factory builds the same backend for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerRole {
+    /// Owns the accelerator device, if the service has one.
+    DeviceOwner,
+    /// Renders on the CPU (borrowing the device for large chunks, if there is one).
+    Cpu,
+}
+
+/// Builds the backend of a worker in a role (and a fresh one after a panic, in the same
+/// role, once the old one is dropped).
+pub type BackendFactory = Arc<dyn Fn(WorkerRole) -> Box<dyn RenderBackend> + Send + Sync>;
 
 /// Composes large chunk canvases somewhere faster than the calling worker's thread (the
 /// GPU), for any worker; the worker still encodes the PNG itself.

@@ -49,7 +49,7 @@ impl TestBackend {
     /// A factory of test backends sharing `control`.
     #[must_use]
     pub fn factory(repo: Arc<AtlasRepository>, control: Arc<TestControl>) -> BackendFactory {
-        Arc::new(move || {
+        Arc::new(move |_role| {
             Box::new(Self {
                 inner: CpuRenderBackend::new(repo.clone()),
                 control: control.clone(),
