@@ -1,184 +1,25 @@
-//! The render routes: `POST /render`, `POST /render/batch`, `GET /render.png`. Handlers only
-//! validate and plan; the work goes through [`crate::render_path::RenderPath::render`].
+//! `POST /render/batch`: a base cat and its variants as one sprite sheet, CatGenerator's
+//! request and answer.
 
 use std::time::{Instant, SystemTime};
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use pipeline::plan::Plan;
-use pipeline::{CatParams, CatSpec, StageKind};
+use pipeline::StageKind;
 use serde_json::{Map, Value, json};
 
-use super::conditional::{self, Freshness};
-use super::error::ApiError;
-use super::extract::JsonBody;
-use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
-use crate::backend::{JobInput, JobOutput};
-use crate::cache::etag_of;
+use crate::backend::JobInput;
+use crate::http::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::responses::{BodyErrors, Internal, Refusals};
 use crate::state::AppState;
-use crate::time::rfc3339;
-use crate::wire::error::ErrorBody;
-use crate::wire::render::{
-    BatchOptions, BatchRequest, BatchResponse, FrameEntry, LayerEntry, Meta, Payload,
-    RenderRequest, RenderResponse, SourceEntry,
-};
+use crate::wire::render::{BatchOptions, BatchRequest, BatchResponse, FrameEntry, SourceEntry};
 use pipeline::sheet::SheetLayout;
 
 use crate::render_path::RenderKey;
 
-fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
-    let mut obj = match &payload.params {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(_) => return Err(ApiError::invalid(field, "must be a JSON object")),
-    };
-    // CatGenerator's `params.setdefault("spriteNumber", payload.spriteNumber)`: the pose in
-    // `params` wins; the payload's fills in when `params` has none.
-    let has_pose = obj
-        .get("spriteNumber")
-        .or_else(|| obj.get("sprite_number"))
-        .is_some_and(|v| !v.is_null());
-    if !has_pose
-        && let Some(n) = &payload.sprite_number
-        && !n.is_null()
-    {
-        obj.insert("spriteNumber".into(), n.clone());
-    }
-    Ok(obj)
-}
-
-fn plan_of(state: &AppState, obj: &Map<String, Value>) -> Result<(CatParams, Plan), ApiError> {
-    let params = CatParams::from_map(obj)?;
-    let spec = CatSpec::resolve(&params, &state.repo)?;
-    let plan = Plan::for_cat(&spec);
-    Ok((params, plan))
-}
-
-fn data_url(png: &[u8]) -> String {
-    let mut s = String::with_capacity(22 + png.len() * 4 / 3 + 4);
-    s.push_str("data:image/png;base64,");
-    base64::engine::general_purpose::STANDARD.encode_string(png, &mut s);
-    s
-}
-
-fn wants_png(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with("image/png")))
-}
-
-/// The PNG answer: immutable caching, strong ETag (its content's hash), 304 on a matching
-/// `If-None-Match`.
-pub fn png_response(headers: &HeaderMap, png: axum::body::Bytes) -> Response {
-    conditional::respond(
-        headers,
-        etag_of(&png),
-        Freshness::Immutable,
-        "image/png",
-        png,
-    )
-}
-
-fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Meta {
-    let finished = SystemTime::now();
-    let epoch = |t: SystemTime| {
-        t.duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64())
-    };
-    // Share of the queue in use: the service's pressure signal (0 = idle, 1 = refusing).
-    let pressure = state.path.queue.len() as f64 / state.path.queue.capacity() as f64;
-    Meta {
-        started_at: epoch(started),
-        finished_at: epoch(finished),
-        duration_ms: t0.elapsed().as_secs_f64() * 1e3,
-        memory_pressure: pressure >= 0.8,
-        queue_pressure: pressure,
-        started: rfc3339(started),
-        cached,
-        backend: state.backend.to_owned(),
-    }
-}
-
-/// `POST /render`.
-#[utoipa::path(post, path = "/render", tag = "cats",
-    summary = "Render one cat (CatGenerator-compatible)",
-    request_body = RenderRequest,
-    responses(
-        (status = 200, description = "JSON with a data URL, or the PNG itself with `Accept: image/png`",
-         content((RenderResponse = "application/json"), (PngBytes = "image/png"))),
-        (status = 304, description = "`If-None-Match` matched (with `Accept: image/png`)"),
-        BodyErrors, Refusals, Internal))]
-pub async fn render(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    JsonBody(req): JsonBody<RenderRequest>,
-) -> Result<Response, ApiError> {
-    let (started, t0) = (SystemTime::now(), Instant::now());
-    let obj = params_object(&req.payload, "payload.params")?;
-    let (params, plan) = plan_of(&state, &obj)?;
-    let o = &req.options;
-    let layers = o.collect_layers.then_some(o.include_layer_images);
-    let params = params.canonical_json();
-    let key = RenderKey::Cat {
-        params: &params,
-        scale: 1,
-        layers,
-    };
-    let (out, cached) = state
-        .path
-        .render(
-            key,
-            JobInput::Cat {
-                plan,
-                scale: 1,
-                layers,
-            },
-        )
-        .await?;
-    if wants_png(&headers) {
-        return Ok(png_response(&headers, out.png.clone()));
-    }
-    Ok(Json(RenderResponse {
-        image: data_url(&out.png),
-        meta: meta(&state, started, t0, cached),
-        layers: o
-            .collect_layers
-            .then(|| layer_entries(&out, o.diagnostics.unwrap_or(true), o.include_layer_images)),
-    })
-    .into_response())
-}
-
-fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerEntry> {
-    out.layers
-        .iter()
-        .map(|l| {
-            let d = l.diagnostics;
-            LayerEntry {
-                id: l.kind.id().to_owned(),
-                label: l.kind.label().to_owned(),
-                duration_ms: l.duration_ms,
-                blend_mode: l.blend,
-                // CatGenerator's frontend joins these strings (`diagnostics.join(", ")`).
-                diagnostics: if diagnostics {
-                    vec![
-                        format!("ops:{}", d.ops),
-                        format!("opaque_pixels:{}", d.opaque_pixels),
-                        format!("changed_pixels:{}", d.changed_pixels),
-                    ]
-                } else {
-                    Vec::new()
-                },
-                stats: diagnostics.then_some(d),
-                image: l.png.as_deref().filter(|_| images).map(data_url),
-            }
-        })
-        .collect()
-}
+use super::{data_url, meta, params_object, plan_of};
 
 /// Largest sheet, px (CatGenerator's 16 MP budget).
 pub const MAX_SHEET_PIXELS: u64 = 16 * 1024 * 1024;
@@ -429,45 +270,4 @@ fn prefix_field(e: ApiError, i: usize, with_base: bool) -> ApiError {
         }
         other => other,
     }
-}
-
-/// `GET /render.png`. Its query dialect is `pipeline::query`; the document lists its
-/// parameters from that module's table ([`super::openapi`]).
-#[utoipa::path(get, path = "/render.png", tag = "cats",
-    summary = "Render from Pixel Cat Maker URL parameters",
-    responses(
-        (status = 200, description = "The cat; strong ETag, immutable caching", body = PngBytes, content_type = "image/png"),
-        (status = 304, description = "`If-None-Match` matched"),
-        (status = 422, description = "invalid_params: `field` names the parameter", body = ErrorBody),
-        Refusals, Internal))]
-pub async fn render_png(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(pairs) = query.map_err(|e| ApiError::InvalidParams {
-        field: None,
-        message: format!("bad query string: {}", e.body_text()),
-        allowed: Vec::new(),
-    })?;
-    let (obj, scale) = pipeline::query::query_to_params(&pairs)?;
-    let (params, plan) = plan_of(&state, &obj)?;
-    let params = params.canonical_json();
-    let key = RenderKey::Cat {
-        params: &params,
-        scale,
-        layers: None,
-    };
-    let (out, _) = state
-        .path
-        .render(
-            key,
-            JobInput::Cat {
-                plan,
-                scale,
-                layers: None,
-            },
-        )
-        .await?;
-    Ok(png_response(&headers, out.png.clone()))
 }

@@ -1,0 +1,139 @@
+//! `POST /render` (one cat, optionally each stage) and `GET /render.png` (Pixel Cat Maker's
+//! URL dialect).
+
+use std::time::{Instant, SystemTime};
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use crate::backend::{JobInput, JobOutput};
+use crate::http::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::responses::{BodyErrors, Internal, PngBytes, Refusals};
+use crate::state::AppState;
+use crate::wire::error::ErrorBody;
+use crate::wire::render::{LayerEntry, RenderRequest, RenderResponse};
+
+use crate::render_path::RenderKey;
+
+use super::{data_url, meta, params_object, plan_of, png_response, wants_png};
+
+/// `POST /render`.
+#[utoipa::path(post, path = "/render", tag = "cats",
+    summary = "Render one cat (CatGenerator-compatible)",
+    request_body = RenderRequest,
+    responses(
+        (status = 200, description = "JSON with a data URL, or the PNG itself with `Accept: image/png`",
+         content((RenderResponse = "application/json"), (PngBytes = "image/png"))),
+        (status = 304, description = "`If-None-Match` matched (with `Accept: image/png`)"),
+        BodyErrors, Refusals, Internal))]
+pub async fn render(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(req): JsonBody<RenderRequest>,
+) -> Result<Response, ApiError> {
+    let (started, t0) = (SystemTime::now(), Instant::now());
+    let obj = params_object(&req.payload, "payload.params")?;
+    let (params, plan) = plan_of(&state, &obj)?;
+    let o = &req.options;
+    let layers = o.collect_layers.then_some(o.include_layer_images);
+    let params = params.canonical_json();
+    let key = RenderKey::Cat {
+        params: &params,
+        scale: 1,
+        layers,
+    };
+    let (out, cached) = state
+        .path
+        .render(
+            key,
+            JobInput::Cat {
+                plan,
+                scale: 1,
+                layers,
+            },
+        )
+        .await?;
+    if wants_png(&headers) {
+        return Ok(png_response(&headers, out.png.clone()));
+    }
+    Ok(Json(RenderResponse {
+        image: data_url(&out.png),
+        meta: meta(&state, started, t0, cached),
+        layers: o
+            .collect_layers
+            .then(|| layer_entries(&out, o.diagnostics.unwrap_or(true), o.include_layer_images)),
+    })
+    .into_response())
+}
+
+fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerEntry> {
+    out.layers
+        .iter()
+        .map(|l| {
+            let d = l.diagnostics;
+            LayerEntry {
+                id: l.kind.id().to_owned(),
+                label: l.kind.label().to_owned(),
+                duration_ms: l.duration_ms,
+                blend_mode: l.blend,
+                // CatGenerator's frontend joins these strings (`diagnostics.join(", ")`).
+                diagnostics: if diagnostics {
+                    vec![
+                        format!("ops:{}", d.ops),
+                        format!("opaque_pixels:{}", d.opaque_pixels),
+                        format!("changed_pixels:{}", d.changed_pixels),
+                    ]
+                } else {
+                    Vec::new()
+                },
+                stats: diagnostics.then_some(d),
+                image: l.png.as_deref().filter(|_| images).map(data_url),
+            }
+        })
+        .collect()
+}
+
+/// `GET /render.png`. Its query dialect is `pipeline::query`; the document lists its
+/// parameters from that module's table ([`super::openapi`]).
+#[utoipa::path(get, path = "/render.png", tag = "cats",
+    summary = "Render from Pixel Cat Maker URL parameters",
+    responses(
+        (status = 200, description = "The cat; strong ETag, immutable caching", body = PngBytes, content_type = "image/png"),
+        (status = 304, description = "`If-None-Match` matched"),
+        (status = 422, description = "invalid_params: `field` names the parameter", body = ErrorBody),
+        Refusals, Internal))]
+pub async fn render_png(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(pairs) = query.map_err(|e| ApiError::InvalidParams {
+        field: None,
+        message: format!("bad query string: {}", e.body_text()),
+        allowed: Vec::new(),
+    })?;
+    let (obj, scale) = pipeline::query::query_to_params(&pairs)?;
+    let (params, plan) = plan_of(&state, &obj)?;
+    let params = params.canonical_json();
+    let key = RenderKey::Cat {
+        params: &params,
+        scale,
+        layers: None,
+    };
+    let (out, _) = state
+        .path
+        .render(
+            key,
+            JobInput::Cat {
+                plan,
+                scale,
+                layers: None,
+            },
+        )
+        .await?;
+    Ok(png_response(&headers, out.png.clone()))
+}

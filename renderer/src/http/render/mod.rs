@@ -1,0 +1,103 @@
+//! The render routes: `POST /render`, `POST /render/batch`, `GET /render.png`. Handlers only
+//! validate and plan; the work goes through [`crate::render_path::RenderPath::render`].
+//!
+//! - this file: what the routes share — reading the parameter object, planning, answering
+//!   JSON or PNG.
+//! - [`cat`]: `POST /render` (one cat, optionally its layers) and `GET /render.png`.
+//! - [`batch`]: `POST /render/batch`, CatGenerator's sprite sheets.
+
+mod batch;
+mod cat;
+
+pub use batch::{__path_render_batch, FRAME_MODES, LAYER_IDS, MAX_SHEET_PIXELS, render_batch};
+pub use cat::{__path_render, __path_render_png, render, render_png};
+
+use std::time::{Instant, SystemTime};
+
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use base64::Engine as _;
+use pipeline::plan::Plan;
+use pipeline::{CatParams, CatSpec};
+use serde_json::{Map, Value};
+
+use crate::cache::etag_of;
+use crate::http::conditional::{self, Freshness};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use crate::time::rfc3339;
+use crate::wire::render::{Meta, Payload};
+
+fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
+    let mut obj = match &payload.params {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => return Err(ApiError::invalid(field, "must be a JSON object")),
+    };
+    // CatGenerator's `params.setdefault("spriteNumber", payload.spriteNumber)`: the pose in
+    // `params` wins; the payload's fills in when `params` has none.
+    let has_pose = obj
+        .get("spriteNumber")
+        .or_else(|| obj.get("sprite_number"))
+        .is_some_and(|v| !v.is_null());
+    if !has_pose
+        && let Some(n) = &payload.sprite_number
+        && !n.is_null()
+    {
+        obj.insert("spriteNumber".into(), n.clone());
+    }
+    Ok(obj)
+}
+
+fn plan_of(state: &AppState, obj: &Map<String, Value>) -> Result<(CatParams, Plan), ApiError> {
+    let params = CatParams::from_map(obj)?;
+    let spec = CatSpec::resolve(&params, &state.repo)?;
+    let plan = Plan::for_cat(&spec);
+    Ok((params, plan))
+}
+
+fn data_url(png: &[u8]) -> String {
+    let mut s = String::with_capacity(22 + png.len() * 4 / 3 + 4);
+    s.push_str("data:image/png;base64,");
+    base64::engine::general_purpose::STANDARD.encode_string(png, &mut s);
+    s
+}
+
+fn wants_png(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with("image/png")))
+}
+
+/// The PNG answer: immutable caching, strong ETag (its content's hash), 304 on a matching
+/// `If-None-Match`.
+pub fn png_response(headers: &HeaderMap, png: axum::body::Bytes) -> Response {
+    conditional::respond(
+        headers,
+        etag_of(&png),
+        Freshness::Immutable,
+        "image/png",
+        png,
+    )
+}
+
+fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Meta {
+    let finished = SystemTime::now();
+    let epoch = |t: SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    };
+    // Share of the queue in use: the service's pressure signal (0 = idle, 1 = refusing).
+    let pressure = state.path.queue.len() as f64 / state.path.queue.capacity() as f64;
+    Meta {
+        started_at: epoch(started),
+        finished_at: epoch(finished),
+        duration_ms: t0.elapsed().as_secs_f64() * 1e3,
+        memory_pressure: pressure >= 0.8,
+        queue_pressure: pressure,
+        started: rfc3339(started),
+        cached,
+        backend: state.backend.to_owned(),
+    }
+}
