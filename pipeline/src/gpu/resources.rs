@@ -1,0 +1,191 @@
+//! Device resources every pipeline uses: the shaders (each with `common.wgsl` in front),
+//! compute pipelines and their bind-group layouts, the resident atlases, and buffers that
+//! only grow.
+
+use super::error::GpuError;
+
+use super::layout::{ATLAS_BINDINGS, AtlasPacking};
+use crate::atlas::AtlasRepository;
+
+/// A compute shader: its label (the file name) and its source, `common.wgsl` first.
+pub(super) type Shader = (&'static str, &'static str);
+
+/// Renders plans (cats).
+pub(super) const COMPOSITE_SHADER: Shader = (
+    "composite.wgsl",
+    concat!(
+        include_str!("shaders/common.wgsl"),
+        include_str!("shaders/composite.wgsl")
+    ),
+);
+
+/// Composes chunk textures.
+pub(super) const CHUNK_SHADER: Shader = (
+    "chunk.wgsl",
+    concat!(
+        include_str!("shaders/common.wgsl"),
+        include_str!("shaders/chunk.wgsl")
+    ),
+);
+
+pub(super) fn byte_len<T>(v: &[T]) -> u64 {
+    size_of_val(v) as u64
+}
+
+pub(super) fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buffer.as_entire_binding(),
+    }
+}
+
+/// A uniform at binding 0, the atlases at 4..=7 (common.wgsl), and `storage`: further
+/// storage bindings with whether each is read-only.
+pub(super) fn bind_group_layout_entries(
+    storage: &[(u32, bool)],
+) -> Vec<wgpu::BindGroupLayoutEntry> {
+    let buffer = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    };
+    let mut entries = vec![buffer(0, wgpu::BufferBindingType::Uniform)];
+    for &(binding, read_only) in storage {
+        entries.push(buffer(
+            binding,
+            wgpu::BufferBindingType::Storage { read_only },
+        ));
+    }
+    for i in 0..ATLAS_BINDINGS as u32 {
+        entries.push(buffer(
+            4 + i,
+            wgpu::BufferBindingType::Storage { read_only: true },
+        ));
+    }
+    entries
+}
+
+/// Compiles `shader` into a compute pipeline with entry point `main` and one bind group of
+/// `entries`. Call inside an error scope.
+pub(super) fn compute_pipeline(
+    device: &wgpu::Device,
+    (label, source): Shader,
+    entries: &[wgpu::BindGroupLayoutEntry],
+) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(label),
+        entries,
+    });
+    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(&bind_group_layout)],
+        immediate_size: 0,
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: Some(&layout),
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: wgpu::PipelineCompilationOptions::default(),
+        cache: None,
+    });
+    (pipeline, bind_group_layout)
+}
+
+/// Creates the atlas buffers and copies every sheet into its slot.
+pub(super) fn upload_atlas(
+    device: &wgpu::Device,
+    repo: &AtlasRepository,
+    packing: &AtlasPacking,
+) -> Result<Vec<wgpu::Buffer>, GpuError> {
+    let mut buffers = Vec::with_capacity(ATLAS_BINDINGS);
+    for b in 0..ATLAS_BINDINGS {
+        let size = packing.binding_bytes.get(b).copied().unwrap_or(4);
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(["atlas0", "atlas1", "atlas2", "atlas3"][b]),
+            size,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: true,
+        });
+        {
+            let mut view = buffer
+                .get_mapped_range_mut(..)
+                .map_err(|e| GpuError::OutOfMemory(format!("atlas{b}: {e}")))?;
+            for (sheet, slot) in repo.sheets().iter().zip(&packing.slots) {
+                if slot.binding as usize == b {
+                    let at = (slot.word_offset * 4) as usize;
+                    view.slice(at..at + sheet.image.pixels.len())
+                        .copy_from_slice(&sheet.image.pixels);
+                }
+            }
+        }
+        buffer.unmap();
+        buffers.push(buffer);
+    }
+    Ok(buffers)
+}
+
+/// A device buffer that is reused across batches and only grows (to the next power of two,
+/// within `limit`), so steady-state batches allocate nothing.
+pub(super) struct GrowBuffer {
+    label: &'static str,
+    usage: wgpu::BufferUsages,
+    limit: u64,
+    buffer: Option<wgpu::Buffer>,
+}
+
+impl GrowBuffer {
+    pub(super) fn new(label: &'static str, usage: wgpu::BufferUsages, limit: u64) -> Self {
+        Self {
+            label,
+            usage,
+            limit,
+            buffer: None,
+        }
+    }
+
+    /// Makes room for `bytes`; `true` when the buffer was (re)allocated.
+    pub(super) fn ensure(&mut self, device: &wgpu::Device, bytes: u64) -> bool {
+        if self.buffer.as_ref().is_some_and(|b| b.size() >= bytes) {
+            return false;
+        }
+        if let Some(old) = self.buffer.take() {
+            old.destroy();
+        }
+        let size = bytes
+            .max(4096)
+            .next_power_of_two()
+            .min(self.limit.max(bytes))
+            .next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT);
+        self.buffer = Some(device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(self.label),
+            size,
+            usage: self.usage,
+            mapped_at_creation: false,
+        }));
+        true
+    }
+
+    /// The buffer; `ensure` runs before every use.
+    pub(super) fn get(&self) -> &wgpu::Buffer {
+        #[expect(clippy::expect_used, reason = "every pass calls ensure() before get()")]
+        self.buffer
+            .as_ref()
+            .expect("GrowBuffer used before ensure()")
+    }
+
+    pub(super) fn release(&mut self) {
+        if let Some(b) = self.buffer.take() {
+            b.destroy();
+        }
+    }
+}
