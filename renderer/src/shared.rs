@@ -376,45 +376,6 @@ impl SharedStore {
         self.get(Kind::Texture, hash_hex).await.found()
     }
 
-    /// Appends the Prometheus text of the layer: `renderer_shared_lookups_total` by kind
-    /// and outcome, `renderer_shared_errors_total` and `renderer_shared_up` (0 while
-    /// degraded).
-    pub fn render_metrics(&self, out: &mut String) {
-        use std::fmt::Write as _;
-        let h = self.health();
-        let name = "renderer_shared_lookups_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Shared store (Redis) lookups by kind and outcome.\n# TYPE {name} counter"
-        );
-        for (kind, outcome, v) in [
-            ("recipe", "hit", h.hits),
-            ("recipe", "miss", h.misses),
-            ("texture", "hit", h.texture_hits),
-            ("texture", "miss", h.texture_misses),
-        ] {
-            let _ = writeln!(out, "{name}{{kind=\"{kind}\",outcome=\"{outcome}\"}} {v}");
-        }
-        let name = "renderer_shared_errors_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Shared store (Redis) calls that failed or timed out.\n# TYPE {name} counter\n{name} {}",
-            h.errors
-        );
-        let name = "renderer_shared_backlog";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Recipes waiting for Redis to answer again.\n# TYPE {name} gauge\n{name} {}",
-            h.backlog
-        );
-        let name = "renderer_shared_up";
-        let up = u8::from(h.reason.is_none());
-        let _ = writeln!(
-            out,
-            "# HELP {name} 1 while the shared store answers, 0 while degraded.\n# TYPE {name} gauge\n{name} {up}"
-        );
-    }
-
     /// The layer's state for `/health`.
     #[must_use]
     pub fn health(&self) -> SharedHealth {

@@ -228,7 +228,7 @@ fn render_batch(
                 let answer = match results.next() {
                     Some(Ok(out)) => {
                         s.breaker.record_success();
-                        s.metrics.outcome(Outcome::Ok);
+                        s.metrics.outcome(Outcome::Rendered);
                         s.metrics.render_time(input.kind(), name, per_job);
                         Ok(Arc::new(out))
                     }

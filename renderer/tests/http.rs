@@ -432,7 +432,7 @@ async fn health_ready_metrics_and_openapi_answer() {
     let text = String::from_utf8_lossy(&m.body);
     for name in [
         "renderer_queue_depth",
-        "renderer_jobs_total{outcome=\"ok\"} 1",
+        "renderer_jobs_total{outcome=\"rendered\"} 1",
         "renderer_render_seconds_bucket",
         "renderer_queue_wait_seconds_count",
         "renderer_cache_misses_total",

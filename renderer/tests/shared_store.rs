@@ -292,12 +292,12 @@ async fn the_store_layers_local_then_shared_texture_then_recipe_then_404() {
     assert_eq!(from_a.body, from_b.body);
     let m = call(&b, get("/metrics")).await.body;
     let fetches = "renderer_texture_fetches_total{outcome=";
-    assert_eq!(metric(&m, &format!("{fetches}\"shared_hit\"}} ")), Some(1));
+    assert_eq!(metric(&m, &format!("{fetches}\"shared\"}} ")), Some(1));
     assert_eq!(metric(&m, &format!("{fetches}\"rerendered\"}} ")), Some(0));
     // …and keeps it locally from then on.
     assert_eq!(call(&b, get(&path)).await.status, StatusCode::OK);
     let m = call(&b, get("/metrics")).await.body;
-    assert_eq!(metric(&m, &format!("{fetches}\"hit\"}} ")), Some(1));
+    assert_eq!(metric(&m, &format!("{fetches}\"cached\"}} ")), Some(1));
     // A POST of the same chunk on a third replica is answered from Redis, not rendered.
     let c = replica(1 << 20);
     linked(&c).await;

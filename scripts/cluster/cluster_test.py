@@ -88,7 +88,7 @@ def chunk(rng):
 
 def metric_sum(port, name, labels=None):
     """Sums the series of `name` on one replica; with `labels`, only series whose label text
-    contains one of them (e.g. 'outcome="hit"')."""
+    contains one of them (e.g. 'outcome="cached"')."""
     _, _, text = request(port, "GET", "/metrics")
     total = 0.0
     for line in text.decode().splitlines():
@@ -315,7 +315,7 @@ def main():
         # Counted: fetches a replica answered with the texture. A replica's 503 (a Redis call
         # over its 150 ms budget on a busy machine) is retried by nginx on the next replica
         # and is not a second render, so it is reported, not counted.
-        served = ['outcome="hit"', 'outcome="shared_hit"', 'outcome="rerendered"']
+        served = ['outcome="cached"', 'outcome="shared"', 'outcome="rerendered"']
         refused = ['outcome="failed"']
 
         def fetches(labels):

@@ -15,10 +15,10 @@ use super::conditional::{self, Freshness};
 use super::error::ApiError;
 use super::extract::JsonBody;
 use super::responses::{BodyErrors, Internal, PngBytes, Refusals};
+use crate::metrics::Outcome;
 use crate::render_path::Served;
 use crate::state::AppState;
 use crate::textures::Texture;
-use crate::textures::metrics::ChunkOutcome;
 use crate::wire::chunk::{ChunkJson, ChunkResponse};
 use crate::wire::error::ErrorBody;
 
@@ -46,20 +46,14 @@ pub async fn render_chunk(
         Ok::<_, ApiError>((planned, texture, served))
     }
     .await;
-    let metrics = &state.path.textures.metrics;
     let (planned, texture, served) = match result {
         Ok(ok) => ok,
         Err(e) => {
-            metrics.chunk(outcome_of(&e));
+            state.metrics.chunk_request(outcome_of(&e));
             return Err(e);
         }
     };
-    metrics.chunk(match served {
-        Served::Cached => ChunkOutcome::Cached,
-        Served::Shared => ChunkOutcome::Shared,
-        Served::Rendered => ChunkOutcome::Rendered,
-        Served::Coalesced => ChunkOutcome::Coalesced,
-    });
+    state.metrics.chunk_request(served.outcome());
     let hash = &planned.plan.hash;
     Ok(Json(ChunkResponse {
         texture_url: format!("/textures/{hash}.png"),
@@ -75,20 +69,20 @@ pub async fn render_chunk(
 }
 
 /// The chunk outcome an error stands for (`renderer_chunk_requests_total{outcome}`).
-const fn outcome_of(e: &ApiError) -> ChunkOutcome {
+const fn outcome_of(e: &ApiError) -> Outcome {
     match e {
         ApiError::InvalidParams { .. }
         | ApiError::MalformedJson(_)
         | ApiError::BodyTooLarge(_)
         | ApiError::BodyTimeout(_)
         | ApiError::NotFound(_)
-        | ApiError::MethodNotAllowed => ChunkOutcome::Invalid,
-        ApiError::QueueFull | ApiError::TooManyConnections => ChunkOutcome::QueueFull,
-        ApiError::CircuitOpen(_) => ChunkOutcome::CircuitOpen,
-        ApiError::ShuttingDown => ChunkOutcome::ShuttingDown,
-        ApiError::DeadlineExceeded => ChunkOutcome::DeadlineExceeded,
+        | ApiError::MethodNotAllowed => Outcome::Invalid,
+        ApiError::QueueFull | ApiError::TooManyConnections => Outcome::QueueFull,
+        ApiError::CircuitOpen(_) => Outcome::CircuitOpen,
+        ApiError::ShuttingDown => Outcome::ShuttingDown,
+        ApiError::DeadlineExceeded => Outcome::DeadlineExceeded,
         // Only a texture GET meets the shared store's absence; counted as a failure.
-        ApiError::Internal | ApiError::SharedUnavailable => ChunkOutcome::Failed,
+        ApiError::Internal | ApiError::SharedUnavailable => Outcome::Failed,
     }
 }
 

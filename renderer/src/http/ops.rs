@@ -58,18 +58,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        {
-            let mut text = state.metrics.render(&state.gauges());
-            state
-                .path
-                .textures
-                .metrics
-                .render_into(&mut text, &state.path.textures);
-            if let Some(shared) = &state.path.shared {
-                shared.render_metrics(&mut text);
-            }
-            text
-        },
+        { state.metrics.render(&state.snapshot().with_memory()) },
     )
         .into_response()
 }

@@ -11,8 +11,8 @@ use crate::backend::JobInput;
 use crate::cache::Key;
 use crate::coalesce::Shared;
 use crate::error::RenderError;
+use crate::metrics::Outcome;
 use crate::shared::Lookup;
-use crate::textures::metrics::FetchOutcome;
 use crate::textures::store::{Texture, parse_hash};
 
 use super::{RenderKey, RenderPath};
@@ -28,6 +28,19 @@ pub enum Served {
     Rendered,
     /// Identical work already in flight.
     Coalesced,
+}
+
+impl Served {
+    /// The outcome a chunk request served this way counts as.
+    #[must_use]
+    pub const fn outcome(self) -> Outcome {
+        match self {
+            Self::Cached => Outcome::Cached,
+            Self::Shared => Outcome::Shared,
+            Self::Rendered => Outcome::Rendered,
+            Self::Coalesced => Outcome::Coalesced,
+        }
+    }
 }
 
 /// A parsed and resolved chunk request, ready to render.
@@ -74,10 +87,10 @@ impl RenderPath {
         let t = &self.textures;
         let hex = &planned.plan.hash;
         let found = if let Some(hit) = t.store.get(&planned.hash) {
-            t.metrics.store(true);
+            self.metrics.texture_store(true);
             (hit, Served::Cached)
         } else {
-            t.metrics.store(false);
+            self.metrics.texture_store(false);
             match self.shared_texture(planned.hash, hex).await {
                 Some(hit) => (hit, Served::Shared),
                 None => {
@@ -120,16 +133,15 @@ impl RenderPath {
     ///
     /// # Errors
     /// 404 for a malformed hash or one with neither texture nor recipe; otherwise as
-    /// [`App::chunk_texture`].
+    /// [`RenderPath::chunk_texture`].
     pub async fn fetch_texture(&self, hex: &str) -> Result<(Arc<Texture>, Served), RenderError> {
-        let t = &self.textures;
         let result = self.fetch_inner(hex).await;
-        t.metrics.fetch(match &result {
-            Ok((_, Served::Cached)) => FetchOutcome::Hit,
-            Ok((_, Served::Shared)) => FetchOutcome::SharedHit,
-            Ok(_) => FetchOutcome::Rerendered,
-            Err(RenderError::NotFound(_)) => FetchOutcome::NotFound,
-            Err(_) => FetchOutcome::Failed,
+        self.metrics.texture_fetch(match &result {
+            Ok((_, Served::Cached)) => Outcome::Cached,
+            Ok((_, Served::Shared)) => Outcome::Shared,
+            Ok(_) => Outcome::Rerendered,
+            Err(RenderError::NotFound(_)) => Outcome::NotFound,
+            Err(_) => Outcome::Failed,
         });
         result
     }
@@ -139,10 +151,10 @@ impl RenderPath {
         let unknown = || RenderError::NotFound(format!("no texture `{hex}`"));
         let hash = parse_hash(hex).ok_or_else(unknown)?;
         if let Some(hit) = t.store.get(&hash) {
-            t.metrics.store(true);
+            self.metrics.texture_store(true);
             return Ok((hit, Served::Cached));
         }
-        t.metrics.store(false);
+        self.metrics.texture_store(false);
         if let Some(hit) = self.shared_texture(hash, hex).await {
             return Ok((hit, Served::Shared));
         }

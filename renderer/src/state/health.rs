@@ -1,43 +1,46 @@
-//! The `/health` snapshot of an [`App`] (the types are [`crate::health`]'s).
+//! `/health`: a view of the same [`Snapshot`] `/metrics` exports (the types are
+//! [`crate::health`]'s).
 
+use crate::breaker::CircuitState;
 use crate::health::Health;
-use crate::metrics::Outcome;
+use crate::metrics::{Metrics, Outcome, Snapshot};
 
 use super::App;
 
 impl App {
-    /// The `/health` snapshot: read from atomics and the queue's length, never from the
-    /// queue itself, so it answers while renders are piled up.
+    /// The `/health` body, from a fresh [`App::snapshot`].
     #[must_use]
     pub fn health(&self) -> Health {
-        let app = self;
-        let m = &app.metrics;
-        let state = app.path.breaker.state();
-        let shared = app.path.shared.as_ref().map(|s| s.health());
-        let shared_ok = shared.as_ref().is_none_or(|s| s.reason.is_none());
-        Health {
-            status: if app.is_draining() {
-                "draining"
-            } else if state == crate::breaker::CircuitState::Closed && shared_ok {
-                "ok"
-            } else {
-                "degraded"
-            },
-            queue_size: app.path.queue.len(),
-            queue_capacity: app.path.queue.capacity(),
-            workers: app.workers,
-            busy_workers: app.busy_workers(),
-            circuit_open: state == crate::breaker::CircuitState::Open,
-            circuit_state: state.name(),
-            backend: app.backend,
-            gpu: app.gpu.as_ref().map(|g| g.gpu_health()),
-            rendered: m.outcome_count(Outcome::Ok),
-            rejected: m.outcome_count(Outcome::QueueFull)
-                + m.outcome_count(Outcome::CircuitOpen)
-                + m.outcome_count(Outcome::ShuttingDown),
-            failed: m.outcome_count(Outcome::Failed) + m.outcome_count(Outcome::Panicked),
-            cache_hits: m.cache_hits(),
-            shared,
-        }
+        health_of(self.snapshot(), &self.metrics)
+    }
+}
+
+/// `/health` of `snap`, with the job counters of `m`.
+#[must_use]
+pub fn health_of(snap: Snapshot, m: &Metrics) -> Health {
+    let shared_ok = snap.shared.as_ref().is_none_or(|s| s.reason.is_none());
+    Health {
+        status: if snap.draining {
+            "draining"
+        } else if snap.circuit == CircuitState::Closed && shared_ok {
+            "ok"
+        } else {
+            "degraded"
+        },
+        queue_size: snap.queue_depth,
+        queue_capacity: snap.queue_capacity,
+        workers: snap.workers,
+        busy_workers: snap.busy_workers,
+        circuit_open: snap.circuit == CircuitState::Open,
+        circuit_state: snap.circuit.name(),
+        backend: snap.backend,
+        gpu: snap.gpu,
+        rendered: m.outcome_count(Outcome::Rendered),
+        rejected: m.outcome_count(Outcome::QueueFull)
+            + m.outcome_count(Outcome::CircuitOpen)
+            + m.outcome_count(Outcome::ShuttingDown),
+        failed: m.outcome_count(Outcome::Failed) + m.outcome_count(Outcome::Panicked),
+        cache_hits: m.cache_hits(),
+        shared: snap.shared,
     }
 }

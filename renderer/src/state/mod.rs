@@ -21,7 +21,7 @@ use crate::backend::{BackendFactory, CpuRenderBackend};
 use crate::breaker::{CircuitBreaker, Clock, SystemClock};
 use crate::config::Config;
 use crate::health::GpuStatus;
-use crate::metrics::{Gauges, Metrics};
+use crate::metrics::{Metrics, Snapshot};
 use crate::queue::JobQueue;
 use crate::render_path::{RenderPath, RenderPathParts};
 use crate::textures::Textures;
@@ -241,21 +241,32 @@ impl App {
         self.path.begin_drain();
     }
 
-    /// Gauges for `/metrics`.
+    /// The service now, read from its owners (atomics and lengths, never the queue's
+    /// contents, so it answers while renders pile up): `/metrics` exports it as gauges and
+    /// `/health` shows it. Resident memory is left out (reading it is a system call that
+    /// the health probe does not need); [`Snapshot::with_memory`] adds it.
     #[must_use]
-    pub fn gauges(&self) -> Gauges {
+    pub fn snapshot(&self) -> Snapshot {
         let path = &self.path;
-        Gauges {
+        let textures = &path.textures;
+        Snapshot {
             queue_depth: path.queue.len(),
             queue_capacity: path.queue.capacity(),
             busy_workers: self.busy_workers(),
             workers: self.workers,
+            backend: self.backend,
             cache_bytes: path.cache.bytes(),
             cache_entries: path.cache.len(),
-            circuit_state: path.breaker.state().code(),
+            circuit: path.breaker.state(),
             draining: self.is_draining(),
-            memory: crate::process::ProcessMemory::read(),
+            memory: None,
             atlas_planar_bytes: self.repo.planar_bytes(),
+            texture_store_bytes: textures.store.bytes(),
+            texture_store_entries: textures.store.len(),
+            texture_recipes: textures.recipes.len(),
+            texture_recipe_bytes: textures.recipes.bytes(),
+            gpu: self.gpu.as_ref().map(|g| g.gpu_health()),
+            shared: path.shared.as_ref().map(|s| s.health()),
         }
     }
 }

@@ -7,8 +7,6 @@
 //!   used go first), each with its strong ETag computed once.
 //! - [`recipes`]: [`RecipeStore`], hash → canonical request JSON, bounded in count and bytes;
 //!   an evicted texture is re-rendered from its recipe instead of answering 404.
-//! - [`metrics`]: [`ChunkMetrics`], chunk requests by outcome, store hits and misses,
-//!   re-renders.
 //!
 //! The render path that uses these stores is `crate::render_path::chunks` (store → coalesce →
 //! queue → store, and re-rendering from a recipe); the worker-side compose is
@@ -21,7 +19,6 @@
 //! worker took them, which then encodes the PNG itself ([`crate::gpu_backend`]); smaller ones
 //! on the CPU.
 
-pub mod metrics;
 pub mod recipes;
 pub mod store;
 
@@ -30,7 +27,6 @@ use std::sync::Arc;
 use pipeline::chunk::{ChunkLimits, TilesetRegistry};
 
 use crate::config::Config;
-pub use metrics::ChunkMetrics;
 pub use recipes::RecipeStore;
 pub use store::{Texture, TextureStore, parse_hash};
 
@@ -45,8 +41,6 @@ pub struct Textures {
     pub store: TextureStore,
     /// How to re-render each handed-out hash.
     pub recipes: RecipeStore,
-    /// Counters.
-    pub metrics: ChunkMetrics,
 }
 
 impl Textures {
@@ -58,7 +52,6 @@ impl Textures {
             limits: config.chunk_limits.clone(),
             store: TextureStore::new(config.texture_cache_bytes),
             recipes: RecipeStore::new(config.texture_recipes, config.texture_recipe_bytes),
-            metrics: ChunkMetrics::default(),
         }
     }
 }
