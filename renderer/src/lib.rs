@@ -6,6 +6,7 @@
 //! - [`atlas_paths`]: where the sprite and data folders are (bundled by default).
 //! - [`cli`]: `renderer render`.
 //! - [`probe`]: `renderer probe`, the image's curl-free health check.
+//! - [`job`]: the job types (`JobInput`, `JobOutput`), at the floor.
 //! - [`backend`]: `RenderBackend` (batch-shaped), the CPU backend, a test backend.
 //! - `gpu_backend` (feature `gpu`, default): the GPU worker backend, its shared device and
 //!   GPU-local breaker.
@@ -45,6 +46,7 @@ pub mod error;
 pub mod gpu_backend;
 pub mod health;
 pub mod http;
+pub mod job;
 pub mod metrics;
 pub mod probe;
 pub mod process;

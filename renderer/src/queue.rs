@@ -7,7 +7,7 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use tokio::sync::oneshot;
 
-use crate::backend::{JobInput, JobOutput};
+use crate::job::{JobInput, JobOutput};
 
 /// Why a job ended without output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use tokio::sync::oneshot;
 
-use crate::backend::{BackendFactory, JobInput, RenderBackend, WorkerRole};
+use crate::backend::{BackendFactory, RenderBackend, WorkerRole};
 use crate::breaker::CircuitBreaker;
+use crate::job::JobInput;
 use crate::metrics::{Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, JobResult};
 
@@ -273,8 +274,9 @@ mod tests {
     use pipeline::plan::Plan;
 
     use super::*;
-    use crate::backend::{BackendError, JobOutput};
+    use crate::backend::BackendError;
     use crate::breaker::SystemClock;
+    use crate::job::JobOutput;
 
     /// Answers every job once `gate` lets it (a receiver that yields one unit per batch).
     struct Gated {

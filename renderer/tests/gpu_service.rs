@@ -33,10 +33,11 @@ use pipeline::compare::compare_rgba;
 use pipeline::gpu::{GpuAdapterInfo, GpuBackend, GpuError};
 use pipeline::plan::Plan;
 use pipeline::{AtlasRepository, CpuBackend};
-use renderer::backend::{JobInput, RenderBackend as _, WorkerRole};
+use renderer::backend::{RenderBackend as _, WorkerRole};
 use renderer::breaker::{Clock, ManualClock};
 use renderer::config::{BackendChoice, Config};
 use renderer::gpu_backend::{GpuDevice, GpuMode, GpuOpener, GpuSettings, GpuShared};
+use renderer::job::JobInput;
 use renderer::metrics::Outcome;
 use renderer::select::{start_app, start_gpu_app};
 use renderer::worker::WorkerPool;
@@ -932,7 +933,7 @@ fn every_worker_composes_large_chunks_on_the_device_while_a_gpu_worker_exists() 
     assert_eq!((gpu_worker.name(), cpu_worker.name()), ("gpu", "cpu"));
     let state = cpu_state(config(|_| {}));
     let job = |body: &Value| chunk_job(&state, body);
-    let png = |r: Vec<Result<renderer::backend::JobOutput, _>>| {
+    let png = |r: Vec<Result<renderer::job::JobOutput, _>>| {
         let mut r = r;
         r.pop().expect("one result").expect("rendered").png.to_vec()
     };

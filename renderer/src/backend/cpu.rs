@@ -7,7 +7,8 @@ use std::time::Instant;
 use pipeline::{AtlasRepository, CpuBackend};
 
 use super::chunk::ChunkRenderer;
-use super::{BackendError, BackendFactory, ChunkAccelerator, JobInput, JobOutput, RenderBackend};
+use super::{BackendError, BackendFactory, ChunkAccelerator, RenderBackend};
+use crate::job::{JobInput, JobOutput};
 use pipeline::encode_cell;
 use pipeline::layers::render_layers;
 use pipeline::sheet::render_sheet;

@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //!
-//! - this file: the job types, [`RenderBackend`], [`ChunkAccelerator`], [`BackendError`].
+//! - this file: [`RenderBackend`], [`ChunkAccelerator`], [`BackendError`], [`WorkerRole`]
+//!   (the job types are [`crate::job`]'s).
 //! - [`cpu`]: [`CpuRenderBackend`], the reference backend.
 //! - [`chunk`]: [`ChunkRenderer`], the worker-side chunk compose (on the GPU for large
 //!   chunks when the worker has a chunk accelerator) → PNG, with reused buffers.
@@ -20,84 +21,9 @@ pub use cpu::CpuRenderBackend;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use pipeline::chunk::ChunkPlan;
-use pipeline::plan::Plan;
 
-use pipeline::layers::Layer;
-use pipeline::sheet::SheetLayout;
-
-/// One unit of render work, validated and planned by the handler.
-#[derive(Debug, Clone)]
-pub enum JobInput {
-    /// One cat.
-    Cat {
-        /// The cat's plan.
-        plan: Plan,
-        /// Nearest-neighbour upscale, 1 = none.
-        scale: u32,
-        /// `Some(images)` to capture each stage (with or without its PNG).
-        layers: Option<bool>,
-    },
-    /// Many cats laid out as one sprite sheet.
-    Sheet {
-        /// One plan per tile, in tile order.
-        plans: Vec<Plan>,
-        /// Sheet geometry.
-        layout: SheetLayout,
-        /// Also encode each frame on its own ([`JobOutput::frames`]).
-        sources: bool,
-    },
-    /// One atlas cell as it is (`GET /sprites/{group}/{pose}.png`).
-    Cell {
-        /// The cell.
-        cell: pipeline::CellId,
-    },
-    /// One chunk texture (tile layers and entities), encoded as PNG.
-    Chunk {
-        /// The resolved chunk.
-        plan: Arc<ChunkPlan>,
-    },
-}
-
-impl JobInput {
-    /// The job's kind as metrics label it.
-    #[must_use]
-    pub const fn kind(&self) -> &'static str {
-        match self {
-            Self::Cat { .. } => "cat",
-            Self::Sheet { .. } => "sheet",
-            Self::Cell { .. } => "cell",
-            Self::Chunk { .. } => "chunk",
-        }
-    }
-}
-
-/// A finished job.
-#[derive(Debug, Clone)]
-pub struct JobOutput {
-    /// The encoded image.
-    pub png: Bytes,
-    /// Captured stages (empty unless asked for).
-    pub layers: Vec<Layer>,
-    /// Each frame of a sheet as its own 50×50 PNG, when the sheet asked for sources.
-    pub frames: Vec<Vec<u8>>,
-}
-
-impl JobOutput {
-    /// Bytes this output holds, for the cache budget.
-    #[must_use]
-    pub fn weight(&self) -> usize {
-        self.png.len()
-            + self
-                .layers
-                .iter()
-                .map(|l| 64 + l.png.as_ref().map_or(0, Vec::len))
-                .sum::<usize>()
-            + self.frames.iter().map(|f| 64 + f.len()).sum::<usize>()
-            + 64
-    }
-}
+use crate::job::{JobInput, JobOutput};
 
 /// Why a backend could not finish a job (a server-side failure: it counts for the breaker).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

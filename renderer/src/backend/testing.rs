@@ -8,7 +8,8 @@ use std::sync::Arc;
 use pipeline::AtlasRepository;
 
 use super::cpu::CpuRenderBackend;
-use super::{BackendError, BackendFactory, JobInput, JobOutput, RenderBackend};
+use super::{BackendError, BackendFactory, RenderBackend};
+use crate::job::{JobInput, JobOutput};
 
 /// Switches shared by every [`TestBackend`] of one factory.
 #[derive(Debug, Default)]

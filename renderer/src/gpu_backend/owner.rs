@@ -9,7 +9,8 @@ use axum::body::Bytes;
 use pipeline::plan::Plan;
 use pipeline::{CELL_BYTES, Canvas};
 
-use crate::backend::{BackendError, CpuRenderBackend, JobInput, JobOutput, RenderBackend};
+use crate::backend::{BackendError, CpuRenderBackend, RenderBackend};
+use crate::job::{JobInput, JobOutput};
 use pipeline::encode_cell;
 use pipeline::sheet::SheetCanvas;
 

@@ -58,7 +58,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        { state.metrics.render(&state.snapshot().with_memory()) },
+        {
+            state
+                .metrics
+                .prometheus_text(&state.snapshot().with_memory())
+        },
     )
         .into_response()
 }

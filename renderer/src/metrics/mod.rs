@@ -346,7 +346,7 @@ impl Metrics {
 
     /// The Prometheus text of every counter and histogram, and of `snap`'s gauges.
     #[must_use]
-    pub fn render(&self, snap: &Snapshot) -> String {
+    pub fn prometheus_text(&self, snap: &Snapshot) -> String {
         let mut x = Exposition::new();
         self.write_gauges(&mut x, snap);
         self.write_work(&mut x);
@@ -635,7 +635,7 @@ mod tests {
     fn every_outcome_family_is_exported_from_the_start_with_one_enum_s_labels() {
         let m = Metrics::default();
         m.chunk_request(Outcome::Cached);
-        let text = m.render(&test_snapshot());
+        let text = m.prometheus_text(&test_snapshot());
         assert!(
             text.contains("renderer_jobs_total{outcome=\"rendered\"} 0"),
             "{text}"
@@ -653,7 +653,7 @@ mod tests {
         let m = Metrics::default();
         m.render_time("cat", "cpu", Duration::from_micros(80));
         m.render_time("cat", "cpu", Duration::from_millis(3));
-        let text = m.render(&test_snapshot());
+        let text = m.prometheus_text(&test_snapshot());
         assert!(
             text.contains(
                 "renderer_render_seconds_bucket{kind=\"cat\",backend=\"cpu\",le=\"0.0001\"} 1"

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use pipeline::chunk::{ChunkPlan, ChunkRequest};
 use serde_json::Value;
 
-use crate::backend::JobInput;
 use crate::cache::Key;
 use crate::coalesce::Shared;
 use crate::error::RenderError;
+use crate::job::JobInput;
 use crate::metrics::Outcome;
 use crate::shared::Lookup;
 use crate::textures::store::{Texture, parse_hash};

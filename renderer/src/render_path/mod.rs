@@ -22,11 +22,11 @@ use std::time::{Duration, Instant};
 use pipeline::{AtlasRepository, CellId, GroupId, Pose};
 use tokio::sync::oneshot;
 
-use crate::backend::{JobInput, JobOutput};
 use crate::breaker::CircuitBreaker;
 use crate::cache::{Key, ResultCache};
 use crate::coalesce::{Coalescer, Shared};
 use crate::error::RenderError;
+use crate::job::{JobInput, JobOutput};
 use crate::metrics::{Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, SubmitError};
 use crate::shared::SharedStore;

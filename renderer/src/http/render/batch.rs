@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use pipeline::StageKind;
 use serde_json::{Map, Value, json};
 
-use crate::backend::JobInput;
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::responses::{BodyErrors, Internal, Refusals};
+use crate::job::JobInput;
 use crate::state::AppState;
 use crate::wire::render::{BatchOptions, BatchRequest, BatchResponse, FrameEntry, SourceEntry};
 use pipeline::sheet::SheetLayout;

@@ -9,10 +9,10 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use crate::backend::{JobInput, JobOutput};
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
 use crate::http::responses::{BodyErrors, Internal, PngBytes, Refusals};
+use crate::job::{JobInput, JobOutput};
 use crate::state::AppState;
 use crate::wire::error::ErrorBody;
 use crate::wire::render::{LayerEntry, RenderRequest, RenderResponse};
