@@ -13,11 +13,27 @@ use pipeline::{AtlasPaths, AtlasRepository, CatParams, CatSpec, CpuBackend};
 
 const BIN: &str = env!("CARGO_BIN_EXE_renderer");
 
-fn temp(name: &str) -> PathBuf {
+/// A fresh folder under the system's temp dir, removed again when the test is done.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp(name: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("renderer-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
-    d
+    TempDir(d)
 }
 
 fn decode(path: &Path) -> pipeline::atlas::RgbaImage {
