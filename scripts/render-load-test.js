@@ -17,10 +17,10 @@
 //   k6 run -e BASE_URL=http://127.0.0.1:8001 scripts/render-load-test.js
 //   k6 run -e BASE_URL=http://127.0.0.1:8001 -e PROFILE=smoke scripts/render-load-test.js
 import http from 'k6/http';
-import { check, fail } from 'k6';
+import { check } from 'k6';
 import { Rate, Trend } from 'k6/metrics';
+import { BASE, arrival, randomCat, randomChunk, vocabulary } from './k6/common.js';
 
-const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8001';
 const PROFILE = __ENV.PROFILE || 'full';
 
 const PROFILES = {
@@ -46,17 +46,7 @@ const rejected = new Rate('rejected');       // 503s: the queue or breaker refus
 const failed = new Rate('failed');           // anything else that is not 200
 const healthLatency = new Trend('health_latency', true);
 
-function scenario(exec, rate) {
-  return {
-    executor: 'constant-arrival-rate',
-    exec,
-    rate,
-    timeUnit: '1s',
-    duration: P.duration,
-    preAllocatedVUs: Math.max(2, Math.ceil(rate / 4)),
-    maxVUs: Math.max(8, rate * 2),
-  };
-}
+const scenario = (exec, rate) => arrival(exec, rate, P.duration);
 
 export const options = {
   scenarios: {
@@ -77,29 +67,7 @@ export const options = {
 };
 
 // The allowed names, from the service itself, once.
-export function setup() {
-  const res = http.get(`${BASE}/vocabulary`);
-  if (res.status !== 200) {
-    fail(`GET /vocabulary answered ${res.status}; is the renderer at ${BASE}?`);
-  }
-  const v = res.json();
-  const ts = v.tilesets.find((t) => t.name === 'terrain') || v.tilesets[0];
-  return {
-    pelts: v.peltName,
-    colours: v.colour,
-    eyes: v.eyeColour,
-    skins: v.skinColour,
-    tints: v.tint,
-    patches: v.whitePatches,
-    tortieBases: v.tortieBase,
-    tortieMasks: v.tortieMask,
-    poses: v.spriteNumber.max + 1,
-    tileset: ts.name,
-    tiles: ts.ground || ts.tiles,
-  };
-}
-
-const pick = (list) => list[Math.floor(Math.random() * list.length)];
+export const setup = vocabulary;
 
 export function cached() {
   const colour = ['GINGER', 'BLACK', 'WHITE', 'GREY'][__ITER % 4];
@@ -108,30 +76,14 @@ export function cached() {
 }
 
 export function uncached(d) {
-  const params = {
-    peltName: pick(d.pelts),
-    colour: pick(d.colours),
-    eyeColour: pick(d.eyes),
-    skinColour: pick(d.skins),
-    tint: pick(d.tints),
-    whitePatches: pick(d.patches),
-    shading: Math.random() < 0.5,
-  };
-  if (params.peltName === 'Tortie' || params.peltName === 'Calico') {
-    // A tortie needs its second pelt (the service answers 422 naming the field otherwise).
-    params.tortieBase = pick(d.tortieBases);
-    params.tortiePattern = pick(d.tortieBases);
-    params.tortieColour = pick(d.colours);
-    params.tortieMask = pick(d.tortieMasks);
-  }
+  const params = randomCat(d);
   const body = JSON.stringify({ payload: { spriteNumber: Math.floor(Math.random() * d.poses), params } });
   const res = http.post(`${BASE}/render`, body, { headers: { 'Content-Type': 'application/json' } });
   record(res, 'application/json');
 }
 
 export function chunk(d) {
-  const layer = Array.from({ length: 64 }, () => pick(d.tiles));
-  const body = JSON.stringify({ tileset: d.tileset, width: 8, height: 8, tileSize: 16, layers: [layer] });
+  const body = JSON.stringify(randomChunk(d));
   const res = http.post(`${BASE}/render/chunk`, body, { headers: { 'Content-Type': 'application/json' } });
   record(res, 'application/json');
   if (res.status === 200) {

@@ -11,28 +11,17 @@
 //
 //   k6 run -e BASE_URL=http://127.0.0.1:8001 -e DURATION=30m scripts/soak/soak.js
 import http from 'k6/http';
-import { check, fail } from 'k6';
+import { check } from 'k6';
 import { Rate } from 'k6/metrics';
+import { BASE, arrival, pick, randomCat as catParams, randomChunk, vocabulary } from '../k6/common.js';
 
-const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8001';
 const DURATION = __ENV.DURATION || '2m';
 const SCALE = Number(__ENV.RATE_SCALE || 1);
 
 const unexpected = new Rate('unexpected'); // a status the request's class should never get
 const refused = new Rate('refused'); // 503: queue full (load shedding), allowed but rare
 
-function scenario(exec, rate) {
-  const r = Math.max(1, Math.round(rate * SCALE));
-  return {
-    executor: 'constant-arrival-rate',
-    exec,
-    rate: r,
-    timeUnit: '1s',
-    duration: DURATION,
-    preAllocatedVUs: Math.max(2, Math.ceil(r / 4)),
-    maxVUs: Math.max(8, r * 2),
-  };
-}
+const scenario = (exec, rate) => arrival(exec, Math.max(1, Math.round(rate * SCALE)), DURATION);
 
 export const options = {
   scenarios: {
@@ -51,41 +40,14 @@ export const options = {
   },
 };
 
-export function setup() {
-  const res = http.get(`${BASE}/vocabulary`);
-  if (res.status !== 200) {
-    fail(`GET /vocabulary answered ${res.status}; is the renderer at ${BASE}?`);
-  }
-  const v = res.json();
-  const ts = v.tilesets.find((t) => t.name === 'terrain') || v.tilesets[0];
-  return {
-    pelts: v.peltName.filter((p) => p !== 'Tortie' && p !== 'Calico'),
-    colours: v.colour,
-    eyes: v.eyeColour,
-    skins: v.skinColour,
-    tints: v.tint,
-    patches: v.whitePatches,
-    poses: v.spriteNumber.max + 1,
-    tileset: ts.name,
-    tiles: ts.ground || ts.tiles,
-  };
-}
+export const setup = vocabulary;
 
-const pick = (list) => list[Math.floor(Math.random() * list.length)];
 // One metric series per kind of request, not per URL (texture and query URLs are unique).
 const tagged = (name) => ({ headers: { 'Content-Type': 'application/json' }, tags: { name } });
 
+// A plain cat (no tortie: /render.png's query carries only plain fields) at a random pose.
 function randomCat(d) {
-  return {
-    peltName: pick(d.pelts),
-    colour: pick(d.colours),
-    eyeColour: pick(d.eyes),
-    skinColour: pick(d.skins),
-    tint: pick(d.tints),
-    whitePatches: pick(d.patches),
-    shading: Math.random() < 0.5,
-    spriteNumber: Math.floor(Math.random() * d.poses),
-  };
+  return { ...catParams(d, { torties: false }), spriteNumber: Math.floor(Math.random() * d.poses) };
 }
 
 function expect(res, ok) {
@@ -112,9 +74,7 @@ export function batch(d) {
 }
 
 export function chunk(d) {
-  const layer = Array.from({ length: 64 }, () => pick(d.tiles));
-  const body = { tileset: d.tileset, width: 8, height: 8, tileSize: 16, layers: [layer] };
-  const res = http.post(`${BASE}/render/chunk`, JSON.stringify(body), tagged('chunk'));
+  const res = http.post(`${BASE}/render/chunk`, JSON.stringify(randomChunk(d)), tagged('chunk'));
   expect(res, [200]);
   if (res.status === 200) {
     expect(http.get(`${BASE}${res.json('textureUrl')}`, tagged('texture')), [200]);
