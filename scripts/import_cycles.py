@@ -11,6 +11,11 @@ this code base names things.
 
     scripts/import_cycles.py pipeline/src renderer/src
     scripts/import_cycles.py --self-test
+    scripts/import_cycles.py --layers renderer/src "http > state > render_path, textures > ..."
+
+With `--layers`, the modules named are also held to their order: a module may use modules
+of its own layer or of layers after it (further down), never one before it. Modules not
+named are not held to any layer.
 """
 import collections
 import os
@@ -85,6 +90,21 @@ def cycles(edges):
     return out
 
 
+def parse_layers(spec):
+    return [[m.strip() for m in layer.split(",") if m.strip()] for layer in spec.split(">")]
+
+
+def upward(edges, layers):
+    """Every edge from a module to one in an earlier (higher) layer."""
+    rank = {m: i for i, layer in enumerate(layers) for m in layer}
+    return sorted(
+        (a, b)
+        for a, targets in edges.items()
+        for b in targets
+        if a in rank and b in rank and rank[b] < rank[a]
+    )
+
+
 def self_test():
     with tempfile.TemporaryDirectory() as d:
         os.makedirs(os.path.join(d, "b"))
@@ -95,6 +115,10 @@ def self_test():
         assert cycles(edges_of(d)) == [], "a comment and a child using its parent are fine"
         write("b/c.rs", "use super::Other;\nuse crate::{a::X, b::Y};\n")
         assert cycles(edges_of(d)) == [["a", "b"]], cycles(edges_of(d))
+        write("b/c.rs", "use super::Other;\n")
+        layers = parse_layers("a > b")
+        assert upward(edges_of(d), layers) == [], "a uses b, below it: fine"
+        assert upward(edges_of(d), parse_layers("b > a")) == [("a", "b")], "b is above a"
     print("import_cycles self-test: ok")
 
 
@@ -102,6 +126,14 @@ def main(roots):
     if roots == ["--self-test"]:
         self_test()
         return 0
+    if roots and roots[0] == "--layers":
+        _, root, spec = roots
+        bad = upward(edges_of(root), parse_layers(spec))
+        for a, b in bad:
+            print(f"{root}: `{a}` uses `{b}`, a layer above it ({spec})")
+        if not bad:
+            print(f"{root}: every module uses only its own layer or those below ({spec})")
+        return 1 if bad else 0
     bad = 0
     for root in roots:
         edges = edges_of(root)
