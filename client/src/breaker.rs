@@ -165,12 +165,6 @@ impl Breaker {
         self.state
     }
 
-    /// Consecutive failures counted while closed.
-    #[must_use]
-    pub fn failures(&self) -> usize {
-        self.failures
-    }
-
     /// How long until an open breaker lets a probe through (zero otherwise).
     #[must_use]
     pub fn retry_after(&self, now: Instant) -> Duration {
@@ -219,7 +213,11 @@ mod tests {
         b.record_success();
         b.record_failure(t0);
         assert_eq!(b.state(), CircuitState::Closed);
-        assert_eq!(b.failures(), 1);
+        assert_eq!(
+            b.record_failure(t0),
+            Some(Transition::Opened),
+            "two in a row now"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use reqwest::{StatusCode, Url, header};
 
 use crate::backoff::{Backoff, random_seed};
-use crate::breaker::{Admission, Breaker, CircuitState, Transition};
+use crate::breaker::{Admission, Breaker, CircuitState};
 use crate::config::ClientConfig;
 use crate::stats::{ClientStats, StatsSnapshot};
 use crate::wire::chunk::{ChunkJson, ChunkResponse};
@@ -254,8 +254,8 @@ impl RendererClient {
             };
             self.count(&why);
             if renderer_fault {
-                let change = self.breaker().record_failure(Instant::now());
-                if change.is_some_and(|c| c != Transition::Closed) {
+                // A failure only ever opens the breaker (or opens it again).
+                if self.breaker().record_failure(Instant::now()).is_some() {
                     tracing::warn!(target: TARGET, reason = %why,
                         cooldown_ms = me.config.breaker_cooldown.as_millis() as u64,
                         "renderer circuit opened; sending chunks without textures");

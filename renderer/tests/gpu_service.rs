@@ -791,6 +791,30 @@ fn without_an_adapter_strict_refuses_to_start_and_auto_renders_on_the_cpu() {
     assert!(s.gpu.is_none());
 }
 
+#[test]
+fn the_gpu_adapter_setting_picks_by_name_and_an_unknown_name_refuses_to_start() {
+    // With or without an adapter on this machine, no adapter is called this: the service's
+    // setting must reach the opener, which names what it looked for and what it found.
+    let cfg = config(|c| {
+        c.backend = BackendChoice::Gpu;
+        c.gpu_adapter = Some("no-such-adapter-xyz".into());
+    });
+    let e = start_app(cfg, repo(), files()).expect_err("no adapter has that name");
+    let msg = format!("{e:#}");
+    assert!(msg.contains("no-such-adapter-xyz"), "{msg}");
+    // The name of the adapter this machine has (lavapipe: `llvmpipe`) picks it.
+    let Some(info) = adapter("the_gpu_adapter_setting_picks_by_name") else {
+        return;
+    };
+    let wanted = info.name.to_lowercase();
+    let s = gpu_state(BackendChoice::Gpu, |c| c.gpu_adapter = Some(wanted.clone()));
+    assert_eq!(
+        s.gpu.as_ref().map(|g| g.gpu_health().adapter),
+        Some(info.name.clone())
+    );
+    shut(&s);
+}
+
 // ---------------------------------------------------------------------------------------
 // Chunks on the (fake) GPU
 

@@ -454,41 +454,32 @@ impl Metrics {
         ] {
             x.counter(name, help, v.load(Ordering::Relaxed));
         }
-        let by_kind = |map: &BTreeMap<(&'static str, &'static str), Histogram>| {
-            map.iter()
-                .map(|((kind, backend), h)| {
-                    (format!("kind=\"{kind}\",backend=\"{backend}\""), h.clone())
-                })
-                .collect::<Vec<_>>()
-        };
-        let waits = by_kind(&self.queue_wait.lock());
+        // Each histogram family is written under its own lock (scrapes are rare; writers
+        // wait at most for one family's text).
+        let labels =
+            |(kind, backend): &(&str, &str)| format!("kind=\"{kind}\",backend=\"{backend}\"");
         x.histograms(
             "renderer_queue_wait_seconds",
             "Time jobs waited in the queue.",
-            waits.iter().map(|(l, h)| (l, h)),
+            self.queue_wait.lock().iter().map(|(k, h)| (labels(k), h)),
         );
-        let renders = by_kind(&self.render_time.lock());
         x.histograms(
             "renderer_render_seconds",
             "Render time per job, encoding included.",
-            renders.iter().map(|(l, h)| (l, h)),
+            self.render_time.lock().iter().map(|(k, h)| (labels(k), h)),
         );
-        let batches: Vec<_> = self
-            .batch_sizes
-            .lock()
-            .iter()
-            .map(|(backend, h)| (format!("backend=\"{backend}\""), h.clone()))
-            .collect();
         x.histograms(
             "renderer_batch_size",
             "Jobs per backend call.",
-            batches.iter().map(|(l, h)| (l, h)),
+            self.batch_sizes
+                .lock()
+                .iter()
+                .map(|(backend, h)| (format!("backend=\"{backend}\""), h)),
         );
-        let gpu = self.gpu_batch_sizes.lock().clone();
         x.histograms(
             "renderer_gpu_batch_size",
             "Cats per GPU call (a sheet counts every tile).",
-            [("", &gpu)],
+            [("", &*self.gpu_batch_sizes.lock())],
         );
         for (name, help, v) in [
             (
