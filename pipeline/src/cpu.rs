@@ -19,7 +19,7 @@ use crate::blend::{BlendMode, planes};
 use crate::cell::{CELL, CELL_ROW_BYTES, Canvas, transparent_canvas};
 use crate::palette::dark_forest_tint_px;
 use crate::plan::{FloatOp, Op, Plan, Reg, Source, StageKind};
-use crate::planar::{self, ALL_BLOCKS, Block, Facts, Mask, PlanarCell, TRANSPARENT};
+use crate::planar::{self, ALL_BLOCKS, Block, BlockView, Facts, Mask, PlanarCell, TRANSPARENT};
 
 /// Where a register's value lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,11 +54,11 @@ impl Register {
 
     /// The register's value.
     #[inline(always)]
-    fn view<'a>(&'a self, repo: &'a AtlasRepository) -> &'a PlanarCell {
+    fn view<'a>(&'a self, repo: &'a AtlasRepository) -> BlockView<'a> {
         match self.base {
-            Base::Own => &self.blocks,
-            Base::Cell(id) => &repo.planar_cell(id).blocks,
-            Base::Transparent => &TRANSPARENT,
+            Base::Own => BlockView::dense(&self.blocks),
+            Base::Cell(id) => repo.cell_blocks(id),
+            Base::Transparent => BlockView::dense(&TRANSPARENT),
         }
     }
 }
@@ -143,7 +143,11 @@ impl CpuBackend {
     /// Writes the cat register to the output canvas, mirrored if `flip`.
     #[inline(always)]
     fn finish(&mut self, repo: &AtlasRepository, flip: bool) -> &Canvas {
-        planar::to_canvas(self.cat.view(repo), &mut self.out);
+        match self.cat.base {
+            Base::Own => planar::to_canvas(&self.cat.blocks, &mut self.out),
+            Base::Cell(id) => repo.cell_into(id, &mut self.out),
+            Base::Transparent => self.out.fill(0),
+        }
         if flip {
             planar::flip_canvas(&mut self.out);
         }
@@ -191,7 +195,7 @@ impl CpuBackend {
             match op.source {
                 Source::Cell(id) => {
                     dst.base = Base::Cell(id);
-                    dst.facts = repo.planar_cell(id).facts;
+                    dst.facts = repo.cell_facts(id);
                 }
                 Source::Other => {
                     if other.base == Base::Own {
@@ -212,8 +216,8 @@ impl CpuBackend {
         // The value blended onto: the register's own blocks (in place) or where it lives.
         let base = match dst.base {
             Base::Own => None,
-            Base::Cell(id) => Some(&repo.planar_cell(id).blocks),
-            Base::Transparent => Some(&TRANSPARENT),
+            Base::Cell(id) => Some(repo.cell_blocks(id)),
+            Base::Transparent => Some(BlockView::dense(&TRANSPARENT)),
         };
         dst.base = Base::Own;
         let out = &mut *dst.blocks;
@@ -223,10 +227,15 @@ impl CpuBackend {
         let unseen = if seen { 0 } else { ALL_BLOCKS };
         dst.facts = match op.source {
             Source::Fill(rgb) => blend_fill(mode, out, base, df, rgb, unseen),
-            Source::Cell(id) => {
-                let sprite = repo.planar_cell(id);
-                blend(mode, out, base, df, &sprite.blocks, sprite.facts, unseen)
-            }
+            Source::Cell(id) => blend(
+                mode,
+                out,
+                base,
+                df,
+                repo.cell_blocks(id),
+                repo.cell_facts(id),
+                unseen,
+            ),
             Source::Other => blend(mode, out, base, df, other.view(repo), other.facts, unseen),
             // Handled before the blend modes.
             Source::Float(_) => df,
@@ -239,7 +248,12 @@ impl CpuBackend {
 fn float_op(dst: &mut Register, repo: &AtlasRepository, op: FloatOp) {
     match dst.base {
         Base::Own => {}
-        Base::Cell(id) => *dst.blocks = repo.planar_cell(id).blocks,
+        Base::Cell(id) => {
+            let cell = repo.cell_blocks(id);
+            for (k, block) in dst.blocks.iter_mut().enumerate() {
+                *block = cell[k];
+            }
+        }
         Base::Transparent => *dst.blocks = TRANSPARENT,
     }
     dst.base = Base::Own;
@@ -344,8 +358,11 @@ fn each_block(mask: Mask, mut f: impl FnMut(usize)) {
 /// The kernel works on a copy in a local: once everything is inlined the compiler cannot
 /// tell that `out` and the source blocks do not overlap, and does not vectorise in place.
 #[inline(always)]
-fn update(out: &mut PlanarCell, base: Option<&PlanarCell>, k: usize, f: impl FnOnce(&mut Block)) {
-    let mut d = base.unwrap_or(out)[k];
+fn update(out: &mut PlanarCell, base: Option<BlockView<'_>>, k: usize, f: impl FnOnce(&mut Block)) {
+    let mut d = match base {
+        Some(b) => b[k],
+        None => out[k],
+    };
     f(&mut d);
     out[k] = d;
 }
@@ -355,7 +372,7 @@ fn update(out: &mut PlanarCell, base: Option<&PlanarCell>, k: usize, f: impl FnO
 #[inline(always)]
 fn map_blocks(
     out: &mut PlanarCell,
-    base: Option<&PlanarCell>,
+    base: Option<BlockView<'_>>,
     keep: Mask,
     zero: Mask,
     f: impl Fn(&mut Block, usize),
@@ -392,9 +409,9 @@ fn map_blocks(
 fn blend(
     mode: BlendMode,
     out: &mut PlanarCell,
-    base: Option<&PlanarCell>,
+    base: Option<BlockView<'_>>,
     df: Facts,
-    src: &PlanarCell,
+    src: BlockView<'_>,
     sf: Facts,
     unseen: Mask,
 ) -> Facts {
@@ -463,9 +480,9 @@ fn blend(
 #[inline(always)]
 fn normal(
     out: &mut PlanarCell,
-    base: Option<&PlanarCell>,
+    base: Option<BlockView<'_>>,
     df: Facts,
-    src: &PlanarCell,
+    src: BlockView<'_>,
     sf: Facts,
     unseen: Mask,
 ) -> Facts {
@@ -545,7 +562,7 @@ fn normal(
 fn blend_fill(
     mode: BlendMode,
     out: &mut PlanarCell,
-    base: Option<&PlanarCell>,
+    base: Option<BlockView<'_>>,
     df: Facts,
     rgb: [u8; 3],
     unseen: Mask,
@@ -748,7 +765,7 @@ mod tests {
             let src: Box<Canvas> = match op.source {
                 Source::Cell(id) => {
                     let mut c = transparent_canvas();
-                    repo.cell(id).copy_to(&mut c);
+                    repo.cell_into(id, &mut c);
                     c
                 }
                 Source::Fill(rgb) => {
@@ -863,7 +880,7 @@ mod tests {
             for (i, op) in plan.ops.iter().enumerate() {
                 cpu.apply(&repo, op, seen[i]);
                 for reg in [&cpu.cat, &cpu.scratch] {
-                    let exact = Facts::of(reg.view(&repo));
+                    let exact = Facts::of(&reg.view(&repo).to_cell());
                     assert!(
                         reg.facts.implied_by(&exact),
                         "case {case} op {i} {op:?}: {:?} not implied by {exact:?}",

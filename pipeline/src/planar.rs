@@ -122,26 +122,75 @@ impl Facts {
     }
 }
 
-/// A cell's blocks plus their facts, made once per cell by the repository.
-#[derive(Debug, Clone)]
-pub struct PlanarSprite {
-    /// The pixels.
-    pub blocks: PlanarCell,
-    /// Exact facts of `blocks`.
-    pub facts: Facts,
+/// `IDENTITY[k] == k`: the table of a dense cell, whose block `k` is its own `k`th block.
+pub static IDENTITY: [u32; BLOCKS] = {
+    let mut table = [0; BLOCKS];
+    let mut k = 0;
+    while k < BLOCKS {
+        table[k] = k as u32;
+        k += 1;
+    }
+    table
+};
+
+/// A planar cell read through a table: block `k` is `blocks[table[k]]`. The repository's
+/// cells are views of this kind into its store of distinct blocks (most of a sprite's blocks
+/// are the shared all-zero one); a register's own blocks are the same with [`IDENTITY`].
+#[derive(Debug, Clone, Copy)]
+pub struct BlockView<'a> {
+    blocks: &'a [Block],
+    table: &'a [u32; BLOCKS],
 }
 
-impl PlanarSprite {
-    /// Splits a cell into blocks and records their facts.
+impl<'a> BlockView<'a> {
+    /// Block `k` is `blocks[table[k]]`; every entry of `table` must index `blocks` (reading
+    /// past it panics).
+    #[inline(always)]
     #[must_use]
-    pub fn from_view(view: &CellView<'_>) -> Box<Self> {
-        let mut sprite = Box::new(Self {
-            blocks: TRANSPARENT,
-            facts: Facts::TRANSPARENT,
-        });
-        from_view(view, &mut sprite.blocks);
-        sprite.facts = Facts::of(&sprite.blocks);
-        sprite
+    pub fn new(blocks: &'a [Block], table: &'a [u32; BLOCKS]) -> Self {
+        Self { blocks, table }
+    }
+
+    /// A view of a whole planar cell.
+    #[inline(always)]
+    #[must_use]
+    pub fn dense(cell: &'a PlanarCell) -> Self {
+        Self::new(cell, &IDENTITY)
+    }
+
+    /// Block `k`.
+    #[inline(always)]
+    #[must_use]
+    pub fn block(&self, k: usize) -> &'a Block {
+        &self.blocks[self.table[k] as usize]
+    }
+
+    /// The cell as one planar cell.
+    #[must_use]
+    pub fn to_cell(&self) -> Box<PlanarCell> {
+        let mut out = zeroed();
+        for (k, block) in out.iter_mut().enumerate() {
+            *block = *self.block(k);
+        }
+        out
+    }
+
+    /// Interleaves the cell into an RGBA8 canvas.
+    pub fn to_canvas(&self, out: &mut Canvas) {
+        for (i, px) in out.as_chunks_mut::<4>().0.iter_mut().enumerate() {
+            let b = self.block(i / LANES);
+            let j = i % LANES;
+            *px = [b[0][j], b[1][j], b[2][j], b[3][j]];
+        }
+    }
+}
+
+impl std::ops::Index<usize> for BlockView<'_> {
+    type Output = Block;
+
+    #[inline(always)]
+    fn index(&self, k: usize) -> &Block {
+        self.block(k)
     }
 }
 

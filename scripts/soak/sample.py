@@ -2,7 +2,7 @@
 """Samples a renderer's resident memory, peak, threads and open file descriptors every
 INTERVAL seconds into a CSV until the process exits or this script is stopped (SIGTERM),
 with what its /metrics says it holds on purpose: the result cache, the texture and recipe
-stores and the atlas cells converted to planes ("held"), so growth can be told from a leak.
+stores and the atlas store ("held"), so growth can be told from a leak.
 
 Usage: sample.py --pid PID --port PORT --interval 10 --out samples.csv
 """
@@ -14,7 +14,7 @@ import time
 import urllib.request
 
 HELD = ("renderer_cache_bytes", "renderer_texture_store_bytes", "renderer_texture_recipe_bytes",
-        "renderer_atlas_planar_bytes")
+        "renderer_atlas_store_bytes")
 
 
 def read(pid):

@@ -139,6 +139,24 @@ fn gpu_equals_cpu_on_random_cats_over_the_bundled_art() {
 }
 
 #[test]
+fn gpu_equals_cpu_with_the_atlas_store_spread_over_all_four_bindings() {
+    let repo = e2e::bundled_repo();
+    if open(repo).is_none() {
+        return;
+    }
+    let store = repo.store();
+    let total = std::mem::size_of_val(store.blocks()) + std::mem::size_of_val(store.tables());
+    let options = GpuOptions {
+        atlas_binding_bytes: Some(total as u64 / 4 + 4096),
+        ..GpuOptions::default()
+    };
+    let mut gpu = GpuBackend::with_options(repo, &options).expect("starts");
+    assert_eq!(gpu.atlas_bindings_used(), 4);
+    let cats = random_cats(repo, 6, 1000);
+    assert_gpu_equals_cpu("four-bindings", repo, &mut gpu, &cats, None, 90);
+}
+
+#[test]
 fn gpu_equals_cpu_on_every_golden_cat() {
     let file = workspace_root().join("tests/golden/cats.jsonl");
     let paths = AtlasPaths::bundled();

@@ -53,8 +53,7 @@ fn input_cells() -> Vec<[u8; CELL_BYTES]> {
     ] {
         let g = repo.group(group).expect("bundled pelt");
         let mut c = [0u8; CELL_BYTES];
-        repo.cell(CellId::new(g, Pose::new(pose).expect("pose")))
-            .copy_to(&mut c);
+        repo.cell_into(CellId::new(g, Pose::new(pose).expect("pose")), &mut c);
         cells.push(c);
     }
     cells

@@ -1,26 +1,36 @@
 //! The atlas repository: a sprite folder (sheets) plus its data folder (index, offset map,
-//! vocabulary), decoded once and answering "group + pose → 50×50 cell" without copying.
+//! vocabulary), decoded once into a [`CellStore`] and answering "group + pose → 50×50 cell".
+//! Sheets are decoded one at a time per loader thread and dropped once their cells are in
+//! the store: no decoded sheet outlives the load.
+//!
+//! - `decode`: PNG → raw RGBA8.
+//! - `index`: `spritesIndex.json` and `spritesOffsetMap.json`.
+//! - `report`: what a load found missing.
+//! - [`store`]: the cells as de-duplicated planar blocks.
+//! - [`vocab`]: the data-defined vocabularies.
 
 mod decode;
 mod index;
 mod report;
+pub mod store;
 pub mod vocab;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 pub use decode::{RgbaImage, decode_png};
 pub use index::{IndexEntry, OffsetMap, parse_index, parse_offset_map};
 pub use report::LoadReport;
+pub use store::CellStore;
 
 pub use crate::cell::CellView;
 
-use crate::cell::{CELL, CELL_BYTES, CELL_ROW_BYTES, POSES};
+use crate::cell::{CELL, CELL_BYTES, CELL_ROW_BYTES, Canvas, POSES};
 use crate::palette::PaletteSet;
-use crate::planar::PlanarSprite;
+use crate::planar::{BlockView, Facts};
+use store::CellStoreBuilder;
 use vocab::Vocabulary;
 
 /// Why a sprite folder could not be loaded.
@@ -119,7 +129,7 @@ impl CellId {
     }
 }
 
-/// A decoded sheet.
+/// A decoded sheet (the loader's and tests' input; the repository keeps only its cells).
 #[derive(Debug)]
 pub struct Sheet {
     /// File name without `.png`.
@@ -128,48 +138,133 @@ pub struct Sheet {
     pub image: RgbaImage,
 }
 
-/// Index of a sheet in [`AtlasRepository::sheets`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SheetId(pub u32);
-
-/// Where a cell's top-left pixel lies; the 50×50 rectangle may reach past the sheet's edge,
-/// and pixels outside it are transparent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CellOrigin {
-    /// The sheet.
-    pub sheet: SheetId,
-    /// Left edge, px.
-    pub x: u32,
-    /// Top edge, px.
-    pub y: u32,
+/// What the repository keeps of a sheet: its name and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetInfo {
+    /// File name without `.png`.
+    pub name: String,
+    /// Width, px.
+    pub width: u32,
+    /// Height, px.
+    pub height: u32,
 }
 
-static TRANSPARENT: [u8; CELL_BYTES] = [0; CELL_BYTES];
+/// Where each group's cells lie, from the index and offset map alone (before any sheet is
+/// decoded): the groups whose sheet is present, and per sheet the cells cut from it.
+struct Layout {
+    group_names: Vec<String>,
+    /// Per group, its sheet (index into the present sheets) and where its 21 cuts start in
+    /// that sheet's `cuts`.
+    group_cuts: Vec<(u32, usize)>,
+    /// Per present sheet, `(cell index, x, y)` of each cell cut from it.
+    cuts: Vec<Vec<(usize, u32, u32)>>,
+    groups_without_sheet: Vec<String>,
+    /// Digest of the index entries and offsets that were used.
+    hasher: blake3::Hasher,
+}
 
-#[derive(Debug, Clone, Copy)]
-enum CellLoc {
-    /// Wholly inside its sheet: byte offset of its top-left pixel.
-    InSheet { sheet: u32, offset: usize },
-    /// Partly outside its sheet: a clipped copy in `AtlasRepository::clipped`.
-    Clipped(u32),
-    /// Wholly outside its sheet, or its sheet is missing.
-    Transparent,
+impl Layout {
+    fn new(index: &BTreeMap<String, IndexEntry>, offsets: &OffsetMap, sheets: &[String]) -> Self {
+        let sheet_ids: HashMap<&str, u32> = sheets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i as u32))
+            .collect();
+        let mut layout = Self {
+            group_names: Vec::new(),
+            group_cuts: Vec::new(),
+            cuts: vec![Vec::new(); sheets.len()],
+            groups_without_sheet: Vec::new(),
+            hasher: blake3::Hasher::new(),
+        };
+        for (name, entry) in index {
+            let Some(&sheet) = sheet_ids.get(entry.spritesheet.as_str()) else {
+                layout.groups_without_sheet.push(name.clone());
+                continue;
+            };
+            let first_cell = layout.group_names.len() * POSES;
+            let first_cut = layout.cuts[sheet as usize].len();
+            for (pose, &(cx, cy)) in offsets.0.iter().enumerate() {
+                let x = entry
+                    .x_offset
+                    .saturating_add(cx.saturating_mul(CELL as u32));
+                let y = entry
+                    .y_offset
+                    .saturating_add(cy.saturating_mul(CELL as u32));
+                layout.cuts[sheet as usize].push((first_cell + pose, x, y));
+            }
+            let h = &mut layout.hasher;
+            h.update(name.as_bytes());
+            h.update(&[0]);
+            h.update(entry.spritesheet.as_bytes());
+            h.update(&entry.x_offset.to_le_bytes());
+            h.update(&entry.y_offset.to_le_bytes());
+            layout.group_names.push(name.clone());
+            layout.group_cuts.push((sheet, first_cut));
+        }
+        for &(x, y) in &offsets.0 {
+            layout.hasher.update(&x.to_le_bytes());
+            layout.hasher.update(&y.to_le_bytes());
+        }
+        layout
+    }
+
+    fn cell_count(&self) -> usize {
+        self.group_names.len() * POSES
+    }
+}
+
+/// Puts the cells of one decoded sheet into the store; returns the sheet's digest (name,
+/// size, pixels). Cells reaching past the sheet's edge are clipped (the rest transparent);
+/// cells wholly outside stay transparent.
+fn ingest(
+    sheet: &Sheet,
+    cuts: &[(usize, u32, u32)],
+    store: &Mutex<CellStoreBuilder>,
+) -> Result<[u8; 32], AtlasError> {
+    let img = &sheet.image;
+    let mut h = blake3::Hasher::new();
+    h.update(sheet.name.as_bytes());
+    h.update(&img.width.to_le_bytes());
+    h.update(&img.height.to_le_bytes());
+    h.update(&img.pixels);
+    let (w, hgt) = (u64::from(img.width), u64::from(img.height));
+    let stride = img.width as usize * 4;
+    let mut clipped: Box<Canvas> = Box::new([0; CELL_BYTES]);
+    let mut store = store
+        .lock()
+        .map_err(|_| AtlasError::data("sprites", "a loader thread panicked"))?;
+    for &(cell, x, y) in cuts {
+        let (x, y) = (u64::from(x), u64::from(y));
+        if x >= w || y >= hgt {
+            continue;
+        }
+        // In range: x < w and y < h, both u32.
+        let at = (y as usize * img.width as usize + x as usize) * 4;
+        if x + CELL as u64 <= w && y + CELL as u64 <= hgt {
+            store.set(cell, &CellView::new(&img.pixels[at..], stride));
+            continue;
+        }
+        clipped.fill(0);
+        let cols = (w - x).min(CELL as u64) as usize * 4;
+        let rows = (hgt - y).min(CELL as u64) as usize;
+        for r in 0..rows {
+            let src = at + r * stride;
+            clipped[r * CELL_ROW_BYTES..r * CELL_ROW_BYTES + cols]
+                .copy_from_slice(&img.pixels[src..src + cols]);
+        }
+        store.set(cell, &CellView::new(&clipped[..], CELL_ROW_BYTES));
+    }
+    Ok(*h.finalize().as_bytes())
 }
 
 /// Decoded atlases and their data, shared read-only by every render.
 #[derive(Debug)]
 pub struct AtlasRepository {
-    sheets: Vec<Sheet>,
+    sheets: Vec<SheetInfo>,
     group_names: Vec<String>,
     groups: HashMap<String, GroupId>,
-    origins: Vec<Option<CellOrigin>>,
-    cells: Vec<CellLoc>,
-    clipped: Vec<Box<[u8; CELL_BYTES]>>,
-    /// Planar copies for the CPU backend, made on first use so memory follows what is drawn.
-    planar: Vec<OnceLock<Box<PlanarSprite>>>,
-    /// How many of `planar` are converted (their memory grows with the cells traffic has
-    /// touched, up to every cell: operators see it as `renderer_atlas_planar_bytes`).
-    planar_converted: AtomicUsize,
+    store: CellStore,
     vocabulary: Vocabulary,
     /// Palette colours (CatGenerator's experimental colours), if a palette folder was read.
     palettes: PaletteSet,
@@ -209,8 +304,11 @@ impl AtlasRepository {
                 missing.push(name.to_owned());
             }
         }
-        let sheets = decode_parallel(&present)?;
-        let mut repo = Self::from_parts(index, &offsets, sheets, vocabulary);
+        let names: Vec<String> = present.iter().map(|(n, _)| n.clone()).collect();
+        let layout = Layout::new(&index, &offsets, &names);
+        let store = Mutex::new(CellStoreBuilder::new(layout.cell_count()));
+        let sheets = decode_parallel(&present, &layout, &store)?;
+        let mut repo = Self::assemble(layout, sheets, store, vocabulary)?;
         repo.report.missing_sheets = missing;
         let palette_dir = paths
             .palette_root
@@ -225,6 +323,10 @@ impl AtlasRepository {
     }
 
     /// Builds a repository from decoded parts (tests and tools use this directly).
+    ///
+    /// # Panics
+    /// Never in practice: the only error [`Self::assemble`] can meet is a poisoned lock,
+    /// and this function holds the only handle to it on one thread.
     #[must_use]
     pub fn from_parts(
         index: BTreeMap<String, IndexEntry>,
@@ -232,83 +334,72 @@ impl AtlasRepository {
         sheets: Vec<Sheet>,
         vocabulary: Vocabulary,
     ) -> Self {
-        let sheet_ids: HashMap<&str, u32> = sheets
+        let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+        let layout = Layout::new(&index, offsets, &names);
+        let store = Mutex::new(CellStoreBuilder::new(layout.cell_count()));
+        let digested = sheets
             .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i as u32))
-            .collect();
-        let mut report = LoadReport::default();
-        let mut group_names = Vec::new();
-        let mut groups = HashMap::new();
-        let mut origins = Vec::new();
-        let mut cells = Vec::new();
-        let mut clipped = Vec::new();
-        let mut hasher = blake3::Hasher::new();
-        for (name, entry) in &index {
-            let Some(&sheet_idx) = sheet_ids.get(entry.spritesheet.as_str()) else {
-                report.groups_without_sheet.push(name.clone());
-                continue;
-            };
-            let sheet = &sheets[sheet_idx as usize].image;
-            let gid = GroupId(group_names.len() as u32);
-            let mut outside = 0;
-            for &(cx, cy) in &offsets.0 {
-                let x = entry.x_offset.saturating_add(cx * CELL as u32);
-                let y = entry.y_offset.saturating_add(cy * CELL as u32);
-                origins.push(Some(CellOrigin {
-                    sheet: SheetId(sheet_idx),
-                    x,
-                    y,
-                }));
-                let loc = locate(sheet, sheet_idx, x, y, &mut clipped);
-                if matches!(loc, CellLoc::Transparent) {
-                    outside += 1;
-                }
-                cells.push(loc);
-            }
-            if outside == POSES {
-                report.groups_outside_sheet.push(name.clone());
-            }
-            hasher.update(name.as_bytes());
-            hasher.update(&[0]);
-            hasher.update(entry.spritesheet.as_bytes());
-            hasher.update(&entry.x_offset.to_le_bytes());
-            hasher.update(&entry.y_offset.to_le_bytes());
-            groups.insert(name.clone(), gid);
-            group_names.push(name.clone());
-        }
-        for s in &sheets {
-            hasher.update(s.name.as_bytes());
-            hasher.update(&s.image.width.to_le_bytes());
-            hasher.update(&s.image.height.to_le_bytes());
-            hasher.update(&s.image.pixels);
-        }
-        for &(x, y) in &offsets.0 {
-            hasher.update(&x.to_le_bytes());
-            hasher.update(&y.to_le_bytes());
+            .zip(&layout.cuts)
+            .map(|(sheet, cuts)| ingest(sheet, cuts, &store).map(|d| (info(sheet), d)))
+            .collect::<Result<Vec<_>, _>>();
+        #[expect(
+            clippy::expect_used,
+            reason = "one thread, no panic while the lock is held: it cannot be poisoned"
+        )]
+        let digested = digested.expect("store lock");
+        #[expect(clippy::expect_used, reason = "as above")]
+        Self::assemble(layout, digested, store, vocabulary).expect("store lock")
+    }
+
+    /// The repository from its layout, its sheets' sizes and digests, and the filled store.
+    fn assemble(
+        layout: Layout,
+        sheets: Vec<(SheetInfo, [u8; 32])>,
+        store: Mutex<CellStoreBuilder>,
+        vocabulary: Vocabulary,
+    ) -> Result<Self, AtlasError> {
+        let store = store
+            .into_inner()
+            .map_err(|_| AtlasError::data("sprites", "a loader thread panicked"))?
+            .finish();
+        let mut hasher = layout.hasher;
+        for (_, digest) in &sheets {
+            hasher.update(digest);
         }
         vocabulary.hash_into(&mut hasher);
-        report.groups = group_names.len();
-        report.sheets = sheets.len();
-        let planar = std::iter::repeat_with(OnceLock::new)
-            .take(cells.len())
+        let mut report = LoadReport {
+            groups: layout.group_names.len(),
+            sheets: sheets.len(),
+            groups_without_sheet: layout.groups_without_sheet,
+            ..LoadReport::default()
+        };
+        for (name, &(sheet, first)) in layout.group_names.iter().zip(&layout.group_cuts) {
+            let size = &sheets[sheet as usize].0;
+            let outside = layout.cuts[sheet as usize][first..first + POSES]
+                .iter()
+                .all(|&(_, x, y)| x >= size.width || y >= size.height);
+            if outside {
+                report.groups_outside_sheet.push(name.clone());
+            }
+        }
+        let groups = layout
+            .group_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), GroupId(i as u32)))
             .collect();
-        Self {
-            sheets,
-            group_names,
+        Ok(Self {
+            sheets: sheets.into_iter().map(|(info, _)| info).collect(),
+            group_names: layout.group_names,
             groups,
-            origins,
-            cells,
-            clipped,
-            planar,
-            planar_converted: AtomicUsize::new(0),
+            store,
             vocabulary,
             palettes: PaletteSet::default(),
             report,
             atlas_fingerprint: *hasher.finalize().as_bytes(),
             fingerprint: [0; 32],
         }
-        .with_palettes(PaletteSet::default())
+        .with_palettes(PaletteSet::default()))
     }
 
     /// This repository with `palettes` as its palette colours (the fingerprint covers them).
@@ -351,53 +442,49 @@ impl AtlasRepository {
         &self.group_names
     }
 
-    /// The pixels of a cell, borrowed from its sheet.
-    #[inline]
+    /// A cell as planar blocks.
+    #[inline(always)]
     #[must_use]
-    pub fn cell(&self, id: CellId) -> CellView<'_> {
-        match self.cells[id.0 as usize] {
-            CellLoc::InSheet { sheet, offset } => {
-                let img = &self.sheets[sheet as usize].image;
-                CellView::new(&img.pixels[offset..], img.width as usize * 4)
-            }
-            CellLoc::Clipped(i) => CellView::new(&self.clipped[i as usize][..], CELL_ROW_BYTES),
-            CellLoc::Transparent => CellView::new(&TRANSPARENT, CELL_ROW_BYTES),
-        }
+    pub fn cell_blocks(&self, id: CellId) -> BlockView<'_> {
+        self.store.view(id.0 as usize)
     }
 
-    /// The cell as planes `[R, G, B, A]` with its row facts (converted once, on first use).
-    #[inline]
+    /// The exact facts of a cell's blocks.
+    #[inline(always)]
     #[must_use]
-    pub fn planar_cell(&self, id: CellId) -> &PlanarSprite {
-        self.planar[id.0 as usize].get_or_init(|| {
-            self.planar_converted.fetch_add(1, Ordering::Relaxed);
-            PlanarSprite::from_view(&self.cell(id))
-        })
+    pub fn cell_facts(&self, id: CellId) -> Facts {
+        self.store.facts(id.0 as usize)
     }
 
-    /// Bytes held by the cells converted to planes so far (each converted on first use and
-    /// kept; at most every cell of the repository).
-    #[must_use]
-    pub fn planar_bytes(&self) -> usize {
-        self.planar_converted.load(Ordering::Relaxed) * std::mem::size_of::<PlanarSprite>()
+    /// A cell as an RGBA8 canvas, written into `out`.
+    pub fn cell_into(&self, id: CellId, out: &mut Canvas) {
+        self.cell_blocks(id).to_canvas(out);
     }
 
-    /// Where a cell lies in its sheet (for backends that address sheets themselves).
+    /// A cell as a new RGBA8 canvas.
     #[must_use]
-    pub fn cell_origin(&self, id: CellId) -> Option<CellOrigin> {
-        self.origins.get(id.0 as usize).copied().flatten()
+    pub fn cell_canvas(&self, id: CellId) -> Box<Canvas> {
+        let mut out = crate::cell::transparent_canvas();
+        self.cell_into(id, &mut out);
+        out
     }
 
-    /// The decoded sheets.
+    /// The cells, in the form the backends read.
     #[must_use]
-    pub fn sheets(&self) -> &[Sheet] {
+    pub fn store(&self) -> &CellStore {
+        &self.store
+    }
+
+    /// The sheets that loaded (names and sizes; their pixels live on as cells).
+    #[must_use]
+    pub fn sheets(&self) -> &[SheetInfo] {
         &self.sheets
     }
 
     /// The number of addressable cells (`groups × 21`).
     #[must_use]
     pub fn cell_count(&self) -> usize {
-        self.cells.len()
+        self.store.len()
     }
 
     /// Scar and accessory categories and tint tables of this sprite folder.
@@ -419,36 +506,6 @@ impl AtlasRepository {
     }
 }
 
-fn locate(
-    sheet: &RgbaImage,
-    sheet_idx: u32,
-    x: u32,
-    y: u32,
-    clipped: &mut Vec<Box<[u8; CELL_BYTES]>>,
-) -> CellLoc {
-    let (w, h) = (sheet.width, sheet.height);
-    let cell = CELL as u32;
-    if x >= w || y >= h {
-        return CellLoc::Transparent;
-    }
-    if x + cell <= w && y + cell <= h {
-        return CellLoc::InSheet {
-            sheet: sheet_idx,
-            offset: (y as usize * w as usize + x as usize) * 4,
-        };
-    }
-    let mut buf = Box::new([0u8; CELL_BYTES]);
-    let cols = (w - x).min(cell) as usize;
-    let rows = (h - y).min(cell) as usize;
-    for r in 0..rows {
-        let src = ((y as usize + r) * w as usize + x as usize) * 4;
-        buf[r * CELL_ROW_BYTES..r * CELL_ROW_BYTES + cols * 4]
-            .copy_from_slice(&sheet.pixels[src..src + cols * 4]);
-    }
-    clipped.push(buf);
-    CellLoc::Clipped((clipped.len() - 1) as u32)
-}
-
 /// Reads `name` from the data root, or from `tints/` below it.
 pub(crate) fn read_data_file(root: &Path, name: &str) -> Result<String, AtlasError> {
     let direct = root.join(name);
@@ -460,13 +517,39 @@ pub(crate) fn read_data_file(root: &Path, name: &str) -> Result<String, AtlasErr
     std::fs::read_to_string(&path).map_err(|source| AtlasError::Io { path, source })
 }
 
-fn decode_parallel(files: &[(String, PathBuf)]) -> Result<Vec<Sheet>, AtlasError> {
+fn info(sheet: &Sheet) -> SheetInfo {
+    SheetInfo {
+        name: sheet.name.clone(),
+        width: sheet.image.width,
+        height: sheet.image.height,
+    }
+}
+
+/// Decodes the sheets on up to 8 threads, each putting a sheet's cells into `store` and
+/// dropping its pixels before decoding the next; returns each sheet's size and digest, in
+/// `files` order.
+fn decode_parallel(
+    files: &[(String, PathBuf)],
+    layout: &Layout,
+    store: &Mutex<CellStoreBuilder>,
+) -> Result<Vec<(SheetInfo, [u8; 32])>, AtlasError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     let chunk = files.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(load_sheet).collect::<Vec<_>>()))
+            .zip(layout.cuts.chunks(chunk))
+            .map(|(part, cuts)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .zip(cuts)
+                        .map(|(file, cuts)| {
+                            let sheet = load_sheet(file)?;
+                            Ok((info(&sheet), ingest(&sheet, cuts, store)?))
+                        })
+                        .collect::<Vec<Result<_, AtlasError>>>()
+                })
+            })
             .collect();
         let mut out = Vec::with_capacity(files.len());
         for h in handles {
@@ -590,16 +673,18 @@ mod tests {
             Vocabulary::default(),
         );
         let pose0 = Pose::new(0).expect("pose");
-        let inside = repo.cell(CellId::new(repo.group("inside").expect("g"), pose0));
-        assert_eq!(&inside.row(1)[0..4], &[174, 0, 7, 200]);
+        let cell = |g: &str| repo.cell_canvas(CellId::new(repo.group(g).expect("g"), pose0));
+        let row = |c: &Canvas, y: usize| c[y * CELL_ROW_BYTES..(y + 1) * CELL_ROW_BYTES].to_vec();
+        let inside = cell("inside");
+        assert_eq!(&row(&inside, 1)[0..4], &[174, 0, 7, 200]);
 
-        let partial = repo.cell(CellId::new(repo.group("partial").expect("g"), pose0));
+        let partial = cell("partial");
         // Columns 0..44 exist (130..174), the rest is transparent.
-        assert_eq!(partial.row(0)[43 * 4 + 3], 200);
-        assert_eq!(&partial.row(0)[44 * 4..44 * 4 + 4], &[0, 0, 0, 0]);
+        assert_eq!(row(&partial, 0)[43 * 4 + 3], 200);
+        assert_eq!(&row(&partial, 0)[44 * 4..44 * 4 + 4], &[0, 0, 0, 0]);
 
-        let outside = repo.cell(CellId::new(repo.group("outside").expect("g"), pose0));
-        assert!((0..50).all(|y| outside.row(y).iter().all(|&b| b == 0)));
+        let outside = cell("outside");
+        assert!(outside.iter().all(|&b| b == 0));
         assert_eq!(
             repo.report().groups_outside_sheet,
             vec!["outside".to_owned()]

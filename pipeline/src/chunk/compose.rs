@@ -10,7 +10,7 @@ use super::plan::{ChunkPlan, Draw};
 use super::tileset::{TileId, Tileset};
 use crate::atlas::{AtlasRepository, RgbaImage};
 use crate::blend::{BlendMode, blend_row};
-use crate::cell::{CELL, CELL_ROW_BYTES};
+use crate::cell::{CELL, CELL_ROW_BYTES, Canvas, transparent_canvas};
 use crate::cpu::CpuBackend;
 
 /// Where a scaled copy of a tile lies in the composer's arena.
@@ -30,6 +30,8 @@ pub struct ChunkComposer {
     flipped: Vec<u8>,
     /// Scaled tiles of the current chunk, back to back.
     arena: Vec<u8>,
+    /// An atlas cell entity as RGBA8 (made on first use).
+    cell: Option<Box<Canvas>>,
     /// Per tile id of the current tileset: its scaled copy, if made.
     scaled: Vec<Option<Scaled>>,
 }
@@ -80,6 +82,7 @@ impl ChunkComposer {
             flipped,
             arena,
             scaled,
+            cell,
         } = self;
         let source = |id: TileId| -> Source<'_> {
             if native {
@@ -135,8 +138,11 @@ impl ChunkComposer {
                     canvas.blit(x, y, s.w, s.h, e.flip, s.opaque, flipped, |r| s.row(r));
                 }
                 Draw::Cell(id) => {
-                    let cell = repo.cell(*id);
-                    canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| cell.row(r));
+                    let cell = cell.get_or_insert_with(transparent_canvas);
+                    repo.cell_into(*id, cell);
+                    canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| {
+                        &cell[r * CELL_ROW_BYTES..(r + 1) * CELL_ROW_BYTES]
+                    });
                 }
                 Draw::Cat(cat_plan) => {
                     let cat = cpu.render(repo, cat_plan);

@@ -389,8 +389,7 @@ fn reference(plan: &ChunkPlan, repo: &AtlasRepository) -> Vec<u8> {
                 (sw, sh, Box::new(move |x, y| tile_px(*id, x, y)))
             }
             Draw::Cell(id) => {
-                let view = repo.cell(*id);
-                cell = (0..50).flat_map(|y| view.row(y).to_vec()).collect();
+                cell = repo.cell_canvas(*id).to_vec();
                 (
                     50,
                     50,

@@ -220,7 +220,7 @@ impl GpuBackend {
         encode_plans(
             plans,
             first,
-            &self.cells,
+            self.cells,
             &mut self.host_jobs,
             &mut self.host_ops,
         )?;

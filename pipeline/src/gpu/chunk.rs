@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::layout::CellSlot;
+use super::layout::CellTables;
 use super::setup::scoped;
 use super::{GpuBackend, GpuError, GrowBuffer, Pass, byte_len, entry};
 use crate::atlas::AtlasRepository;
@@ -85,7 +85,7 @@ pub struct ChunkEncoding<'a> {
 /// chunk whose sizes do not fit the shader's 16-bit and 32-bit fields.
 pub fn encode_chunk<'a>(
     plan: &'a ChunkPlan,
-    cells: &[CellSlot],
+    cells: CellTables,
 ) -> Result<ChunkEncoding<'a>, GpuError> {
     let set = &*plan.tileset;
     let (from, to) = (set.tile_size(), plan.tile_size);
@@ -128,17 +128,12 @@ pub fn encode_chunk<'a>(
                 (w as u32, h as u32, ENTITY_TILE, [first, size, 0])
             }
             Draw::Cell(id) => {
-                let c = cells.get(id.0 as usize).ok_or(GpuError::UnknownCell {
+                let table = cells.word(id.0).map_err(|cell| GpuError::UnknownCell {
                     plan: 0,
-                    cell: id.0,
-                    cells: cells.len(),
+                    cell,
+                    cells: cells.cells,
                 })?;
-                (
-                    CELL as u32,
-                    CELL as u32,
-                    ENTITY_CELL,
-                    [c.base, c.stride, c.control],
-                )
+                (CELL as u32, CELL as u32, ENTITY_CELL, [table, 0, 0])
             }
             Draw::Cat(cat) => {
                 let first = cats.len() * CELL * CELL;
@@ -293,7 +288,7 @@ impl GpuBackend {
             crate::chunk::ChunkComposer::new().compose_into(plan, repo, out);
             return Ok(());
         }
-        let encoded = encode_chunk(plan, &self.cells)?;
+        let encoded = encode_chunk(plan, self.cells)?;
         let (w, h) = (encoded.params.width, encoded.params.height);
         let canvas_bytes = u64::from(w) * u64::from(h) * 4;
         let groups = (w.div_ceil(GROUP_EDGE), h.div_ceil(GROUP_EDGE));

@@ -1,22 +1,22 @@
 //! The data the shader reads, as `#[repr(C)]` `Pod` structs mirrored in
 //! `shaders/composite.wgsl`, and the host-side packing of atlases and plans into them.
 //!
-//! - Atlases: every sheet's RGBA8 pixels, as they are in memory (one `u32` per pixel, red in
-//!   the low byte), packed whole into at most [`ATLAS_BINDINGS`] storage buffers (first fit,
-//!   largest sheet first) so a sprite folder bigger than one binding's limit still fits.
-//! - Cells: for every `CellId` of the repository, precomputed at start-up, the binding, the
-//!   index of its top-left pixel, the sheet's width, and how many of its 50 columns and rows
-//!   lie inside the sheet. The shader bounds-checks each pixel against those two counts, so a
-//!   cell reaching past its sheet's edge reads transparent without any per-sheet table.
+//! - Atlases: the repository's [`crate::atlas::CellStore`] as it is in memory: its distinct
+//!   planar blocks (32 `u32` words each: 32 red bytes, then green, blue, alpha) split in
+//!   order over at most [`ATLAS_BINDINGS`] storage buffers, so a store bigger than one
+//!   binding's limit still fits; then, in binding 0 after its blocks, every cell's table of
+//!   79 entries, each naming a block as `binding << 30 | index in that binding`.
+//! - Cells: a cell's location is where its table starts ([`CellTables`]); the shader reads a
+//!   pixel through its block's entry, so a cell never reaches past anything.
 //! - Plans: one [`GpuJob`] per plan (a range of ops and the flip flag) and one [`GpuOp`] per
-//!   op, with the cell's location inlined so the shader does one load per op.
+//!   op, with the cell's table inlined so the shader does one load per op.
 
 use bytemuck::{Pod, Zeroable};
 
 use super::GpuError;
-use crate::atlas::{AtlasRepository, CellId};
 use crate::cell::CELL;
 use crate::plan::{Op, Plan, Reg, Source};
+use crate::planar::{BLOCKS, Block};
 
 /// Storage buffer bindings the shader has for atlases (`atlas0`..`atlas3`).
 pub const ATLAS_BINDINGS: usize = 4;
@@ -66,123 +66,122 @@ pub struct GpuJob {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
 pub struct GpuOp {
-    /// Target, source kind, mode, atlas binding, columns and rows (`Op::control`; bit
-    /// layout in the shader).
+    /// Target, source kind and mode (`Op::control`; bit layout in the shader).
     pub control: u32,
-    /// Cell: first pixel's index in its binding; fill: packed colour (`Op::base`).
+    /// Cell: its table's first word in `atlas0`; fill: packed colour (`Op::base`).
     pub base: u32,
-    /// Cell: sheet width in pixels (`Op::stride`).
+    /// Unused (0).
     pub stride: u32,
     /// Padding to 16 bytes.
     pub reserved: u32,
 }
 
-/// Where one sheet lives on the device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SheetSlot {
-    /// Atlas binding, `0..ATLAS_BINDINGS`.
-    pub binding: u32,
-    /// Index of its first pixel in that binding, in `u32` words.
-    pub word_offset: u64,
-}
+/// Words in one block.
+pub const BLOCK_WORDS: u64 = (size_of::<Block>() / 4) as u64;
 
-/// The sheets' assignment to atlas bindings.
+/// The store's assignment to atlas bindings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AtlasPacking {
-    /// One slot per sheet, in `repo.sheets()` order.
-    pub slots: Vec<SheetSlot>,
+    /// Per binding used, the store's blocks it holds: `first..first + count`.
+    pub blocks: Vec<(u32, u32)>,
+    /// The word in binding 0 where the cell tables start (after its blocks).
+    pub tables_word: u64,
     /// Bytes used in each binding (at least 4: a binding may not be empty).
     pub binding_bytes: Vec<u64>,
 }
 
 impl AtlasPacking {
-    /// Packs sheets of the given byte sizes into bindings of at most `limit` bytes.
+    /// Packs `blocks` blocks and `cells` tables into bindings of at most `limit` bytes.
     ///
     /// # Errors
-    /// [`GpuError::AtlasTooLarge`] when a sheet alone exceeds `limit` or all sheets do not
-    /// fit in [`ATLAS_BINDINGS`] bindings.
-    pub fn pack(sizes: &[(String, u64)], limit: u64) -> Result<Self, GpuError> {
+    /// [`GpuError::AtlasTooLarge`] when the tables alone exceed `limit` or everything does
+    /// not fit in [`ATLAS_BINDINGS`] bindings.
+    pub fn pack(blocks: usize, cells: usize, limit: u64) -> Result<Self, GpuError> {
         // Word-indexed in the shader with a u32 index.
         let limit = (limit.min(u64::from(u32::MAX) * 4)) / 4 * 4;
-        let needed: u64 = sizes.iter().map(|(_, s)| *s).sum();
+        let block_bytes = BLOCK_WORDS * 4;
+        let table_bytes = cells as u64 * BLOCKS as u64 * 4;
+        let needed = blocks as u64 * block_bytes + table_bytes;
         let too_large = |detail: String| GpuError::AtlasTooLarge {
             needed_bytes: needed,
             binding_limit: limit,
             bindings: ATLAS_BINDINGS,
             detail,
         };
-        let mut order: Vec<usize> = (0..sizes.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(sizes[i].1));
-        let mut used = [0u64; ATLAS_BINDINGS];
-        let mut slots = vec![
-            SheetSlot {
-                binding: 0,
-                word_offset: 0
-            };
-            sizes.len()
-        ];
-        let mut bindings_used = 1;
-        for i in order {
-            let (name, size) = &sizes[i];
-            let Some(b) = (0..ATLAS_BINDINGS).find(|&b| used[b] + size <= limit) else {
-                return Err(too_large(format!(
-                    "sheet `{name}` ({size} bytes) fits in no binding"
-                )));
-            };
-            slots[i] = SheetSlot {
-                // b < ATLAS_BINDINGS = 4.
-                binding: b as u32,
-                word_offset: used[b] / 4,
-            };
-            used[b] += size;
-            bindings_used = bindings_used.max(b + 1);
+        if table_bytes > limit {
+            return Err(too_large(format!(
+                "the cell tables ({table_bytes} bytes) fit in no binding"
+            )));
         }
-        Ok(Self {
-            slots,
-            binding_bytes: used[..bindings_used].iter().map(|&u| u.max(4)).collect(),
-        })
+        let mut packing = Self {
+            blocks: Vec::new(),
+            tables_word: 0,
+            binding_bytes: Vec::new(),
+        };
+        let mut next = 0u64;
+        for b in 0..ATLAS_BINDINGS {
+            let room = if b == 0 { limit - table_bytes } else { limit };
+            let count = (blocks as u64 - next).min(room / block_bytes);
+            // Blocks are counted in u32 (the store's indices).
+            packing.blocks.push((next as u32, count as u32));
+            let mut bytes = count * block_bytes;
+            if b == 0 {
+                packing.tables_word = bytes / 4;
+                bytes += table_bytes;
+            }
+            packing.binding_bytes.push(bytes.max(4));
+            next += count;
+            if next == blocks as u64 {
+                return Ok(packing);
+            }
+        }
+        Err(too_large(format!(
+            "{blocks} blocks of {block_bytes} bytes and {cells} cell tables"
+        )))
+    }
+
+    /// The table entry of the store's block `index`: its binding and index there.
+    #[must_use]
+    pub fn entry(&self, index: u32) -> u32 {
+        for (b, &(first, count)) in self.blocks.iter().enumerate() {
+            if index < first + count {
+                // b < ATLAS_BINDINGS = 4; an index in a binding is below 2^25 (`pack`).
+                return ((b as u32) << 30) | (index - first);
+            }
+        }
+        0
+    }
+
+    /// Where each cell's table is.
+    #[must_use]
+    pub fn cell_tables(&self, cells: usize) -> CellTables {
+        CellTables {
+            // Inside binding 0, whose words a u32 indexes (see `pack`).
+            first_word: self.tables_word as u32,
+            cells,
+        }
     }
 }
 
-/// A cell's location, ready to be copied into a [`GpuOp`].
+/// Where cell tables lie in `atlas0`: cell `i`'s at `first_word + 79 * i`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CellSlot {
-    /// Binding, columns and rows, already shifted into `control`'s bit layout.
-    pub control: u32,
-    /// First pixel's index in the binding.
-    pub base: u32,
-    /// Sheet width, px.
-    pub stride: u32,
+pub struct CellTables {
+    /// Word of cell 0's table.
+    pub first_word: u32,
+    /// Cells in the repository.
+    pub cells: usize,
 }
 
-/// Every cell of `repo` located in `packing`.
-#[must_use]
-pub fn cell_table(repo: &AtlasRepository, packing: &AtlasPacking) -> Vec<CellSlot> {
-    let cell = CELL as u32;
-    (0..repo.cell_count())
-        .map(|i| {
-            // Ids below cell_count() always have an origin.
-            let Some(origin) = repo.cell_origin(CellId(i as u32)) else {
-                return CellSlot::default();
-            };
-            let sheet = &repo.sheets()[origin.sheet.0 as usize].image;
-            let (w, h) = (sheet.width, sheet.height);
-            let cols = w.saturating_sub(origin.x).min(cell);
-            let rows = h.saturating_sub(origin.y).min(cell);
-            if cols == 0 || rows == 0 {
-                // Wholly outside: every pixel fails the bounds check.
-                return CellSlot::default();
-            }
-            let slot = packing.slots[origin.sheet.0 as usize];
-            let base = slot.word_offset + u64::from(origin.y) * u64::from(w) + u64::from(origin.x);
-            CellSlot {
-                control: (slot.binding << 8) | (cols << 16) | (rows << 24),
-                // The pixel lies inside a binding of at most u32::MAX words (see `pack`).
-                base: base as u32,
-                stride: w,
-            }
-        })
-        .collect()
+impl CellTables {
+    /// The first word of cell `id`'s table; `Err(id)` beyond the repository's cells.
+    pub fn word(&self, id: u32) -> Result<u32, u32> {
+        if (id as usize) < self.cells {
+            // Inside binding 0 (`pack` put every table there).
+            Ok(self.first_word + id * BLOCKS as u32)
+        } else {
+            Err(id)
+        }
+    }
 }
 
 /// Appends the job and ops of each plan to `jobs` and `ops`.
@@ -192,7 +191,7 @@ pub fn cell_table(repo: &AtlasRepository, packing: &AtlasPacking) -> Vec<CellSlo
 pub fn encode_plans(
     plans: &[&Plan],
     first_plan: usize,
-    cells: &[CellSlot],
+    cells: CellTables,
     jobs: &mut Vec<GpuJob>,
     ops: &mut Vec<GpuOp>,
 ) -> Result<(), GpuError> {
@@ -202,7 +201,7 @@ pub fn encode_plans(
             ops.push(encode_op(op, cells).map_err(|cell| GpuError::UnknownCell {
                 plan: first_plan + i,
                 cell,
-                cells: cells.len(),
+                cells: cells.cells,
             })?);
         }
         jobs.push(GpuJob {
@@ -217,7 +216,7 @@ pub fn encode_plans(
 
 /// One op; `Err(cell id)` when its cell is unknown.
 #[inline]
-fn encode_op(op: &Op, cells: &[CellSlot]) -> Result<GpuOp, u32> {
+fn encode_op(op: &Op, cells: CellTables) -> Result<GpuOp, u32> {
     let target = match op.target {
         Reg::Cat => 0,
         Reg::Scratch => 1,
@@ -225,15 +224,12 @@ fn encode_op(op: &Op, cells: &[CellSlot]) -> Result<GpuOp, u32> {
     let mode = op.blend.map_or(MODE_COPY, |m| m.code());
     let head = target | (mode << 4);
     Ok(match op.source {
-        Source::Cell(id) => {
-            let c = cells.get(id.0 as usize).ok_or(id.0)?;
-            GpuOp {
-                control: head | (SOURCE_CELL << 1) | c.control,
-                base: c.base,
-                stride: c.stride,
-                reserved: 0,
-            }
-        }
+        Source::Cell(id) => GpuOp {
+            control: head | (SOURCE_CELL << 1),
+            base: cells.word(id.0)?,
+            stride: 0,
+            reserved: 0,
+        },
         Source::Fill([r, g, b]) => GpuOp {
             control: head | (SOURCE_FILL << 1),
             base: u32::from_le_bytes([r, g, b, 255]),
@@ -256,98 +252,50 @@ fn encode_op(op: &Op, cells: &[CellSlot]) -> Result<GpuOp, u32> {
 mod tests {
     use super::*;
 
-    fn sizes(list: &[u64]) -> Vec<(String, u64)> {
-        list.iter()
-            .enumerate()
-            .map(|(i, &s)| (format!("s{i}"), s))
-            .collect()
+    const BLOCK: u64 = BLOCK_WORDS * 4;
+    const TABLE: u64 = BLOCKS as u64 * 4;
+
+    #[test]
+    fn a_small_store_fits_in_one_binding_with_its_tables_after_its_blocks() {
+        let p = AtlasPacking::pack(10, 3, 1 << 20).expect("fits");
+        assert_eq!(p.blocks, vec![(0, 10)]);
+        assert_eq!(p.tables_word, 10 * BLOCK_WORDS);
+        assert_eq!(p.binding_bytes, vec![10 * BLOCK + 3 * TABLE]);
+        assert_eq!(p.entry(7), 7);
+        let tables = p.cell_tables(3);
+        assert_eq!(
+            tables.word(2),
+            Ok(10 * BLOCK_WORDS as u32 + 2 * BLOCKS as u32)
+        );
+        assert_eq!(tables.word(3), Err(3));
     }
 
     #[test]
-    fn sheets_fit_in_one_binding_when_the_limit_allows() {
-        let p = AtlasPacking::pack(&sizes(&[40, 400, 4000]), 1 << 20).expect("fits");
-        assert_eq!(p.binding_bytes, vec![4440]);
-        // Largest first: 4000 at 0, 400 at 4000, 40 at 4400 bytes.
-        assert_eq!(p.slots[2].word_offset, 0);
-        assert_eq!(p.slots[1].word_offset, 1000);
-        assert_eq!(p.slots[0].word_offset, 1100);
+    fn blocks_spill_into_further_bindings_and_each_stays_under_the_limit() {
+        // 904 usable bytes: binding 0 holds two tables (632 bytes) and 2 blocks; bindings 1
+        // and 2 hold 7 and the last 3.
+        let limit = 7 * BLOCK + 10;
+        let p = AtlasPacking::pack(12, 2, limit).expect("fits");
+        assert_eq!(p.blocks, vec![(0, 2), (2, 7), (9, 3)]);
+        assert!(p.binding_bytes.iter().all(|&b| b <= limit));
+        assert_eq!(p.entry(1), 1);
+        assert_eq!(p.entry(2), 1 << 30);
+        assert_eq!(p.entry(11), (2 << 30) | 2);
     }
 
     #[test]
-    fn sheets_spill_into_further_bindings_and_each_stays_under_the_limit() {
-        let p = AtlasPacking::pack(&sizes(&[600, 600, 600, 200, 200]), 1000).expect("fits");
-        assert_eq!(p.binding_bytes.len(), 3);
-        assert!(p.binding_bytes.iter().all(|&b| b <= 1000));
-        assert_eq!(p.binding_bytes.iter().sum::<u64>(), 2200);
-    }
-
-    #[test]
-    fn a_sheet_larger_than_a_binding_is_reported_by_name() {
-        let e = AtlasPacking::pack(&sizes(&[10, 5000]), 1000).unwrap_err();
+    fn tables_larger_than_a_binding_are_an_error() {
+        let e = AtlasPacking::pack(1, 1000, 1000).unwrap_err();
         assert!(
-            matches!(&e, GpuError::AtlasTooLarge { detail, .. } if detail.contains("s1")),
+            matches!(&e, GpuError::AtlasTooLarge { detail, .. } if detail.contains("tables")),
             "{e}"
         );
     }
 
     #[test]
-    fn too_many_sheets_for_four_bindings_is_an_error_not_a_panic() {
-        assert!(AtlasPacking::pack(&sizes(&[800; 5]), 1000).is_err());
-    }
-
-    #[test]
-    fn cells_record_how_much_of_them_lies_inside_their_sheet() {
-        use std::collections::BTreeMap;
-
-        use crate::atlas::{IndexEntry, OffsetMap, RgbaImage, Sheet};
-        use crate::vocab::Vocabulary;
-        use crate::{GroupId, Pose};
-
-        let sheet = |name: &str, width: u32, height: u32| Sheet {
-            name: name.into(),
-            image: RgbaImage {
-                width,
-                height,
-                pixels: vec![7; (width * height * 4) as usize],
-            },
-        };
-        let entry = |x, y| IndexEntry {
-            spritesheet: "s".into(),
-            x_offset: x,
-            y_offset: y,
-        };
-        let mut index = BTreeMap::new();
-        index.insert("a_inside".to_owned(), entry(0, 0));
-        index.insert("b_partial".to_owned(), entry(130, 340));
-        index.insert("c_outside".to_owned(), entry(500, 0));
-        let repo = AtlasRepository::from_parts(
-            index,
-            &OffsetMap::default(),
-            vec![sheet("first", 10, 10), sheet("s", 174, 384)],
-            Vocabulary::default(),
-        );
-        let packing = AtlasPacking::pack(
-            &[("first".into(), 400), ("s".into(), 174 * 384 * 4)],
-            1 << 20,
-        )
-        .expect("fits");
-        let cells = cell_table(&repo, &packing);
-        let at = |group: &str, pose: u8| {
-            let g: GroupId = repo.group(group).expect("group");
-            cells[CellId::new(g, Pose::new(pose).expect("pose")).0 as usize]
-        };
-        // Pose 4 sits at cell (1, 1): 50 px right and down of the group's corner.
-        let inside = at("a_inside", 4);
-        assert_eq!(inside.control, (50 << 16) | (50 << 24));
-        assert_eq!(inside.base, 50 * 174 + 50);
-        assert_eq!(inside.stride, 174);
-        // x 130..174 and y 340..384: 44 columns and 44 rows inside.
-        let partial = at("b_partial", 0);
-        assert_eq!(partial.control, (44 << 16) | (44 << 24));
-        assert_eq!(partial.base, 340 * 174 + 130);
-        // Rows 390.. are wholly below the sheet.
-        assert_eq!(at("b_partial", 3), CellSlot::default());
-        assert_eq!(at("c_outside", 0), CellSlot::default());
+    fn more_than_four_bindings_of_blocks_is_an_error_not_a_panic() {
+        assert!(AtlasPacking::pack(100, 0, 10 * BLOCK).is_err());
+        assert!(AtlasPacking::pack(40, 0, 10 * BLOCK).is_ok());
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub use setup::{GpuAdapterInfo, GpuOptions};
 pub use testing::{REQUIRE_GPU_VAR, gpu_required};
 
 use self::batch::Pass;
-use self::layout::{AtlasPacking, CellSlot, GpuJob, GpuOp, GpuParams, cell_table};
+use self::layout::{AtlasPacking, CellTables, GpuJob, GpuOp, GpuParams};
 use self::resources::{
     CHUNK_SHADER, COMPOSITE_SHADER, GrowBuffer, bind_group_layout_entries, byte_len,
     compute_pipeline, entry, upload_atlas,
@@ -73,12 +73,12 @@ pub struct GpuBackend {
     bind_group_layout: wgpu::BindGroupLayout,
     /// `ATLAS_BINDINGS` buffers; the unused ones hold one zero word.
     atlas: Vec<wgpu::Buffer>,
-    /// Bytes of sheet pixels resident on the device.
+    /// Bytes of atlas blocks and cell tables resident on the device.
     atlas_bytes: u64,
     /// Atlas bindings holding sheets.
     atlas_bindings_used: usize,
     /// Every cell's location, by `CellId`.
-    cells: Vec<CellSlot>,
+    cells: CellTables,
     /// Of the repository uploaded; a batch against another repository is refused.
     fingerprint: [u8; 32],
     params: wgpu::Buffer,
@@ -141,13 +141,12 @@ impl GpuBackend {
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size);
 
-        let sizes: Vec<(String, u64)> = repo
-            .sheets()
-            .iter()
-            .map(|s| (s.name.clone(), s.image.pixels.len() as u64))
-            .collect();
-        let packing = AtlasPacking::pack(&sizes, binding_limit)?;
-        let cells = cell_table(repo, &packing);
+        let store = repo.store();
+        let atlas_limit = options
+            .atlas_binding_bytes
+            .map_or(binding_limit, |cap| cap.min(binding_limit));
+        let packing = AtlasPacking::pack(store.blocks().len(), store.len(), atlas_limit)?;
+        let cells = packing.cell_tables(store.len());
 
         let max_jobs_per_pass = options
             .max_jobs_per_pass
@@ -166,7 +165,7 @@ impl GpuBackend {
                 COMPOSITE_SHADER,
                 &bind_group_layout_entries(&[(1, true), (2, true), (3, false)]),
             );
-            let atlas = upload_atlas(device, repo, &packing);
+            let atlas = upload_atlas(device, store, &packing);
             let params = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("composite params"),
                 size: size_of::<GpuParams>() as u64,
@@ -191,7 +190,7 @@ impl GpuBackend {
             pipeline,
             bind_group_layout,
             atlas,
-            atlas_bytes: sizes.iter().map(|(_, s)| s).sum(),
+            atlas_bytes: packing.binding_bytes.iter().sum(),
             atlas_bindings_used: packing.binding_bytes.len(),
             cells,
             fingerprint: repo.fingerprint(),
@@ -228,7 +227,7 @@ impl GpuBackend {
         &self.info
     }
 
-    /// Bytes of sheet pixels resident on the device.
+    /// Bytes of atlas blocks and cell tables resident on the device.
     #[must_use]
     pub fn atlas_bytes(&self) -> u64 {
         self.atlas_bytes

@@ -5,7 +5,7 @@
 use super::error::GpuError;
 
 use super::layout::{ATLAS_BINDINGS, AtlasPacking};
-use crate::atlas::AtlasRepository;
+use crate::atlas::CellStore;
 
 /// A compute shader: its label (the file name) and its source, `common.wgsl` first.
 pub(super) type Shader = (&'static str, &'static str);
@@ -101,10 +101,10 @@ pub(super) fn compute_pipeline(
     (pipeline, bind_group_layout)
 }
 
-/// Creates the atlas buffers and copies every sheet into its slot.
+/// Creates the atlas buffers and copies the store's blocks and cell tables into them.
 pub(super) fn upload_atlas(
     device: &wgpu::Device,
-    repo: &AtlasRepository,
+    store: &CellStore,
     packing: &AtlasPacking,
 ) -> Result<Vec<wgpu::Buffer>, GpuError> {
     let mut buffers = Vec::with_capacity(ATLAS_BINDINGS);
@@ -120,11 +120,18 @@ pub(super) fn upload_atlas(
             let mut view = buffer
                 .get_mapped_range_mut(..)
                 .map_err(|e| GpuError::OutOfMemory(format!("atlas{b}: {e}")))?;
-            for (sheet, slot) in repo.sheets().iter().zip(&packing.slots) {
-                if slot.binding as usize == b {
-                    let at = (slot.word_offset * 4) as usize;
-                    view.slice(at..at + sheet.image.pixels.len())
-                        .copy_from_slice(&sheet.image.pixels);
+            if let Some(&(first, count)) = packing.blocks.get(b) {
+                let blocks = &store.blocks()[first as usize..(first + count) as usize];
+                let bytes: &[u8] = bytemuck::cast_slice(blocks);
+                view.slice(..bytes.len()).copy_from_slice(bytes);
+            }
+            if b == 0 {
+                let mut at = (packing.tables_word * 4) as usize;
+                for table in store.tables() {
+                    let entries = table.map(|index| packing.entry(index));
+                    let bytes: &[u8] = bytemuck::cast_slice(&entries);
+                    view.slice(at..at + bytes.len()).copy_from_slice(bytes);
+                    at += bytes.len();
                 }
             }
         }

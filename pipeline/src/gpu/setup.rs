@@ -31,6 +31,10 @@ pub struct GpuOptions {
     /// taken for hung: the call answers [`super::GpuError::DeviceLost`], so the service
     /// drops it and opens a new one, instead of a worker waiting forever.
     pub pass_timeout: std::time::Duration,
+    /// Caps each atlas binding below the device's own limit (`None`: the device's limit).
+    /// A smaller cap spreads the atlas store over more of the four bindings; tests use it
+    /// to run that path on a store that would fit in one.
+    pub atlas_binding_bytes: Option<u64>,
 }
 
 impl Default for GpuOptions {
@@ -41,6 +45,7 @@ impl Default for GpuOptions {
             copy_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
             allow_software: true,
             pass_timeout: std::time::Duration::from_secs(30),
+            atlas_binding_bytes: None,
         }
     }
 }

@@ -102,8 +102,7 @@ impl CpuRenderBackend {
                 })
             }
             JobInput::Cell { cell } => {
-                let mut canvas = [0u8; pipeline::CELL_BYTES];
-                self.repo.cell(*cell).copy_to(&mut canvas);
+                let canvas = self.repo.cell_canvas(*cell);
                 Ok(JobOutput {
                     png: encode_cell(&canvas, 1).map_err(enc)?.into(),
                     layers: Vec::new(),

@@ -95,9 +95,8 @@ pub struct Snapshot {
     pub draining: bool,
     /// Resident memory, where the system reports it.
     pub memory: Option<crate::process::ProcessMemory>,
-    /// Bytes of atlas cells converted to planes so far (they grow with the cells traffic
-    /// touches, up to every cell, and are kept).
-    pub atlas_planar_bytes: usize,
+    /// Bytes of the atlas store (distinct blocks, cell tables, facts), fixed after load.
+    pub atlas_store_bytes: usize,
     /// Bytes held by the texture store.
     pub texture_store_bytes: usize,
     /// Textures held.
@@ -372,9 +371,9 @@ impl Metrics {
         }
         for (name, help, v) in [
             (
-                "renderer_atlas_planar_bytes",
-                "Atlas cells converted to planes for the CPU backend so far (kept; at most every cell).",
-                g.atlas_planar_bytes,
+                "renderer_atlas_store_bytes",
+                "The atlas store: distinct planar blocks, cell tables and facts (fixed after load).",
+                g.atlas_store_bytes,
             ),
             (
                 "renderer_queue_depth",
@@ -612,7 +611,7 @@ mod tests {
             circuit: CircuitState::Closed,
             draining: false,
             memory: None,
-            atlas_planar_bytes: 0,
+            atlas_store_bytes: 0,
             texture_store_bytes: 0,
             texture_store_entries: 0,
             texture_recipes: 0,

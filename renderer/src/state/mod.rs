@@ -260,7 +260,7 @@ impl App {
             circuit: path.breaker.state(),
             draining: self.is_draining(),
             memory: None,
-            atlas_planar_bytes: self.repo.planar_bytes(),
+            atlas_store_bytes: self.repo.store().bytes(),
             texture_store_bytes: textures.store.bytes(),
             texture_store_entries: textures.store.len(),
             texture_recipes: textures.recipes.len(),

@@ -56,7 +56,7 @@ struct ChunkParams {
 // [first pixel, w | h << 16], then entity records
 // [x, y (i32), w, h (drawn size), kind | flip << 8, a, b, c]:
 //   tile: a = first pixel in `tileset`, b = source w | h << 16;
-//   cell: a = base, b = stride, c = control (as `atlas_px`);
+//   cell: a = the first word of its block table (as `atlas_px`);
 //   cat:  a = index of its first pixel in `cats`.
 @group(0) @binding(1) var<storage, read> data: array<u32>;
 // The tileset image, packed RGBA8.
@@ -97,7 +97,7 @@ fn draw_entity(d: vec4<u32>, i: u32, px: i32, py: i32) -> vec4<u32> {
     var s: vec4<u32>;
     switch head & 0xffu {
         case ENTITY_TILE: { s = tileset_px(data[e + 5u], data[e + 6u], x, y); }
-        case ENTITY_CELL: { s = atlas_px(data[e + 7u], data[e + 5u], data[e + 6u], x, y); }
+        case ENTITY_CELL: { s = atlas_px(data[e + 5u], x, y); }
         case ENTITY_CAT, default: { s = unpack_px(cats[data[e + 5u] + y * CELL_EDGE + x]); }
     }
     return normal_px(d, s);

@@ -52,13 +52,12 @@ struct Job {
 // Mirrors `GpuOp` in gpu/layout.rs. Binding 2.
 struct Op {
     // bit 0: target register (0 cat, 1 scratch); bits 1-2: source kind (SOURCE_*);
-    // bits 4-7: mode (MODE_*); bits 8-9: atlas binding of a cell; bits 16-23: columns of
-    // the cell inside its sheet (0..=50); bits 24-31: rows inside its sheet (0..=50).
+    // bits 4-7: mode (MODE_*).
     control: u32,
-    // Cell: index of the cell's top-left pixel in its atlas binding.
+    // Cell: the first word of the cell's block table in atlas0.
     // Fill: the colour packed as r | g << 8 | b << 16 | 255 << 24.
     base: u32,
-    // Cell: the sheet's width in pixels (the distance between rows).
+    // Unused.
     stride: u32,
     reserved: u32,
 }
@@ -83,9 +82,9 @@ fn blend_px(mode: u32, d: vec4<u32>, s: vec4<u32>) -> vec4<u32> {
     }
 }
 
-// A sheet pixel of the op's cell (`atlas_px` in common.wgsl).
+// A pixel of the op's cell (`atlas_px` in common.wgsl).
 fn cell_px(op: Op, x: u32, y: u32) -> vec4<u32> {
-    return atlas_px(op.control, op.base, op.stride, x, y);
+    return atlas_px(op.base, x, y);
 }
 
 @compute @workgroup_size(256)
