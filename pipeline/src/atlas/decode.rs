@@ -26,7 +26,28 @@ pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
 /// # Errors
 /// [`AtlasError::Decode`] when the stream is not a PNG the `png` crate can read, or its
 /// header claims more than [`MAX_IMAGE_PIXELS`] pixels.
-pub fn decode_png<R: BufRead + Seek>(mut reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
+pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
+    let mut pixels = Vec::new();
+    let (width, height) = decode_png_into(reader, what, &mut pixels)?;
+    Ok(RgbaImage {
+        width,
+        height,
+        pixels,
+    })
+}
+
+/// As [`decode_png`], into `pixels` (cleared first; its allocation is reused when large
+/// enough): returns width and height. The atlas loader decodes every sheet of a thread into
+/// one buffer this way, so the load leaves no trail of freed multi-megabyte buffers behind
+/// in the allocator.
+///
+/// # Errors
+/// As [`decode_png`].
+pub fn decode_png_into<R: BufRead + Seek>(
+    mut reader: R,
+    what: &str,
+    pixels: &mut Vec<u8>,
+) -> Result<(u32, u32), AtlasError> {
     // png 0.18.1 panics (slice index) expanding a palette whose PLTE length is not a multiple
     // of three (found by `fuzz/sprite_folder`): such a palette is refused before decoding,
     // and any other panic in the decoder is caught, so a broken file is an error, not a crash.
@@ -37,7 +58,7 @@ pub fn decode_png<R: BufRead + Seek>(mut reader: R, what: &str) -> Result<RgbaIm
         });
     }
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        decode_unguarded(reader, what)
+        decode_unguarded(reader, what, pixels)
     }))
     .unwrap_or_else(|_| {
         Err(AtlasError::Decode {
@@ -77,7 +98,11 @@ fn bad_palette<R: BufRead + Seek>(reader: &mut R) -> Option<String> {
     verdict
 }
 
-fn decode_unguarded<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
+fn decode_unguarded<R: BufRead + Seek>(
+    reader: R,
+    what: &str,
+    buf: &mut Vec<u8>,
+) -> Result<(u32, u32), AtlasError> {
     let err = |e: png::DecodingError| AtlasError::Decode {
         file: what.to_owned(),
         reason: e.to_string(),
@@ -98,12 +123,12 @@ fn decode_unguarded<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImag
             file: what.to_owned(),
             reason: "image too large".to_owned(),
         })?;
-    let mut buf = vec![0; size];
-    let info = reader.next_frame(&mut buf).map_err(err)?;
+    buf.clear();
+    buf.resize(size, 0);
+    let info = reader.next_frame(buf).map_err(err)?;
     buf.truncate(info.buffer_size());
-    let (width, height) = (info.width, info.height);
-    let pixels = match info.color_type {
-        png::ColorType::Rgba => buf,
+    let expanded: Vec<u8> = match info.color_type {
+        png::ColorType::Rgba => return Ok((info.width, info.height)),
         png::ColorType::Rgb => buf
             .chunks_exact(3)
             .flat_map(|p| [p[0], p[1], p[2], 255])
@@ -121,11 +146,8 @@ fn decode_unguarded<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImag
             });
         }
     };
-    Ok(RgbaImage {
-        width,
-        height,
-        pixels,
-    })
+    *buf = expanded;
+    Ok((info.width, info.height))
 }
 
 #[cfg(test)]

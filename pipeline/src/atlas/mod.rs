@@ -16,11 +16,11 @@ pub mod store;
 pub mod vocab;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufReader, Cursor};
+use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub use decode::{RgbaImage, decode_png};
+pub use decode::{RgbaImage, decode_png, decode_png_into};
 pub use index::{IndexEntry, OffsetMap, parse_index, parse_offset_map};
 pub use report::LoadReport;
 pub use store::CellStore;
@@ -541,11 +541,15 @@ fn decode_parallel(
             .zip(layout.cuts.chunks(chunk))
             .map(|(part, cuts)| {
                 scope.spawn(move || {
+                    let mut buffers = SheetBuffers::default();
                     part.iter()
                         .zip(cuts)
                         .map(|(file, cuts)| {
-                            let sheet = load_sheet(file)?;
-                            Ok((info(&sheet), ingest(&sheet, cuts, store)?))
+                            let sheet = load_sheet(file, &mut buffers)?;
+                            let digest = ingest(&sheet, cuts, store)?;
+                            let info = info(&sheet);
+                            buffers.pixels = sheet.image.pixels;
+                            Ok((info, digest))
                         })
                         .collect::<Vec<Result<_, AtlasError>>>()
                 })
@@ -568,18 +572,40 @@ fn decode_parallel(
     })
 }
 
-fn load_sheet((name, path): &(String, PathBuf)) -> Result<Sheet, AtlasError> {
-    let bytes = std::fs::read(path).map_err(|source| AtlasError::Io {
+/// A loader thread's file and pixel buffers, reused from sheet to sheet: two allocations per
+/// thread instead of two per sheet, so the allocator keeps no freed sheets' worth of memory
+/// after the load (glibc raises its mmap threshold when the first such buffer is freed, and
+/// the later ones would come from arenas that do not shrink).
+#[derive(Default)]
+struct SheetBuffers {
+    file: Vec<u8>,
+    pixels: Vec<u8>,
+}
+
+fn load_sheet(
+    (name, path): &(String, PathBuf),
+    buffers: &mut SheetBuffers,
+) -> Result<Sheet, AtlasError> {
+    let io = |source| AtlasError::Io {
         path: path.clone(),
         source,
-    })?;
-    let image = decode_png(
-        BufReader::new(Cursor::new(bytes)),
+    };
+    buffers.file.clear();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut buffers.file))
+        .map_err(io)?;
+    let (width, height) = decode_png_into(
+        Cursor::new(&buffers.file[..]),
         &path.display().to_string(),
+        &mut buffers.pixels,
     )?;
     Ok(Sheet {
         name: name.clone(),
-        image,
+        image: RgbaImage {
+            width,
+            height,
+            pixels: std::mem::take(&mut buffers.pixels),
+        },
     })
 }
 
