@@ -13,6 +13,8 @@
 //! - [`shared`]: `SharedStore`, chunk recipes (and small textures) in Redis so every
 //!   replica serves every texture URL.
 //! - [`select`]: `CG3_BACKEND` → which backend each worker gets.
+//! - `gpu_probe` (feature `gpu`): `renderer gpu-probe`, run as a child process by `auto`
+//!   so no driver loads into a server that renders on the CPU.
 //! - [`queue`]: `JobQueue`, bounded, refusing at once when full.
 //! - [`worker`]: `WorkerPool`, render threads with deadline/cancel checks and panic capture.
 //! - [`breaker`]: `CircuitBreaker`, the shared state machine (`renderer_client::breaker`)
@@ -44,6 +46,8 @@ pub mod connections;
 pub mod error;
 #[cfg(feature = "gpu")]
 pub mod gpu_backend;
+#[cfg(feature = "gpu")]
+pub mod gpu_probe;
 pub mod health;
 pub mod http;
 pub mod job;

@@ -29,6 +29,10 @@ enum Command {
     Render(RenderArgs),
     /// GET a local endpoint (default /health); exit 0 on 200 (container health checks).
     Probe(renderer::probe::ProbeArgs),
+    /// Print, as one JSON line, the GPU adapter the server would use (exit 0) or why there is
+    /// none (exit 3, `UNUSABLE_EXIT`). `CG3_BACKEND=auto` runs this in a child process at start-up.
+    #[cfg(feature = "gpu")]
+    GpuProbe(renderer::gpu_probe::GpuProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +49,20 @@ fn main() -> ExitCode {
             println!("{status}");
             ExitCode::SUCCESS
         }),
+        #[cfg(feature = "gpu")]
+        Some(Command::GpuProbe(args)) => {
+            let verdict = renderer::gpu_probe::run(&args);
+            match serde_json::to_string(&verdict) {
+                Ok(line) => println!("{line}"),
+                Err(e) => eprintln!("error: {e}"),
+            }
+            Ok(match verdict {
+                renderer::gpu_probe::ProbeVerdict::Usable { .. } => ExitCode::SUCCESS,
+                renderer::gpu_probe::ProbeVerdict::Unusable { .. } => {
+                    ExitCode::from(renderer::gpu_probe::UNUSABLE_EXIT)
+                }
+            })
+        }
         Some(Command::Serve(args)) => renderer::serve::run(&args).map(|()| ExitCode::SUCCESS),
         None => renderer::serve::run(&cli.serve).map(|()| ExitCode::SUCCESS),
     };

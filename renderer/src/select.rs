@@ -69,6 +69,54 @@ pub fn start_app(
     }
 }
 
+/// As [`start_app`], but under `CG3_BACKEND=auto` the adapter is first probed in a child
+/// process (`renderer gpu-probe`, see [`crate::gpu_probe`]): without a usable adapter the
+/// service starts on the CPU having loaded no driver, and a probe that crashes or hangs also
+/// means the CPU. When no child can be started the probe runs in this process as before.
+/// The server binary starts this way; tests call [`start_app`].
+///
+/// # Errors
+/// As [`start_app`].
+pub fn start_app_probing_gpu(
+    config: Config,
+    repo: Arc<AtlasRepository>,
+    files: AtlasFiles,
+) -> anyhow::Result<Service> {
+    #[cfg(feature = "gpu")]
+    if config.backend == BackendChoice::Auto {
+        use crate::gpu_probe::{GpuProbeArgs, ProbeFailure, ProbeVerdict, in_child};
+        let args = GpuProbeArgs {
+            adapter: config.gpu_adapter.clone(),
+            allow_software: config.gpu_allow_software,
+        };
+        let verdict = std::env::current_exe()
+            .map_err(|e| ProbeFailure::Spawn(e.to_string()))
+            .and_then(|exe| in_child(&exe, &args, PROBE_TIMEOUT));
+        match verdict {
+            Ok(ProbeVerdict::Usable { .. }) => {}
+            Ok(ProbeVerdict::Unusable { reason }) => {
+                tracing::info!(
+                    error = %reason,
+                    "CG3_BACKEND=auto: no usable GPU (probed in a child process), rendering on the CPU"
+                );
+                return Ok(App::start(config, repo, files)?);
+            }
+            Err(e @ ProbeFailure::Child(_)) => {
+                tracing::warn!(error = %e, "CG3_BACKEND=auto: the GPU probe failed, rendering on the CPU");
+                return Ok(App::start(config, repo, files)?);
+            }
+            Err(e @ ProbeFailure::Spawn(_)) => {
+                tracing::warn!(error = %e, "CG3_BACKEND=auto: probing the GPU in this process");
+            }
+        }
+    }
+    start_app(config, repo, files)
+}
+
+/// The longest a child GPU probe may take (driver start-up included).
+#[cfg(feature = "gpu")]
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[cfg(feature = "gpu")]
 pub use gpu::start_gpu_app;
 

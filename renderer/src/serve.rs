@@ -133,7 +133,7 @@ pub fn build_state(config: Config) -> anyhow::Result<Service> {
         offsets: read("spritesOffsetMap.json")?,
         tilesets: Arc::new(tilesets),
     };
-    crate::select::start_app(config, Arc::new(repo), files)
+    crate::select::start_app_probing_gpu(config, Arc::new(repo), files)
 }
 
 /// Serves `service` on `listener` until `shutdown` resolves, then drains (module docs):

@@ -287,3 +287,56 @@ fn the_server_answers_and_exits_zero_on_sigterm() {
     let code = child.wait().expect("exits");
     assert!(code.success(), "exit status {code:?}");
 }
+
+/// Under `CG3_BACKEND=auto` with no adapter the server would use (here: none, or only
+/// lavapipe, which `auto` does not take), the adapters are enumerated in a child process and
+/// no GPU driver is ever mapped into the server.
+#[cfg(target_os = "linux")]
+#[test]
+fn auto_without_a_usable_gpu_loads_no_driver_into_the_server() {
+    let probe = Command::new(BIN).arg("gpu-probe").output().expect("runs");
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&probe.stdout).expect("gpu-probe prints one JSON line");
+    if verdict["verdict"] == "usable" {
+        eprintln!(
+            "SKIPPED: this machine has a usable GPU ({verdict}): `auto` is meant to load its driver"
+        );
+        return;
+    }
+    assert_eq!(probe.status.code(), Some(3), "{probe:?}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .env("CG3_BACKEND", "auto")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut probed_in_child = false;
+    loop {
+        let line = lines
+            .next()
+            .expect("server logs until listening")
+            .expect("utf-8 line");
+        probed_in_child |= line.contains("probed in a child process");
+        if line.contains("listening") {
+            break;
+        }
+    }
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id())).expect("maps");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(probed_in_child, "the start-up log names the child probe");
+    for driver in ["libvulkan", "libLLVM", "libEGL", "libGL"] {
+        assert!(
+            !maps.contains(driver),
+            "{driver} is mapped into the server:\n{}",
+            maps.lines()
+                .filter(|l| l.contains(driver))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}

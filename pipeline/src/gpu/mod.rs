@@ -42,7 +42,7 @@ use std::sync::Arc;
 
 pub use chunk::{ChunkEncoding, GpuChunkParams, encode_chunk};
 pub use error::GpuError;
-pub use setup::{GpuAdapterInfo, GpuOptions};
+pub use setup::{GpuAdapterInfo, GpuOptions, probe};
 pub use testing::{REQUIRE_GPU_VAR, gpu_required};
 
 use self::batch::Pass;

@@ -51,7 +51,7 @@ impl Default for GpuOptions {
 }
 
 /// What the backend runs on, in plain words (no wgpu types), for logs and `/health`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GpuAdapterInfo {
     /// The adapter's name, e.g. `NVIDIA H100 80GB HBM3` or `llvmpipe (LLVM 15.0.6, 256 bits)`.
     pub name: String,
@@ -133,15 +133,30 @@ pub struct Opened {
     pub health: Arc<DeviceHealth>,
 }
 
-/// Opens an adapter and device.
+/// The adapter [`open`] would use with `options`, and whether it can run the shaders,
+/// without creating a device. `renderer gpu-probe` runs this in a child process so a server
+/// that ends up on the CPU never loads a driver (a software rasteriser's LLVM alone is tens
+/// of megabytes resident) and survives a driver that crashes while probing.
 ///
 /// # Errors
-/// [`GpuError::NoAdapter`], [`GpuError::RequestDevice`] or [`GpuError::Unsupported`].
-pub fn open(options: &GpuOptions) -> Result<Opened, GpuError> {
+/// As [`open`], less [`GpuError::RequestDevice`].
+pub fn probe(options: &GpuOptions) -> Result<GpuAdapterInfo, GpuError> {
+    let instance = new_instance();
+    select(&instance, options).map(|(_, info)| info)
+}
+
+fn new_instance() -> wgpu::Instance {
     // WGPU_BACKEND and friends select backends here; never force the fallback adapter,
     // which on a real GPU host would pick the CPU.
-    let instance =
-        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env());
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle().with_env())
+}
+
+/// The adapter `options` name (or wgpu's pick), refused when it is software and software is
+/// not allowed, or when it cannot run the shaders.
+fn select(
+    instance: &wgpu::Instance,
+    options: &GpuOptions,
+) -> Result<(wgpu::Adapter, GpuAdapterInfo), GpuError> {
     let adapter = match &options.adapter_name {
         Some(name) => {
             let wanted = name.to_lowercase();
@@ -186,6 +201,17 @@ pub fn open(options: &GpuOptions) -> Result<Opened, GpuError> {
             limits.max_compute_invocations_per_workgroup
         )));
     }
+    Ok((adapter, info))
+}
+
+/// Opens an adapter and device.
+///
+/// # Errors
+/// [`GpuError::NoAdapter`], [`GpuError::RequestDevice`] or [`GpuError::Unsupported`].
+pub fn open(options: &GpuOptions) -> Result<Opened, GpuError> {
+    let instance = new_instance();
+    let (adapter, info) = select(&instance, options)?;
+    let limits = adapter.limits();
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
         label: Some("pipeline.gpu"),
         // The adapter's own limits: the atlas and output buffers want the largest bindings
