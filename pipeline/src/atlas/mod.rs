@@ -30,7 +30,7 @@ pub use crate::cell::CellView;
 use crate::cell::{CELL, CELL_BYTES, CELL_ROW_BYTES, Canvas, POSES};
 use crate::palette::PaletteSet;
 use crate::planar::{BlockView, Facts};
-use store::CellStoreBuilder;
+use store::{BlockHasher, CellStoreBuilder, ConvertedCell};
 use vocab::Vocabulary;
 
 /// Why a sprite folder could not be loaded.
@@ -216,11 +216,14 @@ impl Layout {
 
 /// Puts the cells of one decoded sheet into the store; returns the sheet's digest (name,
 /// size, pixels). Cells reaching past the sheet's edge are clipped (the rest transparent);
-/// cells wholly outside stay transparent.
+/// cells wholly outside stay transparent. Each cell is cut into `scratch` before the
+/// store's lock is taken, so threads convert in parallel and share only the look-ups.
 fn ingest(
     sheet: &Sheet,
     cuts: &[(usize, u32, u32)],
     store: &Mutex<CellStoreBuilder>,
+    hasher: &BlockHasher,
+    scratch: &mut ConvertedCell,
 ) -> Result<[u8; 32], AtlasError> {
     let img = &sheet.image;
     let mut h = blake3::Hasher::new();
@@ -231,9 +234,6 @@ fn ingest(
     let (w, hgt) = (u64::from(img.width), u64::from(img.height));
     let stride = img.width as usize * 4;
     let mut clipped: Box<Canvas> = Box::new([0; CELL_BYTES]);
-    let mut store = store
-        .lock()
-        .map_err(|_| AtlasError::data("sprites", "a loader thread panicked"))?;
     for &(cell, x, y) in cuts {
         let (x, y) = (u64::from(x), u64::from(y));
         if x >= w || y >= hgt {
@@ -242,18 +242,22 @@ fn ingest(
         // In range: x < w and y < h, both u32.
         let at = (y as usize * img.width as usize + x as usize) * 4;
         if x + CELL as u64 <= w && y + CELL as u64 <= hgt {
-            store.set(cell, &CellView::new(&img.pixels[at..], stride));
-            continue;
+            hasher.convert(&CellView::new(&img.pixels[at..], stride), scratch);
+        } else {
+            clipped.fill(0);
+            let cols = (w - x).min(CELL as u64) as usize * 4;
+            let rows = (hgt - y).min(CELL as u64) as usize;
+            for r in 0..rows {
+                let src = at + r * stride;
+                clipped[r * CELL_ROW_BYTES..r * CELL_ROW_BYTES + cols]
+                    .copy_from_slice(&img.pixels[src..src + cols]);
+            }
+            hasher.convert(&CellView::new(&clipped[..], CELL_ROW_BYTES), scratch);
         }
-        clipped.fill(0);
-        let cols = (w - x).min(CELL as u64) as usize * 4;
-        let rows = (hgt - y).min(CELL as u64) as usize;
-        for r in 0..rows {
-            let src = at + r * stride;
-            clipped[r * CELL_ROW_BYTES..r * CELL_ROW_BYTES + cols]
-                .copy_from_slice(&img.pixels[src..src + cols]);
-        }
-        store.set(cell, &CellView::new(&clipped[..], CELL_ROW_BYTES));
+        store
+            .lock()
+            .map_err(|_| AtlasError::data("sprites", "a loader thread panicked"))?
+            .insert(cell, scratch);
     }
     Ok(*h.finalize().as_bytes())
 }
@@ -336,11 +340,16 @@ impl AtlasRepository {
     ) -> Self {
         let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
         let layout = Layout::new(&index, offsets, &names);
-        let store = Mutex::new(CellStoreBuilder::new(layout.cell_count()));
+        let builder = CellStoreBuilder::new(layout.cell_count());
+        let hasher = builder.hasher();
+        let store = Mutex::new(builder);
+        let mut scratch = ConvertedCell::new();
         let digested = sheets
             .iter()
             .zip(&layout.cuts)
-            .map(|(sheet, cuts)| ingest(sheet, cuts, &store).map(|d| (info(sheet), d)))
+            .map(|(sheet, cuts)| {
+                ingest(sheet, cuts, &store, &hasher, &mut scratch).map(|d| (info(sheet), d))
+            })
             .collect::<Result<Vec<_>, _>>();
         #[expect(
             clippy::expect_used,
@@ -535,18 +544,24 @@ fn decode_parallel(
 ) -> Result<Vec<(SheetInfo, [u8; 32])>, AtlasError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     let chunk = files.len().div_ceil(threads).max(1);
+    let hasher = store
+        .lock()
+        .map_err(|_| AtlasError::data("sprites", "a loader thread panicked"))?
+        .hasher();
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .zip(layout.cuts.chunks(chunk))
             .map(|(part, cuts)| {
+                let hasher = hasher.clone();
                 scope.spawn(move || {
                     let mut buffers = SheetBuffers::default();
+                    let mut scratch = ConvertedCell::new();
                     part.iter()
                         .zip(cuts)
                         .map(|(file, cuts)| {
                             let sheet = load_sheet(file, &mut buffers)?;
-                            let digest = ingest(&sheet, cuts, store)?;
+                            let digest = ingest(&sheet, cuts, store, &hasher, &mut scratch)?;
                             let info = info(&sheet);
                             buffers.pixels = sheet.image.pixels;
                             Ok((info, digest))

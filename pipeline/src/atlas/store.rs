@@ -75,15 +75,53 @@ impl CellStore {
     }
 }
 
+/// A cell cut into blocks, with its facts and each block's hash: the part of adding a cell
+/// that needs no access to the store, so loader threads do it in parallel and hold the
+/// store's lock only to look blocks up ([`CellStoreBuilder::insert`]).
+#[derive(Debug, Clone)]
+pub struct ConvertedCell {
+    blocks: PlanarCell,
+    facts: Facts,
+    hashes: [u64; BLOCKS],
+}
+
+impl ConvertedCell {
+    /// A transparent cell, to be overwritten by [`BlockHasher::convert`].
+    #[must_use]
+    pub fn new() -> Box<Self> {
+        Box::new(Self {
+            blocks: planar::TRANSPARENT,
+            facts: Facts::TRANSPARENT,
+            hashes: [0; BLOCKS],
+        })
+    }
+}
+
+/// Hashes blocks the way one builder's table does (each builder's hasher is seeded anew).
+#[derive(Debug, Clone)]
+pub struct BlockHasher(DefaultHashBuilder);
+
+impl BlockHasher {
+    /// Cuts `pixels` into `out`: blocks, facts and block hashes.
+    pub fn convert(&self, pixels: &CellView<'_>, out: &mut ConvertedCell) {
+        out.blocks = planar::TRANSPARENT;
+        planar::from_view(pixels, &mut out.blocks);
+        out.facts = Facts::of(&out.blocks);
+        for (hash, block) in out.hashes.iter_mut().zip(&out.blocks) {
+            *hash = self.0.hash_one(block);
+        }
+    }
+}
+
 /// Builds a [`CellStore`] cell by cell, keeping one copy of each distinct block.
 pub struct CellStoreBuilder {
     blocks: Vec<Block>,
     /// Indices into `blocks`, hashed by the block they name.
     distinct: HashTable<u32>,
-    hasher: DefaultHashBuilder,
+    hasher: BlockHasher,
     tables: Vec<[u32; BLOCKS]>,
     facts: Vec<Facts>,
-    scratch: Box<PlanarCell>,
+    scratch: Box<ConvertedCell>,
 }
 
 impl std::fmt::Debug for CellStoreBuilder {
@@ -96,17 +134,25 @@ impl std::fmt::Debug for CellStoreBuilder {
 }
 
 impl CellStoreBuilder {
-    /// A builder for `cells` cells, each transparent until [`Self::set`].
+    /// A builder for `cells` cells, each transparent until set.
     #[must_use]
     pub fn new(cells: usize) -> Self {
         Self {
             blocks: vec![planar::TRANSPARENT[0]],
-            distinct: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
+            // Growing the table rehashes every block in it; a quarter of each cell's blocks
+            // covers the bundled art's 16.5 distinct blocks a cell, so it is sized once.
+            distinct: HashTable::with_capacity(cells * BLOCKS / 4),
+            hasher: BlockHasher(DefaultHashBuilder::default()),
             tables: vec![[ZERO_BLOCK; BLOCKS]; cells],
             facts: vec![Facts::TRANSPARENT; cells],
-            scratch: planar::zeroed(),
+            scratch: ConvertedCell::new(),
         }
+    }
+
+    /// The hasher [`Self::insert`] expects cells converted with.
+    #[must_use]
+    pub fn hasher(&self) -> BlockHasher {
+        self.hasher.clone()
     }
 
     /// Makes cell `cell` hold `pixels`.
@@ -114,22 +160,29 @@ impl CellStoreBuilder {
     /// # Panics
     /// When `cell` is not below the count given to [`Self::new`].
     pub fn set(&mut self, cell: usize, pixels: &CellView<'_>) {
-        *self.scratch = planar::TRANSPARENT;
-        planar::from_view(pixels, &mut self.scratch);
-        self.facts[cell] = Facts::of(&self.scratch);
+        let mut scratch = std::mem::replace(&mut self.scratch, ConvertedCell::new());
+        self.hasher.convert(pixels, &mut scratch);
+        self.insert(cell, &scratch);
+        self.scratch = scratch;
+    }
+
+    /// Makes cell `cell` hold `converted` (made with this builder's [`Self::hasher`]).
+    ///
+    /// # Panics
+    /// When `cell` is not below the count given to [`Self::new`].
+    pub fn insert(&mut self, cell: usize, converted: &ConvertedCell) {
+        self.facts[cell] = converted.facts;
         for k in 0..BLOCKS {
-            let index = self.intern(k);
+            let index = self.intern(&converted.blocks[k], converted.hashes[k]);
             self.tables[cell][k] = index;
         }
     }
 
-    /// The index of `scratch[k]` in `blocks`, added if new.
-    fn intern(&mut self, k: usize) -> u32 {
-        let block = &self.scratch[k];
+    /// The index of `block` in `blocks`, added if new.
+    fn intern(&mut self, block: &Block, hash: u64) -> u32 {
         if *block == planar::TRANSPARENT[0] {
             return ZERO_BLOCK;
         }
-        let hash = self.hasher.hash_one(block);
         let blocks = &self.blocks;
         if let Some(&i) = self.distinct.find(hash, |&i| blocks[i as usize] == *block) {
             return i;
@@ -137,7 +190,7 @@ impl CellStoreBuilder {
         // A u32 indexes 2^32 blocks (512 GiB): no sprite folder decodes to that much.
         let i = self.blocks.len() as u32;
         self.blocks.push(*block);
-        let (blocks, hasher) = (&self.blocks, &self.hasher);
+        let (blocks, hasher) = (&self.blocks, &self.hasher.0);
         self.distinct
             .insert_unique(hash, i, |&j| hasher.hash_one(blocks[j as usize]));
         i
