@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Judges a soak's samples (sample.py's CSV): after the warm-up, resident memory less what the
-service reports holding on purpose (bounded caches and stores, atlas cells converted on first
-use: "held") and open file descriptors must be flat, and once the load stops the descriptors
+service reports holding on purpose (bounded caches and stores, the atlas store: "held") and open file descriptors must be flat, and once the load stops the descriptors
 must return to where they were before it. Prints the figures; exits 1 when a bound is broken. Optionally draws the
 curve as a PNG (Pillow).
 
