@@ -1,11 +1,12 @@
 //! The data the shader reads, as `#[repr(C)]` `Pod` structs mirrored in
 //! `shaders/composite.wgsl`, and the host-side packing of atlases and plans into them.
 //!
-//! - Atlases: the repository's [`crate::atlas::CellStore`] as it is in memory: its distinct
-//!   planar blocks (32 `u32` words each: 32 red bytes, then green, blue, alpha) split in
-//!   order over at most [`ATLAS_BINDINGS`] storage buffers, so a store bigger than one
-//!   binding's limit still fits; then, in binding 0 after its blocks, every cell's table of
-//!   79 entries, each naming a block as `binding << 30 | index in that binding`.
+//! - Atlases: the repository's [`crate::atlas::CellStore`]: its distinct blocks, each
+//!   uploaded as 32 packed RGBA8 pixels (one `u32` per pixel, red in the low byte, so the
+//!   shader reads a pixel with one load), split in order over at most [`ATLAS_BINDINGS`]
+//!   storage buffers, so a store bigger than one binding's limit still fits; then, in
+//!   binding 0 after its blocks, every cell's table of 79 entries, each naming a block as
+//!   `binding << 30 | index in that binding`.
 //! - Cells: a cell's location is where its table starts ([`CellTables`]); the shader reads a
 //!   pixel through its block's entry, so a cell never reaches past anything.
 //! - Plans: one [`GpuJob`] per plan (a range of ops and the flip flag) and one [`GpuOp`] per

@@ -6,6 +6,7 @@ use super::error::GpuError;
 
 use super::layout::{ATLAS_BINDINGS, AtlasPacking};
 use crate::atlas::CellStore;
+use crate::planar::{Block, LANES};
 
 /// A compute shader: its label (the file name) and its source, `common.wgsl` first.
 pub(super) type Shader = (&'static str, &'static str);
@@ -122,8 +123,12 @@ pub(super) fn upload_atlas(
                 .map_err(|e| GpuError::OutOfMemory(format!("atlas{b}: {e}")))?;
             if let Some(&(first, count)) = packing.blocks.get(b) {
                 let blocks = &store.blocks()[first as usize..(first + count) as usize];
-                let bytes: &[u8] = bytemuck::cast_slice(blocks);
-                view.slice(..bytes.len()).copy_from_slice(bytes);
+                let bytes = size_of::<Block>();
+                for (i, block) in blocks.iter().enumerate() {
+                    let pixels = interleave(block);
+                    view.slice(i * bytes..(i + 1) * bytes)
+                        .copy_from_slice(bytemuck::cast_slice(&pixels));
+                }
             }
             if b == 0 {
                 let mut at = (packing.tables_word * 4) as usize;
@@ -139,6 +144,13 @@ pub(super) fn upload_atlas(
         buffers.push(buffer);
     }
     Ok(buffers)
+}
+
+/// A planar block as the shader reads it: 32 packed RGBA8 pixels (red in the low byte), so
+/// a pixel is one load, as it was from a sheet.
+fn interleave(block: &Block) -> [u32; LANES] {
+    let [r, g, b, a] = block;
+    std::array::from_fn(|j| u32::from_le_bytes([r[j], g[j], b[j], a[j]]))
 }
 
 /// A device buffer that is reused across batches and only grows (to the next power of two,

@@ -3,10 +3,10 @@
 // (`mul8`, `normal_px`), and the atlas bindings with their cell reads.
 // Every channel is a u32 holding 0..=255; no floats anywhere.
 
-// The atlas store (`AtlasPacking` in layout.rs): planar blocks of 32 pixels, 32 words each
-// (32 red bytes, then green, blue, alpha; the first byte in the low bits of a word), split
-// over four bindings so a store larger than one binding's limit still fits; then, in atlas0,
-// each cell's table of 79 block entries. Unused bindings hold a dummy word.
+// The atlas store (`AtlasPacking` in layout.rs): blocks of 32 pixels, 32 packed RGBA8 words
+// each (r in the low byte), split over four bindings so a store larger than one binding's
+// limit still fits; then, in atlas0, each cell's table of 79 block entries. Unused bindings
+// hold a dummy word.
 @group(0) @binding(4) var<storage, read> atlas0: array<u32>;
 @group(0) @binding(5) var<storage, read> atlas1: array<u32>;
 @group(0) @binding(6) var<storage, read> atlas2: array<u32>;
@@ -44,19 +44,11 @@ fn normal_px(d: vec4<u32>, s: vec4<u32>) -> vec4<u32> {
 }
 
 // Pixel (x, y) of a 50×50 atlas cell whose table starts at word `table` of atlas0
-// (`CellTables` in layout.rs). Pixel i = 50y + x lies in block i / 32, lane i % 32; the
+// (`CellTables` in layout.rs). Pixel i = 50y + x is pixel i % 32 of block i / 32; the
 // block's entry is its binding (bits 30-31) and its index there (bits 0-29). Pixels past
 // a sheet's edge were stored transparent when the store was built (spec §1).
 fn atlas_px(table: u32, x: u32, y: u32) -> vec4<u32> {
     let i = y * 50u + x;
     let entry = atlas0[table + i / 32u];
-    let binding = entry >> 30u;
-    let word = (entry & 0x3fffffffu) * 32u + (i % 32u) / 4u;
-    let shift = (i % 4u) * 8u;
-    return vec4<u32>(
-        (atlas_load(binding, word) >> shift) & 0xffu,
-        (atlas_load(binding, word + 8u) >> shift) & 0xffu,
-        (atlas_load(binding, word + 16u) >> shift) & 0xffu,
-        (atlas_load(binding, word + 24u) >> shift) & 0xffu,
-    );
+    return unpack_px(atlas_load(entry >> 30u, (entry & 0x3fffffffu) * 32u + i % 32u));
 }
