@@ -222,28 +222,42 @@ fn help_lists_the_environment_variables() {
     }
 }
 
-#[cfg(unix)]
-#[test]
-fn the_server_answers_and_exits_zero_on_sigterm() {
+/// The server's log lines on stdout.
+type LogLines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// Starts `renderer serve` on a free port with JSON logs and `env`; returns the child, the
+/// rest of its log, the lines logged up to `listening`, and the address it listens on.
+fn start_server(env: &[(&str, &str)]) -> (std::process::Child, LogLines, Vec<String>, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--port", "0", "--log-format", "json"])
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server logs until listening")
-            .expect("utf-8 line");
+    let mut seen = Vec::new();
+    loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            let status = child.wait();
+            panic!("the server stopped logging before `listening` ({status:?}): {seen:?}");
+        };
         if line.contains("listening") {
             let v: serde_json::Value = serde_json::from_str(&line).expect("json log line");
-            break v["addr"].as_str().expect("addr field").to_owned();
+            let addr = v["addr"].as_str().expect("addr field").to_owned();
+            return (child, lines, seen, addr);
         }
-    };
+        seen.push(line);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_server_answers_and_exits_zero_on_sigterm() {
+    let (mut child, lines, _, addr) = start_server(&[]);
     let mut s = TcpStream::connect(&addr).expect("connects");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
@@ -304,27 +318,10 @@ fn auto_without_a_usable_gpu_loads_no_driver_into_the_server() {
         return;
     }
     assert_eq!(probe.status.code(), Some(3), "{probe:?}");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0", "--log-format", "json"])
-        .env("RUST_LOG", "info")
-        .env("CG3_BACKEND", "auto")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut probed_in_child = false;
-    loop {
-        let line = lines
-            .next()
-            .expect("server logs until listening")
-            .expect("utf-8 line");
-        probed_in_child |= line.contains("probed in a child process");
-        if line.contains("listening") {
-            break;
-        }
-    }
+    let (mut child, _, logged, _) = start_server(&[("CG3_BACKEND", "auto")]);
+    let probed_in_child = logged
+        .iter()
+        .any(|l| l.contains("probed in a child process"));
     let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id())).expect("maps");
     let _ = child.kill();
     let _ = child.wait();
