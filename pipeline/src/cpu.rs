@@ -1,6 +1,7 @@
 //! `CpuBackend`: the reference executor of a [`Plan`], written for speed — planar registers
 //! reused across renders, 32-pixel block kernels the compiler vectorises, no allocation per
-//! render. Cells are read as blocks cached by the repository, with per-block facts.
+//! render. Cells are read through their block tables in the repository's store, with
+//! per-block facts.
 //!
 //! Work avoided, all exact:
 //! - A copy of a cell (or of a register that holds one) does not copy: the register records

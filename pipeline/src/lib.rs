@@ -4,7 +4,8 @@
 //! # Layout
 //!
 //! - [`atlas`]: `AtlasRepository` — loads a sprite folder and its data once (raw RGBA, no
-//!   gamma), validates it, answers group + pose → 50×50 cell without copying.
+//!   gamma) into a store of distinct planar blocks, validates it, answers group + pose →
+//!   50×50 cell.
 //! - [`names`]: the closed vocabularies as enums (`PeltName`, `Colour`, `EyeColour`,
 //!   `SkinColour`).
 //! - [`vocab`] (in [`atlas`], loaded with it): the data-defined vocabularies (scar and
