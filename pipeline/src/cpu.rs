@@ -249,12 +249,7 @@ impl CpuBackend {
 fn float_op(dst: &mut Register, repo: &AtlasRepository, op: FloatOp) {
     match dst.base {
         Base::Own => {}
-        Base::Cell(id) => {
-            let cell = repo.cell_blocks(id);
-            for (k, block) in dst.blocks.iter_mut().enumerate() {
-                *block = cell[k];
-            }
-        }
+        Base::Cell(id) => repo.cell_blocks(id).copy_to(&mut dst.blocks),
         Base::Transparent => *dst.blocks = TRANSPARENT,
     }
     dst.base = Base::Own;

@@ -165,23 +165,24 @@ impl<'a> BlockView<'a> {
         &self.blocks[self.table[k] as usize]
     }
 
+    /// Copies the cell's blocks into `out`.
+    pub fn copy_to(&self, out: &mut PlanarCell) {
+        for (k, block) in out.iter_mut().enumerate() {
+            *block = *self.block(k);
+        }
+    }
+
     /// The cell as one planar cell.
     #[must_use]
     pub fn to_cell(&self) -> Box<PlanarCell> {
         let mut out = zeroed();
-        for (k, block) in out.iter_mut().enumerate() {
-            *block = *self.block(k);
-        }
+        self.copy_to(&mut out);
         out
     }
 
     /// Interleaves the cell into an RGBA8 canvas.
     pub fn to_canvas(&self, out: &mut Canvas) {
-        for (i, px) in out.as_chunks_mut::<4>().0.iter_mut().enumerate() {
-            let b = self.block(i / LANES);
-            let j = i % LANES;
-            *px = [b[0][j], b[1][j], b[2][j], b[3][j]];
-        }
+        interleave(|k| self.block(k), out);
     }
 }
 
@@ -226,13 +227,21 @@ pub fn from_view(view: &CellView<'_>, out: &mut PlanarCell) {
 /// Interleaves blocks into an RGBA8 canvas.
 #[inline(always)]
 pub fn to_canvas(cell: &PlanarCell, out: &mut Canvas) {
+    interleave(|k| &cell[k], out);
+}
+
+/// Writes block `block(k)` of every `k` into `out` as RGBA8 pixels `32k..32k + 32`.
+#[inline(always)]
+fn interleave<'a>(block: impl Fn(usize) -> &'a Block, out: &mut Canvas) {
     let (whole, tail) = out.as_chunks_mut::<{ LANES * 4 }>();
-    for (dst, [r, g, b, a]) in whole.iter_mut().zip(cell.iter()) {
+    let tail_block = whole.len();
+    for (k, dst) in whole.iter_mut().enumerate() {
+        let [r, g, b, a] = block(k);
         for (j, px) in dst.as_chunks_mut::<4>().0.iter_mut().enumerate() {
             *px = [r[j], g[j], b[j], a[j]];
         }
     }
-    let [r, g, b, a] = &cell[whole.len()];
+    let [r, g, b, a] = block(tail_block);
     for (j, px) in tail.as_chunks_mut::<4>().0.iter_mut().enumerate() {
         *px = [r[j], g[j], b[j], a[j]];
     }

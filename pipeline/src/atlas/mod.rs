@@ -20,7 +20,8 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub use decode::{RgbaImage, decode_png, decode_png_into};
+use decode::decode_png_into;
+pub use decode::{RgbaImage, decode_png};
 pub use index::{IndexEntry, OffsetMap, parse_index, parse_offset_map};
 pub use report::LoadReport;
 pub use store::CellStore;
@@ -30,7 +31,7 @@ pub use crate::cell::CellView;
 use crate::cell::{CELL, CELL_BYTES, CELL_ROW_BYTES, Canvas, POSES};
 use crate::palette::PaletteSet;
 use crate::planar::{BlockView, Facts};
-use store::{BlockHasher, CellStoreBuilder, ConvertedCell};
+use store::{CellStoreBuilder, ConvertedCell};
 use vocab::Vocabulary;
 
 /// Why a sprite folder could not be loaded.
@@ -222,9 +223,10 @@ fn ingest(
     sheet: &Sheet,
     cuts: &[(usize, u32, u32)],
     store: &Mutex<CellStoreBuilder>,
-    hasher: &BlockHasher,
     scratch: &mut ConvertedCell,
 ) -> Result<[u8; 32], AtlasError> {
+    let poisoned = |_| AtlasError::data("sprites", "a loader thread panicked");
+    let hasher = store.lock().map_err(poisoned)?.hasher();
     let img = &sheet.image;
     let mut h = blake3::Hasher::new();
     h.update(sheet.name.as_bytes());
@@ -254,10 +256,7 @@ fn ingest(
             }
             hasher.convert(&CellView::new(&clipped[..], CELL_ROW_BYTES), scratch);
         }
-        store
-            .lock()
-            .map_err(|_| AtlasError::data("sprites", "a loader thread panicked"))?
-            .insert(cell, scratch);
+        store.lock().map_err(poisoned)?.insert(cell, scratch);
     }
     Ok(*h.finalize().as_bytes())
 }
@@ -340,15 +339,13 @@ impl AtlasRepository {
     ) -> Self {
         let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
         let layout = Layout::new(&index, offsets, &names);
-        let builder = CellStoreBuilder::new(layout.cell_count());
-        let hasher = builder.hasher();
-        let store = Mutex::new(builder);
+        let store = Mutex::new(CellStoreBuilder::new(layout.cell_count()));
         let mut scratch = ConvertedCell::new();
         let digested = sheets
             .iter()
             .zip(&layout.cuts)
             .map(|(sheet, cuts)| {
-                ingest(sheet, cuts, &store, &hasher, &mut scratch).map(|d| (info(sheet), d))
+                ingest(sheet, cuts, &store, &mut scratch).map(|d| (info(sheet), d))
             })
             .collect::<Result<Vec<_>, _>>();
         #[expect(
@@ -544,16 +541,11 @@ fn decode_parallel(
 ) -> Result<Vec<(SheetInfo, [u8; 32])>, AtlasError> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     let chunk = files.len().div_ceil(threads).max(1);
-    let hasher = store
-        .lock()
-        .map_err(|_| AtlasError::data("sprites", "a loader thread panicked"))?
-        .hasher();
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .zip(layout.cuts.chunks(chunk))
             .map(|(part, cuts)| {
-                let hasher = hasher.clone();
                 scope.spawn(move || {
                     let mut buffers = SheetBuffers::default();
                     let mut scratch = ConvertedCell::new();
@@ -561,7 +553,7 @@ fn decode_parallel(
                         .zip(cuts)
                         .map(|(file, cuts)| {
                             let sheet = load_sheet(file, &mut buffers)?;
-                            let digest = ingest(&sheet, cuts, store, &hasher, &mut scratch)?;
+                            let digest = ingest(&sheet, cuts, store, &mut scratch)?;
                             let info = info(&sheet);
                             buffers.pixels = sheet.image.pixels;
                             Ok((info, digest))

@@ -102,13 +102,19 @@ impl ConvertedCell {
 pub struct BlockHasher(DefaultHashBuilder);
 
 impl BlockHasher {
-    /// Cuts `pixels` into `out`: blocks, facts and block hashes.
+    /// Cuts `pixels` into `out`: blocks, facts and the hash of each block that is not all
+    /// `(0,0,0,0)` (those are the store's [`ZERO_BLOCK`], never looked up).
     pub fn convert(&self, pixels: &CellView<'_>, out: &mut ConvertedCell) {
         out.blocks = planar::TRANSPARENT;
         planar::from_view(pixels, &mut out.blocks);
         out.facts = Facts::of(&out.blocks);
-        for (hash, block) in out.hashes.iter_mut().zip(&out.blocks) {
-            *hash = self.0.hash_one(block);
+        let zero = out.facts.zero();
+        for (k, (hash, block)) in out.hashes.iter_mut().zip(&out.blocks).enumerate() {
+            *hash = if zero & (1 << k) == 0 {
+                self.0.hash_one(block)
+            } else {
+                0
+            };
         }
     }
 }
@@ -121,7 +127,6 @@ pub struct CellStoreBuilder {
     hasher: BlockHasher,
     tables: Vec<[u32; BLOCKS]>,
     facts: Vec<Facts>,
-    scratch: Box<ConvertedCell>,
 }
 
 impl std::fmt::Debug for CellStoreBuilder {
@@ -145,7 +150,6 @@ impl CellStoreBuilder {
             hasher: BlockHasher(DefaultHashBuilder::default()),
             tables: vec![[ZERO_BLOCK; BLOCKS]; cells],
             facts: vec![Facts::TRANSPARENT; cells],
-            scratch: ConvertedCell::new(),
         }
     }
 
@@ -155,34 +159,24 @@ impl CellStoreBuilder {
         self.hasher.clone()
     }
 
-    /// Makes cell `cell` hold `pixels`.
-    ///
-    /// # Panics
-    /// When `cell` is not below the count given to [`Self::new`].
-    pub fn set(&mut self, cell: usize, pixels: &CellView<'_>) {
-        let mut scratch = std::mem::replace(&mut self.scratch, ConvertedCell::new());
-        self.hasher.convert(pixels, &mut scratch);
-        self.insert(cell, &scratch);
-        self.scratch = scratch;
-    }
-
     /// Makes cell `cell` hold `converted` (made with this builder's [`Self::hasher`]).
     ///
     /// # Panics
     /// When `cell` is not below the count given to [`Self::new`].
     pub fn insert(&mut self, cell: usize, converted: &ConvertedCell) {
         self.facts[cell] = converted.facts;
+        let zero = converted.facts.zero();
         for k in 0..BLOCKS {
-            let index = self.intern(&converted.blocks[k], converted.hashes[k]);
-            self.tables[cell][k] = index;
+            self.tables[cell][k] = if zero & (1 << k) == 0 {
+                self.intern(&converted.blocks[k], converted.hashes[k])
+            } else {
+                ZERO_BLOCK
+            };
         }
     }
 
-    /// The index of `block` in `blocks`, added if new.
+    /// The index of `block` (not all zero) in `blocks`, added if new.
     fn intern(&mut self, block: &Block, hash: u64) -> u32 {
-        if *block == planar::TRANSPARENT[0] {
-            return ZERO_BLOCK;
-        }
         let blocks = &self.blocks;
         if let Some(&i) = self.distinct.find(hash, |&i| blocks[i as usize] == *block) {
             return i;
@@ -233,8 +227,12 @@ mod tests {
             _ => [9, 8, 7, 255],
         });
         let mut builder = CellStoreBuilder::new(3);
-        builder.set(0, &CellView::new(&a[..], CELL_ROW_BYTES));
-        builder.set(1, &CellView::new(&b[..], CELL_ROW_BYTES));
+        let hasher = builder.hasher();
+        let mut converted = ConvertedCell::new();
+        for (cell, pixels) in [(0, &a), (1, &b)] {
+            hasher.convert(&CellView::new(&pixels[..], CELL_ROW_BYTES), &mut converted);
+            builder.insert(cell, &converted);
+        }
         let store = builder.finish();
         for (cell, expected) in [(0, &a), (1, &b), (2, &canvas(|_| [0; 4]))] {
             let mut out = Box::new([0u8; CELL_BYTES]);
