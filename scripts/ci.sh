@@ -19,8 +19,9 @@ cargo fmt --all --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "no import cycles between modules (pipeline, renderer, client), no import up a layer (renderer)"
+step "checkers' self-tests (import cycles, soak judge); no import cycles between modules (pipeline, renderer, client), no import up a layer (renderer)"
 python3 scripts/import_cycles.py --self-test
+python3 scripts/soak/judge.py --self-test
 python3 scripts/import_cycles.py pipeline/src renderer/src client/src
 # The renderer's layers, top to bottom: each may use its own and those below, never above.
 python3 scripts/import_cycles.py --layers renderer/src \

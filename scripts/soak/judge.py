@@ -12,6 +12,7 @@ drift by at most --fd-drift the same way; the idle tail holds at most --fd-leak 
 descriptors than the first sample.
 
 Usage: judge.py samples.csv --load-start EPOCH --load-end EPOCH [--warmup 300] [--plot docs/soak.png]
+       judge.py --self-test     judges synthetic runs (flat, settling, leaking) and checks the verdicts
 """
 import argparse
 import csv
@@ -117,4 +118,39 @@ def main():
     sys.exit(1 if bad else 0)
 
 
-main()
+def self_test():
+    """A flat run, and one drifting 1.5 MiB over the window (more than 5 % of the ~23 MiB the
+    service holds beyond its caches, less than the 4 MiB floor), must pass; one leaking 6 MiB
+    over the run and one leaking descriptors must fail."""
+    import os
+    import subprocess
+    import tempfile
+
+    def run(rss_at, fds_at=lambda t: 20):
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("unix_seconds,rss_bytes,peak_rss_bytes,threads,fds,held_bytes\n")
+            for t in range(0, 131, 5):
+                fds = fds_at(t) if t <= 120 else 12
+                f.write(f"{1000 + t},{rss_at(t) + 50 * 2**20},{100 * 2**20},7,{fds},{50 * 2**20}\n")
+        proc = subprocess.run([sys.executable, __file__, f.name, "--load-start", "1000",
+                               "--load-end", "1120"], capture_output=True, text=True)
+        os.unlink(f.name)
+        return proc.returncode
+
+    mib = 2**20
+    cases = [
+        ("flat", lambda t: 23 * mib, 0),
+        ("drifting 1.5 MiB over the window", lambda t: (22 + 2 * min(t, 120) / 120) * mib, 0),
+        ("leaking 6 MiB", lambda t: (22 + 6 * t / 120) * mib, 1),
+    ]
+    for name, rss, want in cases:
+        got = run(rss)
+        assert got == want, f"{name}: exit {got}, expected {want}"
+    assert run(lambda t: 23 * mib, lambda t: 12 + t // 5) == 1, "leaking descriptors passed"
+    print("judge self-test: ok")
+
+
+if sys.argv[1:] == ["--self-test"]:
+    self_test()
+else:
+    main()
