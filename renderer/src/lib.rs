@@ -32,7 +32,8 @@
 //! - [`connections`]: the accept loop — connection cap with a probes-only overflow lane,
 //!   header-read/idle timeout, header size, graceful drain of open connections.
 //! - [`serve`]: start-up, signals, the shutdown sequence.
-//! - [`time`]: RFC 3339 timestamps.
+//! - [`time`]: RFC 3339 timestamps; [`log_throttle`]: one log line per interval for
+//!   events that come by the thousand (load shed, a queue near its bound).
 #![recursion_limit = "256"]
 
 pub mod atlas_paths;
@@ -51,6 +52,7 @@ pub mod gpu_probe;
 pub mod health;
 pub mod http;
 pub mod job;
+pub mod log_throttle;
 pub mod metrics;
 pub mod probe;
 pub mod process;

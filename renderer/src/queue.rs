@@ -2,12 +2,13 @@
 //! at once (the handler answers 503); nothing ever waits for room.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use tokio::sync::oneshot;
 
 use crate::job::{JobInput, JobOutput};
+use crate::log_throttle::LogThrottle;
 
 /// Why a job ended without output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,12 +86,17 @@ impl JobQueue {
             Ok(()) => {
                 let len = tx.len();
                 if len * 5 > self.capacity * 4 {
-                    tracing::warn!(
-                        target: "renderer.queue",
-                        depth = len,
-                        capacity = self.capacity,
-                        "queue above 80% of capacity"
-                    );
+                    // Under load this holds for most submissions: one line per 10 s.
+                    static NEAR_FULL: LogThrottle = LogThrottle::new(Duration::from_secs(10));
+                    if let Some(times) = NEAR_FULL.tick() {
+                        tracing::warn!(
+                            target: "renderer.queue",
+                            depth = len,
+                            capacity = self.capacity,
+                            times,
+                            "queue above 80% of capacity"
+                        );
+                    }
                 }
                 Ok(())
             }

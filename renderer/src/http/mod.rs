@@ -31,11 +31,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -86,19 +87,23 @@ pub fn app(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, Ids { prefix }))
-                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                    let id = req
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!(
-                        "request",
-                        request_id = %id,
-                        method = %req.method(),
-                        path = %req.uri().path(),
-                    )
-                }))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request| {
+                            let id = req
+                                .headers()
+                                .get(REQUEST_ID)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!(
+                                "request",
+                                request_id = %id,
+                                method = %req.method(),
+                                path = %req.uri().path(),
+                            )
+                        })
+                        .on_failure(log_failure),
+                )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(
                     |_: Box<dyn std::any::Any + Send>| {
@@ -110,6 +115,21 @@ pub fn app(state: AppState) -> Router {
     match cors {
         Some(cors) => router.layer(cors).with_state(state),
         None => router.with_state(state),
+    }
+}
+
+/// The trace layer's failure line: server errors at ERROR, except 503. A 503 is the service
+/// shedding load or draining on purpose; it is counted in `renderer_http_responses_total` (and `renderer_jobs_total`)
+/// and logged once per interval where it is decided, so an overload does not also become a
+/// flood of log lines (one per refused request) that costs the CPU the renders need.
+fn log_failure(class: ServerErrorsFailureClass, latency: std::time::Duration, _: &tracing::Span) {
+    match class {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {}
+        class => tracing::error!(
+            classification = %class,
+            latency_ms = latency.as_millis(),
+            "response failed"
+        ),
     }
 }
 
@@ -144,4 +164,61 @@ async fn count_responses(State(state): State<AppState>, req: Request, next: Next
     let resp = next.run(req).await;
     state.metrics.http(&route, resp.status().as_u16());
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Log lines written while `f` runs.
+    fn logged(f: impl FnOnce()) -> String {
+        let buf = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || SinkWriter(sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = buf.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    struct SinkWriter(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for SinkWriter {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_shed_503_writes_no_line_and_other_server_errors_do() {
+        let ms = std::time::Duration::from_millis(3);
+        let span = tracing::Span::none();
+        let shed = logged(|| {
+            for _ in 0..100 {
+                log_failure(
+                    ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE),
+                    ms,
+                    &span,
+                );
+            }
+        });
+        assert_eq!(shed, "", "503s are counted, not logged one by one");
+        let failed = logged(|| {
+            log_failure(
+                ServerErrorsFailureClass::StatusCode(StatusCode::INTERNAL_SERVER_ERROR),
+                ms,
+                &span,
+            );
+        });
+        assert!(failed.contains("ERROR"), "{failed}");
+        assert!(failed.contains("500"), "{failed}");
+    }
 }

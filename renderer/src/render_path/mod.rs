@@ -27,6 +27,7 @@ use crate::cache::{Key, ResultCache};
 use crate::coalesce::{Coalescer, Shared};
 use crate::error::RenderError;
 use crate::job::{JobInput, JobOutput};
+use crate::log_throttle::LogThrottle;
 use crate::metrics::{Metrics, Outcome};
 use crate::queue::{Job, JobError, JobQueue, SubmitError};
 use crate::shared::SharedStore;
@@ -196,6 +197,15 @@ impl RenderPath {
             Ok(()) => {}
             Err(SubmitError::Full) => {
                 self.metrics.outcome(Outcome::QueueFull);
+                // Counted above; logged once per 10 s, or the log becomes the overload's cost.
+                static SHED: LogThrottle = LogThrottle::new(Duration::from_secs(10));
+                if let Some(times) = SHED.tick() {
+                    tracing::warn!(
+                        target: "renderer.queue",
+                        times,
+                        "queue full: answering 503 queue_full"
+                    );
+                }
                 return Err(RenderError::QueueFull);
             }
             Err(SubmitError::Closed) => {
