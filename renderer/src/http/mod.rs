@@ -36,7 +36,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -79,14 +78,13 @@ pub fn app(state: AppState) -> Router {
     let router = routes::with_routes(Router::new())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            count_responses,
-        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, Ids { prefix }))
+                // Per-request spans and lines at DEBUG (`RUST_LOG=renderer=debug,tower_http=debug`):
+                // an INFO span costs every request ~7 % of `/health`'s rate in formatting its
+                // fields. Failed responses are logged by `count_responses`, with the id.
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(|req: &Request| {
@@ -95,16 +93,21 @@ pub fn app(state: AppState) -> Router {
                                 .get(REQUEST_ID)
                                 .and_then(|v| v.to_str().ok())
                                 .unwrap_or("-");
-                            tracing::info_span!(
+                            tracing::debug_span!(
                                 "request",
                                 request_id = %id,
                                 method = %req.method(),
                                 path = %req.uri().path(),
                             )
                         })
-                        .on_failure(log_failure),
+                        .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                // Outside the panic catcher, so a panic's 500 is counted and logged too.
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    count_responses,
+                ))
                 .layer(CatchPanicLayer::custom(
                     |_: Box<dyn std::any::Any + Send>| {
                         tracing::error!("handler panicked");
@@ -115,21 +118,6 @@ pub fn app(state: AppState) -> Router {
     match cors {
         Some(cors) => router.layer(cors).with_state(state),
         None => router.with_state(state),
-    }
-}
-
-/// The trace layer's failure line: server errors at ERROR, except 503. A 503 is the service
-/// shedding load or draining on purpose; it is counted in `renderer_http_responses_total` (and `renderer_jobs_total`)
-/// and logged once per interval where it is decided, so an overload does not also become a
-/// flood of log lines (one per refused request) that costs the CPU the renders need.
-fn log_failure(class: ServerErrorsFailureClass, latency: std::time::Duration, _: &tracing::Span) {
-    match class {
-        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {}
-        class => tracing::error!(
-            classification = %class,
-            latency_ms = latency.as_millis(),
-            "response failed"
-        ),
     }
 }
 
@@ -156,14 +144,43 @@ fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
 
 /// Counts responses by matched route (not raw path, so label sets stay bounded).
 async fn count_responses(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |m| m.as_str())
-        .to_owned();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
+    let id = req.headers().get(REQUEST_ID).cloned();
+    let started = std::time::Instant::now();
     let resp = next.run(req).await;
-    state.metrics.http(&route, resp.status().as_u16());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let status = resp.status();
+    state.metrics.http(route, status.as_u16());
+    if status.is_server_error() {
+        let id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-");
+        log_failure(status, id, &method, route, started.elapsed());
+    }
     resp
+}
+
+/// The line for a failed response: server errors at ERROR, except 503. A 503 is the service
+/// shedding load or draining on purpose; it is counted in `renderer_http_responses_total`
+/// (and `renderer_jobs_total`) and logged once per interval where it is decided, so an
+/// overload does not also become a flood of log lines (one per refused request) that costs
+/// the CPU the renders need.
+fn log_failure(
+    status: StatusCode,
+    request_id: &str,
+    method: &axum::http::Method,
+    route: &str,
+    latency: std::time::Duration,
+) {
+    if status != StatusCode::SERVICE_UNAVAILABLE {
+        tracing::error!(
+            request_id,
+            %method,
+            route,
+            status = status.as_u16(),
+            latency_ms = latency.as_millis(),
+            "response failed"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -200,25 +217,30 @@ mod tests {
     #[test]
     fn a_shed_503_writes_no_line_and_other_server_errors_do() {
         let ms = std::time::Duration::from_millis(3);
-        let span = tracing::Span::none();
+        let get = axum::http::Method::GET;
         let shed = logged(|| {
             for _ in 0..100 {
-                log_failure(
-                    ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE),
-                    ms,
-                    &span,
-                );
+                log_failure(StatusCode::SERVICE_UNAVAILABLE, "a-1", &get, "/render", ms);
             }
         });
         assert_eq!(shed, "", "503s are counted, not logged one by one");
         let failed = logged(|| {
             log_failure(
-                ServerErrorsFailureClass::StatusCode(StatusCode::INTERNAL_SERVER_ERROR),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "a-2",
+                &get,
+                "/render",
                 ms,
-                &span,
             );
         });
-        assert!(failed.contains("ERROR"), "{failed}");
-        assert!(failed.contains("500"), "{failed}");
+        for part in [
+            "ERROR",
+            "status=500",
+            "request_id=\"a-2\"",
+            "/render",
+            "GET",
+        ] {
+            assert!(failed.contains(part), "{part} in {failed}");
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! - this file: [`Metrics`], [`Snapshot`], [`ConnectionEnd`], `/metrics`' text.
 //! - [`outcome`]: [`Outcome`] and the per-family counters.
 //! - [`histogram`]: fixed-bucket histograms.
+//! - [`http`]: responses by route and status, counted without a lock per request.
 //! - [`text`]: the text writer.
 //!
 //! The GPU worker's are `renderer_gpu_batch_size` (cats per GPU call),
@@ -17,6 +18,7 @@
 //! and queue-wait histograms.
 
 pub mod histogram;
+pub mod http;
 pub mod outcome;
 pub mod text;
 
@@ -134,7 +136,7 @@ pub struct Metrics {
     queue_wait: Mutex<BTreeMap<(&'static str, &'static str), Histogram>>,
     render_time: Mutex<BTreeMap<(&'static str, &'static str), Histogram>>,
     batch_sizes: Mutex<BTreeMap<&'static str, Histogram>>,
-    http: Mutex<BTreeMap<(String, u16), u64>>,
+    http: http::HttpCounts,
     gpu_failures: AtomicU64,
     gpu_fallback_jobs: AtomicU64,
     gpu_chunks: AtomicU64,
@@ -157,7 +159,7 @@ impl Default for Metrics {
             queue_wait: Mutex::default(),
             render_time: Mutex::default(),
             batch_sizes: Mutex::default(),
-            http: Mutex::default(),
+            http: http::HttpCounts::default(),
             gpu_failures: AtomicU64::new(0),
             gpu_fallback_jobs: AtomicU64::new(0),
             gpu_chunks: AtomicU64::new(0),
@@ -336,11 +338,7 @@ impl Metrics {
 
     /// Counts one HTTP response by matched route and status.
     pub fn http(&self, route: &str, status: u16) {
-        *self
-            .http
-            .lock()
-            .entry((route.to_owned(), status))
-            .or_insert(0) += 1;
+        self.http.count(route, status);
     }
 
     /// The Prometheus text of every counter and histogram, and of `snap`'s gauges.
@@ -501,9 +499,9 @@ impl Metrics {
         }
         let http: Vec<_> = self
             .http
-            .lock()
-            .iter()
-            .map(|((route, status), n)| (format!("route=\"{route}\",status=\"{status}\""), *n))
+            .snapshot()
+            .into_iter()
+            .map(|(route, status, n)| (format!("route=\"{route}\",status=\"{status}\""), n))
             .collect();
         x.labelled(
             "renderer_http_responses_total",
