@@ -1,5 +1,5 @@
 //! A content-addressed result cache bounded in bytes: least recently used entries go first;
-//! and the strong ETag of cached bytes.
+//! and the ETag header of cached bytes.
 //! One mutex; lookups are a hash probe and a B-tree move, far below a render's cost.
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,14 +10,17 @@ use parking_lot::Mutex;
 /// A cache key: a blake3 digest of everything that decides the bytes.
 pub type Key = [u8; 32];
 
-/// The strong ETag of finished bytes (a quoted 128-bit blake3 prefix), for every answer
-/// that has one alike.
+/// [`crate::job::etag_text`] as a header value.
 #[must_use]
 pub fn etag_of(bytes: &[u8]) -> axum::http::HeaderValue {
-    let h = blake3::hash(bytes);
-    let tag = format!("\"{}\"", &h.to_hex()[..32]);
+    etag_header(&crate::job::etag_text(bytes))
+}
+
+/// A quoted-hex ETag as a header value.
+#[must_use]
+pub fn etag_header(tag: &str) -> axum::http::HeaderValue {
     // Quoted hex digits: always a valid header value.
-    axum::http::HeaderValue::from_str(&tag)
+    axum::http::HeaderValue::from_str(tag)
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"\""))
 }
 

@@ -2,7 +2,7 @@
 //! what a backend answers ([`JobOutput`]). Handlers build inputs, the queue carries them,
 //! workers hand them to backends; none of those layers owns them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use pipeline::chunk::ChunkPlan;
@@ -65,9 +65,28 @@ pub struct JobOutput {
     pub layers: Vec<Layer>,
     /// Each frame of a sheet as its own 50×50 PNG, when the sheet asked for sources.
     pub frames: Vec<Vec<u8>>,
+    /// The PNG's strong ETag, hashed on first use and kept with the output, so every later
+    /// answer from the result cache reuses it.
+    etag: OnceLock<Box<str>>,
 }
 
 impl JobOutput {
+    /// An output of `png` with its captured stages and frames.
+    #[must_use]
+    pub fn new(png: impl Into<Bytes>, layers: Vec<Layer>, frames: Vec<Vec<u8>>) -> Self {
+        Self {
+            png: png.into(),
+            layers,
+            frames,
+            etag: OnceLock::new(),
+        }
+    }
+
+    /// The PNG's strong ETag (see [`etag_text`]), computed once.
+    pub fn etag(&self) -> &str {
+        self.etag.get_or_init(|| etag_text(&self.png))
+    }
+
     /// Bytes this output holds, for the cache budget.
     #[must_use]
     pub fn weight(&self) -> usize {
@@ -80,4 +99,12 @@ impl JobOutput {
             + self.frames.iter().map(|f| 64 + f.len()).sum::<usize>()
             + 64
     }
+}
+
+/// The strong ETag of finished bytes: a quoted 128-bit blake3 prefix in hex, the same for
+/// every answer that has one (cats, cells, textures, static files).
+#[must_use]
+pub fn etag_text(bytes: &[u8]) -> Box<str> {
+    let h = blake3::hash(bytes);
+    format!("\"{}\"", &h.to_hex()[..32]).into_boxed_str()
 }

@@ -291,13 +291,7 @@ mod tests {
         fn render_batch(&mut self, jobs: &[JobInput]) -> Vec<Result<JobOutput, BackendError>> {
             let _ = self.gate.lock().expect("gate").recv();
             jobs.iter()
-                .map(|_| {
-                    Ok(JobOutput {
-                        png: Vec::new().into(),
-                        layers: Vec::new(),
-                        frames: Vec::new(),
-                    })
-                })
+                .map(|_| Ok(JobOutput::new(Vec::new(), Vec::new(), Vec::new())))
                 .collect()
         }
     }

@@ -226,8 +226,23 @@ async fn render_png_sets_immutable_caching_and_a_strong_etag_and_answers_304() {
     );
     let etag = r.headers["etag"].to_str().expect("etag").to_owned();
     assert!(etag.starts_with('"') && !etag.starts_with("W/"));
+    assert_eq!(
+        etag,
+        format!("\"{}\"", &blake3::hash(&r.body).to_hex()[..32]),
+        "the ETag is the content's hash"
+    );
     let img = decode_png(std::io::Cursor::new(r.body.to_vec()), "t").expect("png");
     assert_eq!(img.width, 100);
+    let again = call(
+        &s,
+        get("/render.png?peltName=Tabby&colour=GINGER&shading=true&tint=&scale=2"),
+    )
+    .await;
+    assert_eq!(
+        again.headers["etag"],
+        etag.as_str(),
+        "from the result cache, the same tag"
+    );
     let req = Request::get("/render.png?peltName=Tabby&colour=GINGER&shading=true&tint=&scale=2")
         .header("if-none-match", &etag)
         .body(Body::empty())

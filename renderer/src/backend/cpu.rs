@@ -60,13 +60,11 @@ impl CpuRenderBackend {
                 plan,
                 scale,
                 layers: None,
-            } => Ok(JobOutput {
-                png: encode_cell(self.cpu.render(&self.repo, plan), *scale)
-                    .map_err(enc)?
-                    .into(),
-                layers: Vec::new(),
-                frames: Vec::new(),
-            }),
+            } => Ok(JobOutput::new(
+                encode_cell(self.cpu.render(&self.repo, plan), *scale).map_err(enc)?,
+                Vec::new(),
+                Vec::new(),
+            )),
             JobInput::Cat {
                 plan,
                 scale,
@@ -81,11 +79,11 @@ impl CpuRenderBackend {
                     Instant::now,
                 )
                 .map_err(enc)?;
-                Ok(JobOutput {
-                    png: encode_cell(&canvas, *scale).map_err(enc)?.into(),
+                Ok(JobOutput::new(
+                    encode_cell(&canvas, *scale).map_err(enc)?,
                     layers,
-                    frames: Vec::new(),
-                })
+                    Vec::new(),
+                ))
             }
             JobInput::Sheet {
                 plans,
@@ -95,28 +93,22 @@ impl CpuRenderBackend {
                 let (png, frames) =
                     render_sheet(&mut self.cpu, &self.repo, plans, *layout, *sources)
                         .map_err(enc)?;
-                Ok(JobOutput {
-                    png: png.into(),
-                    layers: Vec::new(),
-                    frames,
-                })
+                Ok(JobOutput::new(png, Vec::new(), frames))
             }
             JobInput::Cell { cell } => {
                 let canvas = self.repo.cell_canvas(*cell);
-                Ok(JobOutput {
-                    png: encode_cell(&canvas, 1).map_err(enc)?.into(),
-                    layers: Vec::new(),
-                    frames: Vec::new(),
-                })
+                Ok(JobOutput::new(
+                    encode_cell(&canvas, 1).map_err(enc)?,
+                    Vec::new(),
+                    Vec::new(),
+                ))
             }
-            JobInput::Chunk { plan } => Ok(JobOutput {
-                png: self
-                    .chunks
-                    .render_png(&self.repo, plan, self.accelerator.as_deref())?
-                    .into(),
-                layers: Vec::new(),
-                frames: Vec::new(),
-            }),
+            JobInput::Chunk { plan } => Ok(JobOutput::new(
+                self.chunks
+                    .render_png(&self.repo, plan, self.accelerator.as_deref())?,
+                Vec::new(),
+                Vec::new(),
+            )),
         }
     }
 }

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axum::body::Bytes;
 use pipeline::plan::Plan;
 use pipeline::{CELL_BYTES, Canvas};
 
@@ -222,9 +221,5 @@ fn encode_one(job: &GpuJob<'_>, pixels: &[u8]) -> Result<JobOutput, BackendError
             sheet.encode().map_err(enc)?
         }
     };
-    Ok(JobOutput {
-        png: Bytes::from(png),
-        layers: Vec::new(),
-        frames: Vec::new(),
-    })
+    Ok(JobOutput::new(png, Vec::new(), Vec::new()))
 }

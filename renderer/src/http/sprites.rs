@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use pipeline::{POSES, Pose};
 
 use super::error::ApiError;
-use super::render::png_response;
+use super::render::{output_response, png_response};
 use super::responses::{Internal, NotFound, PngBytes};
 use crate::state::AppState;
 
@@ -92,5 +92,5 @@ pub async fn cell(
             ApiError::NotFound(format!("pose must be 0..{} (got `{n}`)", POSES - 1))
         })?;
     let (out, _) = state.path.cell(&group, gid, pose).await?;
-    Ok(png_response(&headers, out.png.clone()))
+    Ok(output_response(&headers, &out))
 }

@@ -19,7 +19,7 @@ use crate::wire::render::{LayerEntry, RenderRequest, RenderResponse};
 
 use crate::render_path::RenderKey;
 
-use super::{data_url, meta, params_object, plan_of, png_response, wants_png};
+use super::{data_url, meta, output_response, params_object, plan_of, wants_png};
 
 /// `POST /render`.
 #[utoipa::path(post, path = "/render", tag = "cats",
@@ -58,7 +58,7 @@ pub async fn render(
         )
         .await?;
     if wants_png(&headers) {
-        return Ok(png_response(&headers, out.png.clone()));
+        return Ok(output_response(&headers, &out));
     }
     Ok(Json(RenderResponse {
         image: data_url(&out.png),
@@ -135,5 +135,5 @@ pub async fn render_png(
             },
         )
         .await?;
-    Ok(png_response(&headers, out.png.clone()))
+    Ok(output_response(&headers, &out))
 }
