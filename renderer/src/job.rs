@@ -105,6 +105,10 @@ impl JobOutput {
 /// every answer that has one (cats, cells, textures, static files).
 #[must_use]
 pub fn etag_text(bytes: &[u8]) -> Box<str> {
-    let h = blake3::hash(bytes);
-    format!("\"{}\"", &h.to_hex()[..32]).into_boxed_str()
+    let hex = blake3::hash(bytes).to_hex();
+    let mut tag = String::with_capacity(34);
+    tag.push('"');
+    tag.push_str(&hex[..32]);
+    tag.push('"');
+    tag.into_boxed_str()
 }
