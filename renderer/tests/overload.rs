@@ -72,6 +72,57 @@ async fn full_queue_rejects_with_503_and_retry_after_while_health_still_answers(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_full_refusal_is_held_for_the_shed_delay_and_still_refused() {
+    let control = Arc::new(TestControl::default());
+    control.set_delay(Duration::from_millis(1500));
+    let service = test_service(
+        config(|c| {
+            c.worker_count = nz(1);
+            c.max_queue_size = nz(1);
+            c.cache_bytes = 0;
+            c.shed_delay = Duration::from_millis(250);
+        }),
+        control,
+        common::system_clock(),
+    );
+    let (addr, stop, server) = start(service).await;
+    // One job on the worker, then one queued behind it: the queue is full. (One at a time:
+    // an idle worker takes everything queued as one batch.)
+    let wait_for = |busy: u64, queued: u64| async move {
+        for _ in 0..400 {
+            let h = raw(addr, "GET", "/health", "").await.json();
+            if h["busy_workers"] == busy && h["queue_size"] == queued {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("never saw {busy} busy worker(s) and {queued} queued job(s)");
+    };
+    let mut busy = vec![tokio::spawn(
+        async move { raw(addr, "GET", &cat(0), "").await },
+    )];
+    wait_for(1, 0).await;
+    busy.push(tokio::spawn(
+        async move { raw(addr, "GET", &cat(1), "").await },
+    ));
+    wait_for(1, 1).await;
+    let t = std::time::Instant::now();
+    let r = raw(addr, "GET", &cat(7), "").await;
+    let held = t.elapsed();
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.code(), "queue_full");
+    assert!(
+        held >= Duration::from_millis(250),
+        "answered after {held:?}"
+    );
+    for b in busy {
+        assert_eq!(b.await.expect("joins").status, StatusCode::OK);
+    }
+    let _ = stop.send(());
+    assert!(server.await.expect("joins"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn breaker_opens_after_n_failures_and_recovers_after_the_reset_time() {
     let control = Arc::new(TestControl::default());
     let clock = Arc::new(ManualClock::default());

@@ -98,6 +98,10 @@ pub struct Config {
     pub circuit_reset: Duration,
     /// Deadline of one render request, queue wait included.
     pub render_timeout: Duration,
+    /// How long a request refused because the queue is full is held before its 503 goes
+    /// out (zero: at once). Clients that retry at once then cannot turn the CPU a refusal
+    /// saves into more refusals, and probes stay fast under overload.
+    pub shed_delay: Duration,
     /// Result cache budget, bytes (0 disables the cache).
     pub cache_bytes: usize,
     /// Largest request body, bytes.
@@ -158,6 +162,7 @@ impl Default for Config {
             circuit_failure_threshold: nz(8),
             circuit_reset: Duration::from_secs(12),
             render_timeout: Duration::from_millis(10_000),
+            shed_delay: Duration::from_millis(2),
             cache_bytes: 64 << 20,
             max_body_bytes: nz(1 << 20),
             max_batch: nz(256),

@@ -192,6 +192,13 @@ pub const SETTINGS: &[Setting] = &[
         show: |c| c.render_timeout.as_millis().to_string(),
     },
     Setting {
+        key: "shed_delay_ms",
+        section: SERVICE,
+        help: "hold a queue_full 503 this long before sending it (slows zero-backoff retry storms), ms; 0 = at once",
+        apply: |c, v| num::<u64>(v).map(|ms| c.shed_delay = Duration::from_millis(ms)),
+        show: |c| c.shed_delay.as_millis().to_string(),
+    },
+    Setting {
         key: "cache_bytes",
         section: SERVICE,
         help: "result cache budget in bytes, 0 = off",

@@ -57,6 +57,8 @@ pub struct RenderPath {
     pub shared: Option<Arc<SharedStore>>,
     /// Deadline of one render, queue wait included.
     timeout: Duration,
+    /// How long a queue-full refusal is held before it is answered.
+    shed_delay: Duration,
     /// Set when shutdown begins: new work is refused, queued work still done.
     draining: AtomicBool,
 }
@@ -80,6 +82,8 @@ pub struct RenderPathParts {
     pub shared: Option<Arc<SharedStore>>,
     /// Deadline of one render.
     pub timeout: Duration,
+    /// Hold of a queue-full refusal (`Config::shed_delay`).
+    pub shed_delay: Duration,
 }
 
 impl RenderPath {
@@ -96,6 +100,7 @@ impl RenderPath {
             textures: parts.textures,
             shared: parts.shared,
             timeout: parts.timeout,
+            shed_delay: parts.shed_delay,
             draining: AtomicBool::new(false),
         }
     }
@@ -205,6 +210,10 @@ impl RenderPath {
                         times,
                         "queue full: answering 503 queue_full"
                     );
+                }
+                if !self.shed_delay.is_zero() {
+                    // Holds only this request's task (a timer, no thread, no CPU).
+                    tokio::time::sleep(self.shed_delay).await;
                 }
                 return Err(RenderError::QueueFull);
             }

@@ -201,6 +201,7 @@ impl App {
             textures: Textures::new(&config, files.tilesets),
             shared,
             timeout: config.render_timeout,
+            shed_delay: config.shed_delay,
         });
         let state = Arc::new(Self {
             vocabulary_json,
