@@ -6,10 +6,6 @@ use clap::{Parser, Subcommand};
 use renderer::cli::RenderArgs;
 use renderer::serve::ServeArgs;
 
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "renderer",
