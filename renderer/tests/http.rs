@@ -374,6 +374,22 @@ async fn sprite_routes_serve_the_index_offsets_sheets_and_single_cells() {
     let r = call(&s, get(&format!("/sprites/{sheet}.png"))).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.starts_with(b"\x89PNG"));
+    // Served as it is on disk, which new art may change under the same URL: revalidated,
+    // and a revalidation is a 304 without the body.
+    assert_eq!(r.headers["cache-control"], "no-cache");
+    let etag = r.headers["etag"].clone();
+    let on_disk = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../sprites/{sheet}.png")),
+    )
+    .expect("the bundled sheet");
+    assert_eq!(r.body.as_ref(), on_disk.as_slice(), "the file itself");
+    let again = Request::get(format!("/sprites/{sheet}.png"))
+        .header("if-none-match", etag)
+        .body(Body::empty())
+        .expect("request");
+    let r = call(&s, again).await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
     let enc: String = group.replace(' ', "%20");
     let r = call(&s, get(&format!("/sprites/{enc}/8.png"))).await;
     assert_eq!(r.status, StatusCode::OK, "{group}");

@@ -6,8 +6,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use pipeline::{POSES, Pose};
 
+use super::conditional::{self, Freshness};
 use super::error::ApiError;
-use super::render::{output_response, png_response};
+use super::render::output_response;
 use super::responses::{Internal, NotFound, PngBytes};
 use crate::state::AppState;
 
@@ -61,11 +62,44 @@ pub async fn sheet(
         .find(|s| s.name == name)
         .ok_or_else(not_found)?;
     let path = state.sprite_root.join(format!("{}.png", sheet.name));
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+    let vanished = |e: std::io::Error| {
         tracing::error!(path = %path.display(), error = %e, "sheet vanished from disk");
         ApiError::Internal
-    })?;
-    Ok(png_response(&headers, bytes.into()))
+    };
+    // The file is served as it is on disk, which may change under the same URL (new art):
+    // a validator from its length and modification time, as static file servers use, so a
+    // revalidation is answered without reading or hashing the file.
+    let meta = tokio::fs::metadata(&path).await.map_err(vanished)?;
+    let etag = file_etag(&meta);
+    if conditional::not_modified(&headers, &etag) {
+        return Ok(conditional::respond(
+            &headers,
+            etag,
+            Freshness::Revalidate,
+            "image/png",
+            Vec::new(),
+        ));
+    }
+    let bytes = tokio::fs::read(&path).await.map_err(vanished)?;
+    Ok(conditional::respond(
+        &headers,
+        etag,
+        Freshness::Revalidate,
+        "image/png",
+        bytes,
+    ))
+}
+
+/// `"<length>-<mtime ns>"` in hex.
+fn file_etag(meta: &std::fs::Metadata) -> HeaderValue {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let tag = format!("\"{:x}-{mtime:x}\"", meta.len());
+    // Quoted hex digits and a dash: always a valid header value.
+    HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
 }
 
 /// `GET /sprites/{group}/{pose}.png`: one 50×50 cell.

@@ -14,14 +14,14 @@ pub use cat::{__path_render, __path_render_png, render, render_png};
 
 use std::time::{Instant, SystemTime};
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use base64::Engine as _;
 use pipeline::plan::Plan;
 use pipeline::{CatParams, CatSpec};
 use serde_json::{Map, Value};
 
-use crate::cache::{etag_header, etag_of};
+use crate::cache::etag_header;
 use crate::http::conditional::{self, Freshness};
 use crate::http::error::ApiError;
 use crate::job::JobOutput;
@@ -71,21 +71,18 @@ fn wants_png(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with("image/png")))
 }
 
-/// The PNG answer: immutable caching, strong ETag (its content's hash), 304 on a matching
+/// The PNG answer for a finished job: immutable caching, strong ETag (its content's hash,
+/// computed once and kept with the output, in the result cache too), 304 on a matching
 /// `If-None-Match`.
-pub fn png_response(headers: &HeaderMap, png: axum::body::Bytes) -> Response {
-    let etag = etag_of(&png);
-    respond_png(headers, png, etag)
-}
-
-/// [`png_response`] for a finished job, whose ETag is hashed once and kept with it (in the
-/// result cache too).
 pub fn output_response(headers: &HeaderMap, out: &JobOutput) -> Response {
-    respond_png(headers, out.png.clone(), etag_header(out.etag()))
-}
-
-fn respond_png(headers: &HeaderMap, png: axum::body::Bytes, etag: HeaderValue) -> Response {
-    conditional::respond(headers, etag, Freshness::Immutable, "image/png", png)
+    let etag = etag_header(out.etag());
+    conditional::respond(
+        headers,
+        etag,
+        Freshness::Immutable,
+        "image/png",
+        out.png.clone(),
+    )
 }
 
 fn meta(state: &AppState, started: SystemTime, t0: Instant, cached: bool) -> Meta {
