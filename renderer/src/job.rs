@@ -102,7 +102,8 @@ impl JobOutput {
 }
 
 /// The strong ETag of finished bytes: a quoted 128-bit blake3 prefix in hex, the same for
-/// every answer that has one (cats, cells, textures, static files).
+/// every answer hashed by content (cats, cells, textures, the playground's files; sprite
+/// sheets on disk are validated by length and mtime instead).
 #[must_use]
 pub fn etag_text(bytes: &[u8]) -> Box<str> {
     let hex = blake3::hash(bytes).to_hex();
