@@ -97,9 +97,7 @@ fn file_etag(meta: &std::fs::Metadata) -> HeaderValue {
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
-    let tag = format!("\"{:x}-{mtime:x}\"", meta.len());
-    // Quoted hex digits and a dash: always a valid header value.
-    HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+    crate::cache::etag_header(&format!("\"{:x}-{mtime:x}\"", meta.len()))
 }
 
 /// `GET /sprites/{group}/{pose}.png`: one 50×50 cell.
