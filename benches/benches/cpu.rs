@@ -5,23 +5,11 @@
 
 use std::hint::black_box;
 
-use benches::png_crate_fast;
+use benches::{png_crate_fast, typical_cat};
 use criterion::{Criterion, criterion_group, criterion_main};
 use pipeline::{
     AtlasPaths, AtlasRepository, CatParams, CatSpec, CpuBackend, Plan, encode_png_into,
 };
-
-/// The benchmark cat: 13 layers (base, tortie patch, tint, white patches, eyes + eyes2,
-/// scar, shading + lighting, lineart, skin, accessory).
-pub fn typical_cat() -> serde_json::Value {
-    serde_json::json!({
-        "spriteNumber": 8, "peltName": "Tabby", "colour": "GINGER", "isTortie": true,
-        "tortiePattern": "Speckled", "tortieColour": "BLACK", "tortieMask": "ONE",
-        "tint": "pink", "whitePatches": "TUXEDO", "whitePatchesTint": "offwhite",
-        "eyeColour": "GREEN", "eyeColour2": "BLUE", "scars": ["ONE"], "shading": true,
-        "skinColour": "PINK", "accessories": ["MAPLE LEAF"]
-    })
-}
 
 fn bench(c: &mut Criterion) {
     let repo = AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled atlases");
@@ -107,12 +95,21 @@ fn png_parts(c: &mut Criterion, canvas: &[u8]) {
     let mut z = Vec::with_capacity(16 * 1024);
     deflate(&up, &mut z);
     let up_bytes = z.len();
+    z.clear();
+    pipeline::encode::zlib_filtered(&mut z, &up);
+    println!("cat zlib bytes, SpriteDeflate: Up {}", z.len());
     deflate(&none, &mut z);
     println!("cat zlib bytes: Up {up_bytes}, None {}", z.len());
     let mut g = c.benchmark_group("cpu_cat_png_parts");
     g.bench_function("filter_up", |b| b.iter(|| black_box(filter(true).len())));
     g.bench_function("fdeflate_up", |b| {
         b.iter(|| deflate(black_box(&up), &mut z))
+    });
+    g.bench_function("sprite_deflate_up", |b| {
+        b.iter(|| {
+            z.clear();
+            pipeline::encode::zlib_filtered(&mut z, black_box(&up));
+        });
     });
     g.bench_function("fdeflate_none", |b| {
         b.iter(|| deflate(black_box(&none), &mut z));

@@ -18,3 +18,15 @@ pub fn png_crate_fast(width: u32, height: u32, pixels: &[u8]) -> Vec<u8> {
     w.finish().expect("finish");
     out
 }
+
+/// The benchmark cat: 13 layers (base, tortie patch, tint, white patches, eyes + eyes2,
+/// scar, shading + lighting, lineart, skin, accessory).
+pub fn typical_cat() -> serde_json::Value {
+    serde_json::json!({
+        "spriteNumber": 8, "peltName": "Tabby", "colour": "GINGER", "isTortie": true,
+        "tortiePattern": "Speckled", "tortieColour": "BLACK", "tortieMask": "ONE",
+        "tint": "pink", "whitePatches": "TUXEDO", "whitePatchesTint": "offwhite",
+        "eyeColour": "GREEN", "eyeColour2": "BLUE", "scars": ["ONE"], "shading": true,
+        "skinColour": "PINK", "accessories": ["MAPLE LEAF"]
+    })
+}
