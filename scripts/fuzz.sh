@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of everything the service parses from outside (fuzz/, cargo-fuzz
+# Coverage-guided fuzzing of everything the service parses from outside, and of the PNG writer (fuzz/, cargo-fuzz
 # with libFuzzer). Builds the targets, seeds each corpus from the repository's own tests and
 # data, runs each target for SECONDS, and fails on the first crash (its input is kept under
 # fuzz/artifacts/<target>/; add it to the target's regression seeds in fuzz/seeds/).
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cat_params chunk_request render_png_query palette_tileset sprite_folder)
+[ ${#targets[@]} -gt 0 ] || targets=(cat_params chunk_request render_png_query palette_tileset sprite_folder png_encode)
 
 if ! cargo +nightly --version >/dev/null 2>&1 || ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzzing needs a nightly toolchain and cargo-fuzz (cargo install cargo-fuzz)"

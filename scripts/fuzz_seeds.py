@@ -61,6 +61,15 @@ def main(out):
     for image in [png(8, 8, 6, 8), png(5, 3, 2, 16), png(4, 4, 0, 1), png(6, 2, 4, 8),
                   png(7, 7, 3, 8, plte=bytes(range(48)), trns=b"\x00\x80"), png(3, 3, 0, 16)]:
         put(out, "sprite_folder", b"\x00" + image)
+    # png_encode: a 50-wide sprite-like image (clear border, flat body, shaded rows) on one
+    # thread, and a 1-wide column of 4,000 rows compressed in two strips.
+    sprite = bytearray()
+    for y in range(50):
+        for x in range(50):
+            inside = 10 <= x < 40 and 8 <= y < 45
+            sprite += bytes([200 - y, 120 + (x // 7) * 3, 60, 255]) if inside else bytes(4)
+    put(out, "png_encode", bytes([49]) + bytes(sprite))
+    put(out, "png_encode", bytes([128]) + bytes((i * 7 // 64) % 256 for i in range(16000)))
     seeds = ROOT / "fuzz/seeds"
     if seeds.is_dir():
         for target in seeds.iterdir():

@@ -1,0 +1,29 @@
+//! The PNG writer: any RGBA8 image (width from the first byte, as many whole rows as the
+//! rest holds), on one thread (our own deflate) or in two parallel strips (zlib-rs).
+//! Property: the PNG decodes to exactly the pixels given.
+#![no_main]
+
+use std::io::Cursor;
+
+use libfuzzer_sys::fuzz_target;
+use pipeline::atlas::decode_png;
+use pipeline::encode::encode_png_into_threads;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let width = usize::from(pick % 64) + 1;
+    let height = rest.len() / (width * 4);
+    if height == 0 {
+        return;
+    }
+    let pixels = &rest[..width * height * 4];
+    let threads = if pick >= 128 { 2 } else { 1 };
+    let mut png = Vec::new();
+    encode_png_into_threads(&mut png, width as u32, height as u32, pixels, threads)
+        .expect("a well-sized image encodes");
+    let back = decode_png(Cursor::new(&png), "fuzz").expect("our PNG decodes");
+    assert_eq!((back.width as usize, back.height as usize), (width, height));
+    assert!(back.pixels == pixels, "pixels differ after a round trip");
+});
