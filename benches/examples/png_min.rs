@@ -64,4 +64,19 @@ fn main() {
             "round {round}: whole PNG {png:.0} ns, SpriteDeflate {ours:.0} ns, fdeflate {fde:.0} ns"
         );
     }
+    let mut cell = [0u8; pipeline::CELL_BYTES];
+    cell.copy_from_slice(&canvas);
+    for scale in [2, 4, 8, 16] {
+        let png = pipeline::encode_cell(&cell, scale).expect("encodes");
+        let n = 200;
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(pipeline::encode_cell(black_box(&cell), scale).expect("encodes"));
+        }
+        println!(
+            "scale {scale}: {} bytes, {:.1} us per cat (mean of {n})",
+            png.len(),
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(n)
+        );
+    }
 }

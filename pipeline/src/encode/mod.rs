@@ -53,12 +53,17 @@ pub fn encode_png_into(
     height: u32,
     pixels: &[u8],
 ) -> Result<(), EncodeError> {
-    let threads = if pixels.len() >= PARALLEL_MIN_BYTES {
+    encode_png_into_threads(out, width, height, pixels, threads_for(pixels.len()))
+}
+
+/// Threads worth compressing `len` bytes of pixels on: one core each from
+/// [`PARALLEL_MIN_BYTES`] on, else one.
+fn threads_for(len: usize) -> usize {
+    if len >= PARALLEL_MIN_BYTES {
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
         1
-    };
-    encode_png_into_threads(out, width, height, pixels, threads)
+    }
 }
 
 /// Encodes straight RGBA8 pixels as a PNG, appending to `out`: one IHDR, one IDAT holding a
@@ -80,6 +85,17 @@ pub fn encode_png_into_threads(
     pixels: &[u8],
     threads: usize,
 ) -> Result<(), EncodeError> {
+    encode_filtered(out, (width, height), pixels, threads, Filters::Up)
+}
+
+/// [`encode_png_into_threads`] with each row's filter chosen by `filters`.
+fn encode_filtered(
+    out: &mut Vec<u8>,
+    (width, height): (u32, u32),
+    pixels: &[u8],
+    threads: usize,
+    filters: Filters,
+) -> Result<(), EncodeError> {
     if pixels.len() != width as usize * height as usize * 4 || width == 0 || height == 0 {
         return Err(EncodeError::Size {
             width,
@@ -98,9 +114,9 @@ pub fn encode_png_into_threads(
     let strips = threads.min(height as usize / STRIP_MIN_ROWS).max(1);
     chunk(out, *b"IDAT", |o| {
         if strips == 1 {
-            zlib_one(o, pixels, row)
+            zlib_one(o, pixels, row, filters)
         } else {
-            zlib_strips(o, pixels, row, strips)
+            zlib_strips(o, pixels, row, strips, filters)
         }
     })?;
     chunk(out, *b"IEND", |_| Ok::<(), EncodeError>(()))?;
@@ -122,27 +138,56 @@ fn chunk<T>(out: &mut Vec<u8>, kind: [u8; 4], body: impl FnOnce(&mut Vec<u8>) ->
     result
 }
 
+/// Which filter each row gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Filters {
+    /// `Up` on every row: pixel art's flat areas become runs of zeros.
+    Up,
+    /// For an image upscaled `n` times nearest neighbour: `Sub` on the first row of each
+    /// group of `n` (its pixels repeat `n` times across, so all but the first of each
+    /// repeat become zeros), `Up` on the others (copies of the row above: all zeros).
+    Upscaled(usize),
+}
+
 /// Writes row `y` of `pixels`, filtered, after its filter byte into `dst` (`row + 1`
-/// bytes): `Up` (2), the first row's above taken as zeros, which leaves it as it is.
-fn filter_row(dst: &mut [u8], pixels: &[u8], row: usize, y: usize) {
+/// bytes). `Up` takes the first row's above as zeros, which leaves it as it is.
+fn filter_row(dst: &mut [u8], pixels: &[u8], row: usize, y: usize, filters: Filters) {
     let cur = &pixels[y * row..(y + 1) * row];
     let (filter, dst) = dst.split_at_mut(1);
-    filter[0] = 2;
-    if y == 0 {
-        dst.copy_from_slice(cur);
-    } else {
-        let above = &pixels[(y - 1) * row..y * row];
-        // A plain loop over equal-length slices: compiled to vector subtractions.
-        for ((d, c), a) in dst.iter_mut().zip(cur).zip(above) {
-            *d = c.wrapping_sub(*a);
+    match filters {
+        Filters::Upscaled(n) if y.is_multiple_of(n) => {
+            filter[0] = 1;
+            dst[..4].copy_from_slice(&cur[..4]);
+            // Each byte minus the same channel of the pixel before; plain loops over
+            // slices compile to vector subtractions.
+            for ((d, c), l) in dst[4..].iter_mut().zip(&cur[4..]).zip(cur) {
+                *d = c.wrapping_sub(*l);
+            }
+        }
+        _ if y == 0 => {
+            filter[0] = 2;
+            dst.copy_from_slice(cur);
+        }
+        _ => {
+            filter[0] = 2;
+            let above = &pixels[(y - 1) * row..y * row];
+            for ((d, c), a) in dst.iter_mut().zip(cur).zip(above) {
+                *d = c.wrapping_sub(*a);
+            }
         }
     }
 }
 
 /// Filters rows `rows` of `pixels` into `dst`, `row + 1` bytes each.
-fn filter_rows(dst: &mut [u8], pixels: &[u8], row: usize, rows: std::ops::Range<usize>) {
+fn filter_rows(
+    dst: &mut [u8],
+    pixels: &[u8],
+    row: usize,
+    rows: std::ops::Range<usize>,
+    filters: Filters,
+) {
     for (line, y) in dst.chunks_exact_mut(row + 1).zip(rows) {
-        filter_row(line, pixels, row, y);
+        filter_row(line, pixels, row, y, filters);
     }
 }
 
@@ -156,7 +201,12 @@ thread_local! {
 const WHOLE_MAX_BYTES: usize = 256 << 10;
 
 /// The whole zlib stream on this thread, through [`SpriteDeflate`].
-fn zlib_one(out: &mut Vec<u8>, pixels: &[u8], row: usize) -> Result<(), EncodeError> {
+fn zlib_one(
+    out: &mut Vec<u8>,
+    pixels: &[u8],
+    row: usize,
+    filters: Filters,
+) -> Result<(), EncodeError> {
     let rows = pixels.len() / row;
     let mut z = SpriteDeflate::new();
     if rows * (row + 1) <= WHOLE_MAX_BYTES {
@@ -167,13 +217,13 @@ fn zlib_one(out: &mut Vec<u8>, pixels: &[u8], row: usize) -> Result<(), EncodeEr
             if filtered.len() < len {
                 filtered.resize(len, 0);
             }
-            filter_rows(&mut filtered[..len], pixels, row, 0..rows);
+            filter_rows(&mut filtered[..len], pixels, row, 0..rows, filters);
             z.write(&filtered[..len]);
         });
     } else {
         let mut line = vec![0; row + 1];
         for y in 0..rows {
-            filter_row(&mut line, pixels, row, y);
+            filter_row(&mut line, pixels, row, y, filters);
             z.write(&line);
         }
     }
@@ -195,6 +245,7 @@ fn zlib_strips(
     pixels: &[u8],
     row: usize,
     strips: usize,
+    filters: Filters,
 ) -> Result<(), EncodeError> {
     let rows = pixels.len() / row;
     let per = rows.div_ceil(strips);
@@ -207,7 +258,7 @@ fn zlib_strips(
         let handles: Vec<_> = bounds
             .iter()
             .enumerate()
-            .map(|(i, &b)| scope.spawn(move || compress_strip(pixels, row, b, i == last)))
+            .map(|(i, &b)| scope.spawn(move || compress_strip(pixels, row, b, i == last, filters)))
             .collect();
         handles
             .into_iter()
@@ -244,9 +295,10 @@ fn compress_strip(
     row: usize,
     (start, end): (usize, usize),
     last: bool,
+    filters: Filters,
 ) -> Result<Strip, EncodeError> {
     let mut filtered = vec![0; (end - start) * (row + 1)];
-    filter_rows(&mut filtered, pixels, row, start..end);
+    filter_rows(&mut filtered, pixels, row, start..end, filters);
     let adler = simd_adler32::adler32(&filtered.as_slice());
     let mut z = flate2::Compress::new(flate2::Compression::new(STRIP_LEVEL), false);
     let mut deflate = Vec::with_capacity(filtered.len() / 8 + 64);
@@ -297,7 +349,8 @@ pub fn encode_png(width: u32, height: u32, pixels: &[u8]) -> Result<Vec<u8>, Enc
     Ok(out)
 }
 
-/// Encodes one finished 50×50 cell, upscaled nearest-neighbour by `scale` (0 and 1 = as is).
+/// Encodes one finished 50×50 cell, upscaled nearest-neighbour by `scale` (0 and 1 = as is;
+/// an upscaled cell's rows are filtered to match: see `Filters::Upscaled`).
 ///
 /// # Errors
 /// [`EncodeError`] only if the encoder itself fails.
@@ -307,7 +360,16 @@ pub fn encode_cell(canvas: &Canvas, scale: u32) -> Result<Vec<u8>, EncodeError> 
         encode_png(side, side, canvas)
     } else {
         let big = upscale_nearest(CELL, CELL, canvas, scale as usize);
-        encode_png(side * scale, side * scale, &big)
+        let mut out = Vec::with_capacity(big.len() / 32 + 128);
+        let (threads, filters) = (threads_for(big.len()), Filters::Upscaled(scale as usize));
+        encode_filtered(
+            &mut out,
+            (side * scale, side * scale),
+            &big,
+            threads,
+            filters,
+        )?;
+        Ok(out)
     }
 }
 
@@ -414,7 +476,7 @@ mod tests {
             ours += png.len();
             // The same PNG with fdeflate's stream in the IDAT.
             let mut filtered = vec![0; 50 * 201];
-            filter_rows(&mut filtered, cat, 200, 0..50);
+            filter_rows(&mut filtered, cat, 200, 0..50, Filters::Up);
             let mut z = Vec::new();
             let mut c = fdeflate::Compressor::new(&mut z).expect("in memory");
             c.write_data(&filtered).expect("in memory");
@@ -430,6 +492,35 @@ mod tests {
             ours * 100 < theirs * 95,
             "ours {ours} bytes against fdeflate's {theirs}"
         );
+    }
+
+    #[test]
+    fn upscaled_cells_round_trip_and_filter_their_repeats_away() {
+        let cat = &golden_cats()[7];
+        let mut cell = [0u8; crate::CELL_BYTES];
+        cell.copy_from_slice(cat);
+        for scale in [2, 3, 4, 8, 16] {
+            let png = encode_cell(&cell, scale).expect("encodes");
+            let back = decode_png(Cursor::new(&png), "t").expect("decodes");
+            let side = 50 * scale as usize;
+            assert_eq!((back.width as usize, back.height as usize), (side, side));
+            let big = upscale_nearest(50, 50, cat, scale as usize);
+            assert!(back.pixels == big, "scale {scale}: pixels differ");
+            // `Up` on every row leaves each repeated pixel's delta in the stream. (At 16 both
+            // are as large: most of either is the all-zero rows' 258-byte matches.)
+            let up_only = encode_png(side as u32, side as u32, &big).expect("encodes");
+            eprintln!(
+                "scale {scale}: {} bytes, {} Up only",
+                png.len(),
+                up_only.len()
+            );
+            assert!(
+                scale == 16 || png.len() * 4 < up_only.len() * 3,
+                "scale {scale}: {} bytes against {} with Up only",
+                png.len(),
+                up_only.len()
+            );
+        }
     }
 
     #[test]
