@@ -18,7 +18,7 @@ use std::hint::black_box;
 use benches::png_crate_fast;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest, TilesetRegistry};
-use pipeline::encode::encode_png_into;
+use pipeline::encode::{encode_png_into, encode_png_into_threads};
 use pipeline::gpu::GpuBackend;
 use pipeline::{AtlasPaths, AtlasRepository};
 use serde_json::{Value, json};
@@ -164,6 +164,22 @@ fn bench(c: &mut Criterion) {
         );
         group.bench_function(BenchmarkId::new("png_crate_fast", name), |b| {
             b.iter(|| black_box(png_crate_fast(plan.width_px(), plan.height_px(), &out).len()));
+        });
+        // The size trade-off of large textures: our sprite deflate (one thread) against the
+        // zlib-rs strips the writer picks from 1 MiB of pixels on.
+        let (w, h) = (plan.width_px(), plan.height_px());
+        let mut one = Vec::new();
+        encode_png_into_threads(&mut one, w, h, &out, 1).expect("encodes");
+        println!(
+            "chunk {name} PNG bytes on one thread (our deflate): {}",
+            one.len()
+        );
+        group.bench_function(BenchmarkId::new("one_thread", name), |b| {
+            b.iter(|| {
+                one.clear();
+                encode_png_into_threads(&mut one, w, h, black_box(&out), 1).expect("encodes");
+                black_box(&one);
+            });
         });
     }
     group.finish();
