@@ -339,13 +339,15 @@ fn adler32_combine(a: u32, b: u32, len_b: u64) -> u32 {
     (sum1 | (sum2 << 16)) as u32
 }
 
-/// Encodes straight RGBA8 pixels as a new PNG.
+/// Encodes straight RGBA8 pixels as a new PNG, its allocation exactly its length (caches
+/// weigh what they hold by length; spare capacity would be memory they do not count).
 ///
 /// # Errors
 /// As [`encode_png_into`].
 pub fn encode_png(width: u32, height: u32, pixels: &[u8]) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(pixels.len() / 8 + 128);
+    let mut out = Vec::with_capacity(pixels.len() / 2 + 128);
     encode_png_into(&mut out, width, height, pixels)?;
+    out.shrink_to_fit();
     Ok(out)
 }
 
@@ -360,15 +362,13 @@ pub fn encode_cell(canvas: &Canvas, scale: u32) -> Result<Vec<u8>, EncodeError> 
         encode_png(side, side, canvas)
     } else {
         let big = upscale_nearest(CELL, CELL, canvas, scale as usize);
-        let mut out = Vec::with_capacity(big.len() / 32 + 128);
-        let (threads, filters) = (threads_for(big.len()), Filters::Upscaled(scale as usize));
-        encode_filtered(
-            &mut out,
-            (side * scale, side * scale),
-            &big,
-            threads,
-            filters,
-        )?;
+        let mut out = Vec::with_capacity(big.len() / 16 + 128);
+        // One thread whatever the size: with the repeats filtered to zeros, our deflate on
+        // one core is as small at scale 16 (2.56 MB of pixels) as zlib-rs strips on two
+        // (BENCHMARKS.md, "Upscaled cats").
+        let filters = Filters::Upscaled(scale as usize);
+        encode_filtered(&mut out, (side * scale, side * scale), &big, 1, filters)?;
+        out.shrink_to_fit();
         Ok(out)
     }
 }
@@ -506,8 +506,8 @@ mod tests {
             assert_eq!((back.width as usize, back.height as usize), (side, side));
             let big = upscale_nearest(50, 50, cat, scale as usize);
             assert!(back.pixels == big, "scale {scale}: pixels differ");
-            // `Up` on every row leaves each repeated pixel's delta in the stream. (At 16 both
-            // are as large: most of either is the all-zero rows' 258-byte matches.)
+            // `Up` on every row leaves each repeated pixel's delta in the stream (at 16, where
+            // `encode_png` uses zlib-rs strips, their matches find the repeats but cost more).
             let up_only = encode_png(side as u32, side as u32, &big).expect("encodes");
             eprintln!(
                 "scale {scale}: {} bytes, {} Up only",
@@ -515,12 +515,26 @@ mod tests {
                 up_only.len()
             );
             assert!(
-                scale == 16 || png.len() * 4 < up_only.len() * 3,
+                png.len() * 4 < up_only.len() * 3,
                 "scale {scale}: {} bytes against {} with Up only",
                 png.len(),
                 up_only.len()
             );
         }
+    }
+
+    #[test]
+    fn new_pngs_hold_no_spare_capacity() {
+        let cats = golden_cats();
+        let mut cell = [0u8; crate::CELL_BYTES];
+        cell.copy_from_slice(&cats[3]);
+        for scale in [1, 2, 8] {
+            let png = encode_cell(&cell, scale).expect("encodes");
+            assert_eq!(png.capacity(), png.len(), "scale {scale}");
+        }
+        let noise: Vec<u8> = (0..64 * 64 * 4).map(|i| (i * 7919 % 251) as u8).collect();
+        let png = encode_png(64, 64, &noise).expect("encodes");
+        assert_eq!(png.capacity(), png.len());
     }
 
     #[test]

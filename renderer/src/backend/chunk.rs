@@ -53,6 +53,8 @@ fn encode(plan: &ChunkPlan, pixels: &mut Vec<u8>) -> Result<Vec<u8>, EncodeError
     let mut png = Vec::with_capacity(pixels.len() / 4 + 128);
     let r = encode_png_into(&mut png, plan.width_px(), plan.height_px(), pixels);
     trim(pixels);
+    // The texture store weighs a PNG by its length: hold no spare capacity it cannot see.
+    png.shrink_to_fit();
     r.map(|()| png)
 }
 
