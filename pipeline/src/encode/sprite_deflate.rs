@@ -294,14 +294,8 @@ impl SpriteDeflate {
     #[inline(always)]
     fn write_portable(&mut self, data: &[u8]) {
         self.make_room(data.len());
-        let table = self.table;
-        let mut w = BitWriter {
-            buf: &mut self.buf,
-            pos: self.pos,
-            acc: self.acc,
-            nbits: self.nbits,
-        };
-        let mut run = self.run;
+        let (table, mut run) = (self.table, self.run);
+        let mut w = self.writer();
         let mut i = 0;
         while let Some(window) = data.get(i..i + 8) {
             let mut word = [0; 8];
@@ -349,7 +343,18 @@ impl SpriteDeflate {
                 w.store();
             }
         }
-        (self.pos, self.acc, self.nbits, self.run) = (w.pos, w.acc, w.nbits, run);
+        let (pos, acc, nbits) = (w.pos, w.acc, w.nbits);
+        (self.pos, self.acc, self.nbits, self.run) = (pos, acc, nbits, run);
+    }
+
+    /// A bit writer over the buffer from the saved state (a local, kept in registers).
+    fn writer(&mut self) -> BitWriter<'_> {
+        BitWriter {
+            buf: &mut self.buf,
+            pos: self.pos,
+            acc: self.acc,
+            nbits: self.nbits,
+        }
     }
 
     /// Grows the buffer for `more` new bytes plus the pending run: at most 12 bits each
@@ -366,15 +371,10 @@ impl SpriteDeflate {
     /// `out`.
     pub fn finish(mut self, out: &mut Vec<u8>) {
         self.make_room(0);
-        let table = self.table;
-        let mut w = BitWriter {
-            buf: &mut self.buf,
-            pos: self.pos,
-            acc: self.acc,
-            nbits: self.nbits,
-        };
-        if self.run > 0 {
-            w.zero_run(table, self.run);
+        let (table, run) = (self.table, self.run);
+        let mut w = self.writer();
+        if run > 0 {
+            w.zero_run(table, run);
         }
         w.put_entry(table.end);
         // Rounded up to whole bytes: the padding bits are zeros.
