@@ -85,7 +85,47 @@ pub fn encode_png_into_threads(
     pixels: &[u8],
     threads: usize,
 ) -> Result<(), EncodeError> {
-    encode_filtered(out, (width, height), pixels, threads, Filters::Up)
+    let strips = threads.min(height as usize / STRIP_MIN_ROWS);
+    let deflate = if strips > 1 {
+        Deflate::Zlib(strips)
+    } else {
+        Deflate::Sprite
+    };
+    encode_filtered(out, (width, height), pixels, deflate, Filters::Up)
+}
+
+/// Encodes a chunk texture as a PNG, appending to `out`: `Up`-filtered rows always through
+/// zlib-rs (level 1), in strips compressed at once on the cores there are (one per 64 rows
+/// at most). Textures are downloaded many times, and zlib's matches find the repeated
+/// tiles: a 256² texture is 35 % smaller than through our sprite deflate, 2048² 62 %
+/// (BENCHMARKS.md, "Large textures").
+///
+/// # Errors
+/// [`EncodeError::Size`] when `pixels` is not `width * height * 4` bytes.
+pub fn encode_texture_into(
+    out: &mut Vec<u8>,
+    width: u32,
+    height: u32,
+    pixels: &[u8],
+) -> Result<(), EncodeError> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let strips = cores.min(height as usize / STRIP_MIN_ROWS).max(1);
+    encode_filtered(
+        out,
+        (width, height),
+        pixels,
+        Deflate::Zlib(strips),
+        Filters::Up,
+    )
+}
+
+/// Which deflate writes the IDAT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Deflate {
+    /// [`SpriteDeflate`] on this thread.
+    Sprite,
+    /// zlib-rs, level 1, in this many strips (≥ 1) compressed at once.
+    Zlib(usize),
 }
 
 /// [`encode_png_into_threads`] with each row's filter chosen by `filters`.
@@ -93,7 +133,7 @@ fn encode_filtered(
     out: &mut Vec<u8>,
     (width, height): (u32, u32),
     pixels: &[u8],
-    threads: usize,
+    deflate: Deflate,
     filters: Filters,
 ) -> Result<(), EncodeError> {
     if pixels.len() != width as usize * height as usize * 4 || width == 0 || height == 0 {
@@ -111,13 +151,9 @@ fn encode_filtered(
     ihdr[8..].copy_from_slice(&[8, 6, 0, 0, 0]);
     chunk(out, *b"IHDR", |o| o.extend_from_slice(&ihdr));
     let row = width as usize * 4;
-    let strips = threads.min(height as usize / STRIP_MIN_ROWS).max(1);
-    chunk(out, *b"IDAT", |o| {
-        if strips == 1 {
-            zlib_one(o, pixels, row, filters)
-        } else {
-            zlib_strips(o, pixels, row, strips, filters)
-        }
+    chunk(out, *b"IDAT", |o| match deflate {
+        Deflate::Sprite => zlib_one(o, pixels, row, filters),
+        Deflate::Zlib(strips) => zlib_strips(o, pixels, row, strips.max(1), filters),
     })?;
     chunk(out, *b"IEND", |_| Ok::<(), EncodeError>(()))?;
     Ok(())
@@ -367,7 +403,8 @@ pub fn encode_cell(canvas: &Canvas, scale: u32) -> Result<Vec<u8>, EncodeError> 
         // one core is as small at scale 16 (2.56 MB of pixels) as zlib-rs strips on two
         // (BENCHMARKS.md, "Upscaled cats").
         let filters = Filters::Upscaled(scale as usize);
-        encode_filtered(&mut out, (side * scale, side * scale), &big, 1, filters)?;
+        let dims = (side * scale, side * scale);
+        encode_filtered(&mut out, dims, &big, Deflate::Sprite, filters)?;
         out.shrink_to_fit();
         Ok(out)
     }
@@ -535,6 +572,41 @@ mod tests {
         let noise: Vec<u8> = (0..64 * 64 * 4).map(|i| (i * 7919 % 251) as u8).collect();
         let png = encode_png(64, 64, &noise).expect("encodes");
         assert_eq!(png.capacity(), png.len());
+    }
+
+    #[test]
+    fn textures_go_through_zlib_and_come_out_smaller_than_through_the_sprite_deflate() {
+        // A tile map: 16×16 tiles from a set of four, placed pseudo-randomly, each tile a
+        // small pattern of a few colours (what zlib's matches find and ours cannot).
+        let (w, h) = (256usize, 256usize);
+        let mut pixels = vec![0u8; w * h * 4];
+        for (i, px) in pixels.chunks_exact_mut(4).enumerate() {
+            let (x, y) = (i % w, i / w);
+            let tile = (x / 16 * 7 + y / 16 * 13) % 4;
+            let v = ((x % 16) * (tile + 1) + (y % 16) * 3) as u8;
+            px.copy_from_slice(&[v, v.wrapping_mul(3), 40 * tile as u8, 255]);
+        }
+        let mut texture = Vec::new();
+        encode_texture_into(&mut texture, w as u32, h as u32, &pixels).expect("encodes");
+        let back = decode_png(Cursor::new(&texture), "t").expect("decodes");
+        assert!(back.pixels == pixels);
+        let sprite = encode_png(w as u32, h as u32, &pixels).expect("encodes");
+        eprintln!(
+            "texture {} bytes, sprite deflate {}",
+            texture.len(),
+            sprite.len()
+        );
+        assert!(
+            texture.len() * 10 < sprite.len() * 7,
+            "texture {} bytes, through the sprite deflate {}",
+            texture.len(),
+            sprite.len()
+        );
+        // Fewer rows than a strip: one zlib strip.
+        let mut small = Vec::new();
+        encode_texture_into(&mut small, 8, 8, &pixels[..8 * 8 * 4]).expect("encodes");
+        let back = decode_png(Cursor::new(&small), "t").expect("decodes");
+        assert!(back.pixels == pixels[..8 * 8 * 4]);
     }
 
     #[test]

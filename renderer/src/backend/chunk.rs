@@ -5,7 +5,7 @@
 
 use pipeline::AtlasRepository;
 use pipeline::chunk::{ChunkComposer, ChunkPlan};
-use pipeline::encode::{EncodeError, encode_png_into};
+use pipeline::encode::{EncodeError, encode_texture_into};
 
 use super::{BackendError, ChunkAccelerator};
 
@@ -51,7 +51,7 @@ impl ChunkRenderer {
 /// [`EncodeError`] when the encoder fails or `pixels` is not `plan`'s size.
 fn encode(plan: &ChunkPlan, pixels: &mut Vec<u8>) -> Result<Vec<u8>, EncodeError> {
     let mut png = Vec::with_capacity(pixels.len() / 4 + 128);
-    let r = encode_png_into(&mut png, plan.width_px(), plan.height_px(), pixels);
+    let r = encode_texture_into(&mut png, plan.width_px(), plan.height_px(), pixels);
     trim(pixels);
     // The texture store weighs a PNG by its length: hold no spare capacity it cannot see.
     png.shrink_to_fit();
