@@ -546,11 +546,6 @@ mod tests {
             // `Up` on every row leaves each repeated pixel's delta in the stream (at 16, where
             // `encode_png` uses zlib-rs strips, their matches find the repeats but cost more).
             let up_only = encode_png(side as u32, side as u32, &big).expect("encodes");
-            eprintln!(
-                "scale {scale}: {} bytes, {} Up only",
-                png.len(),
-                up_only.len()
-            );
             assert!(
                 png.len() * 4 < up_only.len() * 3,
                 "scale {scale}: {} bytes against {} with Up only",
@@ -591,11 +586,6 @@ mod tests {
         let back = decode_png(Cursor::new(&texture), "t").expect("decodes");
         assert!(back.pixels == pixels);
         let sprite = encode_png(w as u32, h as u32, &pixels).expect("encodes");
-        eprintln!(
-            "texture {} bytes, sprite deflate {}",
-            texture.len(),
-            sprite.len()
-        );
         assert!(
             texture.len() * 10 < sprite.len() * 7,
             "texture {} bytes, through the sprite deflate {}",
