@@ -1,6 +1,6 @@
-//! PNG encoding of RGBA8 images: a minimal standard PNG (IHDR, one IDAT, IEND), our own
-//! sprite-fitted deflate on one thread, strips compressed at once on several threads for
-//! large images.
+//! PNG encoding of RGBA8 images: a minimal standard PNG (IHDR, one IDAT, IEND). Sprites
+//! go through our own sprite-fitted deflate on one thread (large images in zlib-rs strips
+//! compressed at once on several threads); chunk textures always through zlib-rs strips.
 //!
 //! - `huffman`: length-limited Huffman codes and the dynamic block header.
 //! - `sprite_deflate`: `SpriteDeflate`, the one-thread zlib stream.
@@ -42,8 +42,9 @@ const PARALLEL_MIN_BYTES: usize = 1 << 20;
 /// flat pixel art; higher levels cost several times the time, see BENCHMARKS.md).
 const STRIP_LEVEL: u32 = 1;
 
-/// Encodes straight RGBA8 pixels as a PNG, appending to `out`, on as many threads as help
-/// (see [`encode_png_into_threads`]).
+/// Encodes straight RGBA8 sprite pixels (cats, sheets of cats) as a PNG, appending to
+/// `out`, on as many threads as help (see [`encode_png_into_threads`]); chunk textures go
+/// through [`encode_texture_into`].
 ///
 /// # Errors
 /// [`EncodeError::Size`] when `pixels` is not `width * height * 4` bytes.
