@@ -71,7 +71,7 @@ fn threads_for(len: usize) -> usize {
 /// zlib stream of the rows with the `Up` filter (each byte minus the one above: pixel art's
 /// flat areas become runs of zeros), IEND; a standard PNG for any decoder.
 ///
-/// On one thread the stream comes from [`SpriteDeflate`], a deflate for filtered sprite rows
+/// On one thread the stream comes from `SpriteDeflate`, a deflate for filtered sprite rows
 /// that needs no setup (setting up a general deflate stream costs more than compressing a
 /// whole 50×50 sprite). On `threads > 1` the rows are cut into strips compressed at once
 /// (zlib-rs, level 1), each ended by a sync flush so the strips concatenate into one valid
