@@ -338,7 +338,7 @@ impl SharedStore {
     }
 
     /// The recipe of `hash_hex` (a value that is not UTF-8 counts as absent). Just after
-    /// an outage an absent recipe is reported as unavailable: see [`RECOVERY_WINDOW`].
+    /// an outage an absent recipe is reported as unavailable: see `RECOVERY_WINDOW`.
     pub async fn get_recipe(&self, hash_hex: &str) -> Lookup<String> {
         match self.get(Kind::Recipe, hash_hex).await {
             Lookup::Found(bytes) => String::from_utf8(bytes).map_or(Lookup::Absent, Lookup::Found),

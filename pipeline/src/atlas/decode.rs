@@ -25,7 +25,7 @@ pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
 ///
 /// # Errors
 /// [`AtlasError::Decode`] when the stream is not a PNG the `png` crate can read, or its
-/// header claims more than [`MAX_IMAGE_PIXELS`] pixels.
+/// header claims more than `MAX_IMAGE_PIXELS` (64 Mi) pixels.
 pub fn decode_png<R: BufRead + Seek>(reader: R, what: &str) -> Result<RgbaImage, AtlasError> {
     let mut pixels = Vec::new();
     let (width, height) = decode_png_into(reader, what, &mut pixels)?;

@@ -328,7 +328,7 @@ impl AtlasRepository {
     /// Builds a repository from decoded parts (tests and tools use this directly).
     ///
     /// # Panics
-    /// Never in practice: the only error [`Self::assemble`] can meet is a poisoned lock,
+    /// Never in practice: the only error `assemble` can meet is a poisoned lock,
     /// and this function holds the only handle to it on one thread.
     #[must_use]
     pub fn from_parts(

@@ -1,4 +1,4 @@
-//! `GpuBackend`: executes batches of [`Plan`]s as one wgpu compute dispatch with integer
+//! `GpuBackend`: executes batches of [`crate::Plan`]s as one wgpu compute dispatch with integer
 //! colour math, bit for bit what [`crate::CpuBackend`] produces, and composes chunk
 //! textures bit for bit what [`crate::chunk::ChunkComposer`] produces.
 //!

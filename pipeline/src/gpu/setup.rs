@@ -133,13 +133,13 @@ pub struct Opened {
     pub health: Arc<DeviceHealth>,
 }
 
-/// The adapter [`open`] would use with `options`, and whether it can run the shaders,
+/// The adapter `open` would use with `options`, and whether it can run the shaders,
 /// without creating a device. `renderer gpu-probe` runs this in a child process so a server
 /// that ends up on the CPU never loads a driver (a software rasteriser's LLVM alone is tens
 /// of megabytes resident) and survives a driver that crashes while probing.
 ///
 /// # Errors
-/// As [`open`], less [`GpuError::RequestDevice`].
+/// As `open`, less [`GpuError::RequestDevice`].
 pub fn probe(options: &GpuOptions) -> Result<GpuAdapterInfo, GpuError> {
     let instance = new_instance();
     select(&instance, options).map(|(_, info)| info)

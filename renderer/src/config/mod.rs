@@ -2,7 +2,7 @@
 //! parsed once into typed values. A bad value stops start-up with a message naming it.
 //!
 //! - this file: [`Config`] (the typed values and their defaults), loading and layering.
-//! - [`settings`]: [`SETTINGS`], every setting declared once — file key (hence variable and
+//! - `settings`: `SETTINGS`, every setting declared once — file key (hence variable and
 //!   flag), `--help` section and line, parser, how its default is shown — and the parsers.
 
 mod settings;

@@ -98,7 +98,7 @@ fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerE
 }
 
 /// `GET /render.png`. Its query dialect is `pipeline::query`; the document lists its
-/// parameters from that module's table ([`super::openapi`]).
+/// parameters from that module's table ([`crate::http::openapi`]).
 #[utoipa::path(get, path = "/render.png", tag = "cats",
     summary = "Render from Pixel Cat Maker URL parameters",
     responses(

@@ -3,8 +3,8 @@
 //!
 //! - this file: what the routes share — reading the parameter object, planning, answering
 //!   JSON or PNG.
-//! - [`cat`]: `POST /render` (one cat, optionally its layers) and `GET /render.png`.
-//! - [`batch`]: `POST /render/batch`, CatGenerator's sprite sheets.
+//! - `cat`: `POST /render` (one cat, optionally its layers) and `GET /render.png`.
+//! - `batch`: `POST /render/batch`, CatGenerator's sprite sheets.
 
 mod batch;
 mod cat;
