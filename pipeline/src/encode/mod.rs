@@ -99,7 +99,7 @@ pub fn encode_png_into_threads(
 /// zlib-rs (level 1), in strips compressed at once on the cores there are (one per 64 rows
 /// at most). Textures are downloaded many times, and zlib's matches find the repeated
 /// tiles: a 256² texture is 35 % smaller than through our sprite deflate, 2048² 62 %
-/// (BENCHMARKS.md, "Large textures").
+/// (BENCHMARKS.md, "Large textures: why zlib-rs strips stay").
 ///
 /// # Errors
 /// [`EncodeError::Size`] when `pixels` is not `width * height * 4` bytes.
