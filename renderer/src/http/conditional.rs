@@ -49,6 +49,18 @@ pub fn respond(
     body: impl Into<Bytes>,
 ) -> Response {
     let matched = not_modified(request, &etag);
+    answer(matched, etag, freshness, content_type, body)
+}
+
+/// [`respond`] for a caller that has already asked [`not_modified`] (to skip producing a
+/// body the client has): a bodiless 304 when `matched`, else `body`, with the validators.
+pub fn answer(
+    matched: bool,
+    etag: HeaderValue,
+    freshness: Freshness,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response {
     let mut h = HeaderMap::new();
     h.insert(header::CACHE_CONTROL, freshness.header());
     h.insert(header::ETAG, etag);

@@ -71,21 +71,18 @@ pub async fn sheet(
     // revalidation is answered without reading or hashing the file.
     let meta = tokio::fs::metadata(&path).await.map_err(vanished)?;
     let etag = file_etag(&meta);
-    if conditional::not_modified(&headers, &etag) {
-        return Ok(conditional::respond(
-            &headers,
-            etag,
-            Freshness::Revalidate,
-            "image/png",
-            Vec::new(),
-        ));
-    }
-    let bytes = tokio::fs::read(&path).await.map_err(vanished)?;
-    Ok(conditional::respond(
-        &headers,
+    let matched = conditional::not_modified(&headers, &etag);
+    let bytes = if matched {
+        Vec::new()
+    } else {
+        tokio::fs::read(&path).await.map_err(vanished)?
+    };
+    let png = "image/png";
+    Ok(conditional::answer(
+        matched,
         etag,
         Freshness::Revalidate,
-        "image/png",
+        png,
         bytes,
     ))
 }
