@@ -64,8 +64,6 @@ struct Table {
     /// For a match of length `n` (3..=258) at distance 1: length code, extra bits and the
     /// one-bit distance code, joined.
     matched: [Entry; 259],
-    /// `n` literal zeros (0..=LITERAL_RUN_MAX) joined: (bits, count).
-    zeros: [(u64, u32); LITERAL_RUN_MAX + 1],
     /// A whole run of `n` zeros (0..=TABLED_RUN_MAX) as [`BitWriter::zero_run`] sends it:
     /// (bits, count).
     runs: Box<[(u64, u32)]>,
@@ -144,7 +142,6 @@ impl Table {
             literal,
             pair,
             matched,
-            zeros,
             runs,
             end: entry(ec, el),
         }
@@ -199,17 +196,17 @@ impl BitWriter<'_> {
         self.store();
     }
 
-    /// Sends a zero run of `run` bytes.
+    /// Sends a zero run of `run` bytes (nothing for 0): one table lookup up to
+    /// [`TABLED_RUN_MAX`].
     #[inline(always)]
     fn zero_run(&mut self, table: &Table, mut run: usize) {
-        if run <= LITERAL_RUN_MAX {
-            let (bits, n) = table.zeros[run];
+        if let Some(&(bits, n)) = table.runs.get(run) {
             self.put(bits, n);
             self.store();
             return;
         }
         // One literal zero, then copies of the byte before at distance 1, each 3..=258 long.
-        let (bits, n) = table.zeros[1];
+        let (bits, n) = table.runs[1];
         self.put(bits, n);
         run -= 1;
         while run > 258 {
@@ -313,15 +310,9 @@ impl SpriteDeflate {
                 i += leading;
                 continue;
             }
-            if run > TABLED_RUN_MAX {
-                w.zero_run(table, run);
-                run = 0;
-            }
             // The pending run (nothing when empty), then four literals, or eight unless the
             // last four are zeros (left to the next window's run).
-            let (bits, n) = table.runs[run];
-            w.put(bits, n);
-            w.store();
+            w.zero_run(table, run);
             run = 0;
             w.literals4(table, x as u32);
             if (x >> 32) as u32 != 0 {
@@ -335,10 +326,8 @@ impl SpriteDeflate {
             if b == 0 {
                 run += 1;
             } else {
-                if run > 0 {
-                    w.zero_run(table, run);
-                    run = 0;
-                }
+                w.zero_run(table, run);
+                run = 0;
                 w.put_entry(table.literal[b as usize]);
                 w.store();
             }
@@ -373,9 +362,7 @@ impl SpriteDeflate {
         self.make_room(0);
         let (table, run) = (self.table, self.run);
         let mut w = self.writer();
-        if run > 0 {
-            w.zero_run(table, run);
-        }
+        w.zero_run(table, run);
         w.put_entry(table.end);
         // Rounded up to whole bytes: the padding bits are zeros.
         w.nbits = w.nbits.div_ceil(8) * 8;
