@@ -57,14 +57,19 @@ pub fn encode_png_into(
     encode_png_into_threads(out, width, height, pixels, threads_for(pixels.len()))
 }
 
-/// Threads worth compressing `len` bytes of pixels on: one core each from
+/// Threads worth compressing `len` bytes of pixels on: one per core from
 /// [`PARALLEL_MIN_BYTES`] on, else one.
 fn threads_for(len: usize) -> usize {
     if len >= PARALLEL_MIN_BYTES {
-        std::thread::available_parallelism().map_or(1, usize::from)
+        cores()
     } else {
         1
     }
+}
+
+/// The cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Encodes straight RGBA8 pixels as a PNG, appending to `out`: one IHDR, one IDAT holding a
@@ -109,8 +114,7 @@ pub fn encode_texture_into(
     height: u32,
     pixels: &[u8],
 ) -> Result<(), EncodeError> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let strips = cores.min(height as usize / STRIP_MIN_ROWS).max(1);
+    let strips = cores().min(height as usize / STRIP_MIN_ROWS);
     encode_filtered(
         out,
         (width, height),
@@ -125,7 +129,7 @@ pub fn encode_texture_into(
 enum Deflate {
     /// [`SpriteDeflate`] on this thread.
     Sprite,
-    /// zlib-rs, level 1, in this many strips (≥ 1) compressed at once.
+    /// zlib-rs, level 1, in this many strips compressed at once (0 counts as 1).
     Zlib(usize),
 }
 
@@ -153,7 +157,10 @@ fn encode_filtered(
     chunk(out, *b"IHDR", |o| o.extend_from_slice(&ihdr));
     let row = width as usize * 4;
     chunk(out, *b"IDAT", |o| match deflate {
-        Deflate::Sprite => zlib_one(o, pixels, row, filters),
+        Deflate::Sprite => {
+            zlib_one(o, pixels, row, filters);
+            Ok(())
+        }
         Deflate::Zlib(strips) => zlib_strips(o, pixels, row, strips.max(1), filters),
     })?;
     chunk(out, *b"IEND", |_| Ok::<(), EncodeError>(()))?;
@@ -238,14 +245,8 @@ thread_local! {
 const WHOLE_MAX_BYTES: usize = 256 << 10;
 
 /// The whole zlib stream on this thread, through [`SpriteDeflate`].
-fn zlib_one(
-    out: &mut Vec<u8>,
-    pixels: &[u8],
-    row: usize,
-    filters: Filters,
-) -> Result<(), EncodeError> {
+fn zlib_one(out: &mut Vec<u8>, pixels: &[u8], row: usize, filters: Filters) {
     let rows = pixels.len() / row;
-    let mut z = SpriteDeflate::new();
     if rows * (row + 1) <= WHOLE_MAX_BYTES {
         FILTERED.with(|cell| {
             let mut filtered = cell.borrow_mut();
@@ -255,17 +256,17 @@ fn zlib_one(
                 filtered.resize(len, 0);
             }
             filter_rows(&mut filtered[..len], pixels, row, 0..rows, filters);
-            z.write(&filtered[..len]);
+            zlib_filtered(out, &filtered[..len]);
         });
     } else {
+        let mut z = SpriteDeflate::new();
         let mut line = vec![0; row + 1];
         for y in 0..rows {
             filter_row(&mut line, pixels, row, y, filters);
             z.write(&line);
         }
+        z.finish(out);
     }
-    z.finish(out);
-    Ok(())
 }
 
 /// Appends the zlib stream of already filtered PNG rows to `out`: what the IDAT of an image
