@@ -25,6 +25,7 @@
 //! - [`compare`]: pixel comparison with expected | actual | diff images for tests.
 //! - [`cell`]: cell geometry (`Canvas`, `Pose`, `CellView`, flip).
 //! - [`planar`]: cells as R, G, B, A planes, the layout the CPU backend composes in.
+//! - [`threads`]: how many cores the parallel steps (chunk bands, PNG strips) use.
 
 pub mod atlas;
 pub mod blend;
@@ -44,6 +45,7 @@ pub mod planar;
 pub mod query;
 pub mod sheet;
 pub mod spec;
+pub mod threads;
 pub use atlas::vocab;
 
 pub use atlas::{AtlasError, AtlasPaths, AtlasRepository, CellId, GroupId};

@@ -1,6 +1,8 @@
 //! Composes a [`ChunkPlan`] on the CPU: tile layers first to last, then entities in draw
 //! order, every pixel through pygame's normal blit ([`crate::blend`]); whole-row loops and
-//! buffers reused across chunks, nothing allocated per pixel.
+//! buffers reused across chunks, nothing allocated per pixel. Large canvases are drawn in
+//! horizontal bands, one per core, each band every blit clipped to its rows: a pixel meets
+//! the same blits in the same order either way.
 //!
 //! Tile size: the request's `tileSize` may differ from the tileset's; tiles and tileset
 //! sprites are then scaled by nearest neighbour (`src = dst * tileset / request`, floored),
@@ -21,19 +23,30 @@ struct Scaled {
     h: usize,
 }
 
-/// Reusable state for composing chunks on one thread (a render worker keeps one).
+/// Canvases of at least this many bytes (1024², composed in about a millisecond) are drawn
+/// in bands, one per core; at 512² starting a thread cost more than it saved (BENCHMARKS.md).
+const BAND_MIN_BYTES: usize = 4 << 20;
+
+/// Reusable state for composing chunks (a render worker keeps one).
 #[derive(Debug, Default)]
 pub struct ChunkComposer {
+    /// What each band's thread draws with; the first also serves every small chunk.
+    bands: Vec<BandScratch>,
+    /// Scaled tiles of the current chunk, back to back.
+    arena: Vec<u8>,
+    /// Per tile id of the current tileset: its scaled copy, if made.
+    scaled: Vec<Option<Scaled>>,
+}
+
+/// One drawing thread's scratch.
+#[derive(Debug, Default)]
+struct BandScratch {
     /// Renders cat entities.
     cpu: CpuBackend,
     /// One mirrored source row for flipped entities.
     flipped: Vec<u8>,
-    /// Scaled tiles of the current chunk, back to back.
-    arena: Vec<u8>,
     /// An atlas cell entity as RGBA8 (made on first use).
     cell: Option<Box<Canvas>>,
-    /// Per tile id of the current tileset: its scaled copy, if made.
-    scaled: Vec<Option<Scaled>>,
 }
 
 /// Composes `plan` with a fresh composer; prefer a long-lived [`ChunkComposer`] in workers.
@@ -61,97 +74,83 @@ impl ChunkComposer {
         }
     }
 
-    /// Composes `plan` into `out` (cleared and resized to `width_px * height_px * 4`).
+    /// Composes `plan` into `out` (cleared and resized to `width_px * height_px * 4`), in
+    /// one band per core when the canvas is large.
     pub fn compose_into(&mut self, plan: &ChunkPlan, repo: &AtlasRepository, out: &mut Vec<u8>) {
+        let bytes = plan.width_px() as usize * plan.height_px() as usize * 4;
+        let bands = if bytes >= BAND_MIN_BYTES {
+            crate::threads::cores()
+        } else {
+            1
+        };
+        self.compose_in_bands(plan, repo, out, bands);
+    }
+
+    /// [`Self::compose_into`] in `bands` horizontal bands drawn at once, each on its own
+    /// thread (the first on this one).
+    pub(crate) fn compose_in_bands(
+        &mut self,
+        plan: &ChunkPlan,
+        repo: &AtlasRepository,
+        out: &mut Vec<u8>,
+        bands: usize,
+    ) {
         let (w, h) = (plan.width_px() as usize, plan.height_px() as usize);
-        out.clear();
-        out.resize(w * h * 4, 0);
-        let set = &*plan.tileset;
-        let native = plan.tile_size == set.tile_size();
+        let len = w * h * 4;
+        // A new canvas comes zeroed from the allocator (untouched pages, faulted in by the
+        // bands as they draw); a reused one is cleared by each band's own thread.
+        let zeroed = out.capacity() < len;
+        if zeroed {
+            *out = vec![0; len];
+        } else {
+            out.resize(len, 0);
+        }
+        if len == 0 {
+            return;
+        }
+        let native = plan.tile_size == plan.tileset.tile_size();
         if !native {
             self.scale_used_tiles(plan);
         }
-        let mut canvas = Target {
-            pixels: out,
-            width: w,
-            height: h,
-        };
-        let ts = plan.tile_size as usize;
-        let Self {
-            cpu,
-            flipped,
-            arena,
-            scaled,
-            cell,
-        } = self;
-        let source = |id: TileId| -> Source<'_> {
-            if native {
-                let r = set.rect(id);
-                let iw = set.image().width as usize;
-                Source {
-                    data: &set.image().pixels[(r.y as usize * iw + r.x as usize) * 4..],
-                    stride: iw * 4,
-                    w: r.w as usize,
-                    h: r.h as usize,
-                    opaque: set.is_opaque(id),
-                }
-            } else {
-                // Every used id was scaled in `scale_used_tiles`.
-                let s = scaled[id.0 as usize].unwrap_or(Scaled {
-                    offset: 0,
-                    w: 0,
-                    h: 0,
-                });
-                Source {
-                    data: &arena[s.offset..],
-                    stride: s.w * 4,
-                    w: s.w,
-                    h: s.h,
-                    // Nearest-neighbour copies hold only the tile's own pixels.
-                    opaque: set.is_opaque(id),
-                }
-            }
-        };
-        for layer in &plan.layers {
-            for (i, tile) in layer.iter().enumerate() {
-                if let Some(id) = *tile {
-                    let (gx, gy) = (i % plan.width as usize, i / plan.width as usize);
-                    let s = source(id);
-                    canvas.blit(
-                        (gx * ts) as i64,
-                        (gy * ts) as i64,
-                        s.w,
-                        s.h,
-                        false,
-                        s.opaque,
-                        flipped,
-                        |y| s.row(y),
-                    );
-                }
-            }
+        let per = h.div_ceil(bands.clamp(1, h));
+        let count = h.div_ceil(per);
+        if self.bands.len() < count {
+            self.bands.resize_with(count, BandScratch::default);
         }
-        for e in &plan.entities {
-            let (x, y) = (i64::from(e.x), i64::from(e.y));
-            match &e.draw {
-                Draw::Tile(id) => {
-                    let s = source(*id);
-                    canvas.blit(x, y, s.w, s.h, e.flip, s.opaque, flipped, |r| s.row(r));
-                }
-                Draw::Cell(id) => {
-                    let cell = cell.get_or_insert_with(transparent_canvas);
-                    repo.cell_into(*id, cell);
-                    canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| {
-                        &cell[r * CELL_ROW_BYTES..(r + 1) * CELL_ROW_BYTES]
-                    });
-                }
-                Draw::Cat(cat_plan) => {
-                    let cat = cpu.render(repo, cat_plan);
-                    canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| {
-                        &cat[r * CELL_ROW_BYTES..(r + 1) * CELL_ROW_BYTES]
-                    });
-                }
+        let sources = Sources {
+            plan,
+            native,
+            arena: &self.arena,
+            scaled: &self.scaled,
+        };
+        let mut parts = out
+            .chunks_mut(per * w * 4)
+            .zip(&mut self.bands)
+            .enumerate()
+            .map(|(i, (pixels, scratch))| {
+                let target = Target {
+                    pixels,
+                    width: w,
+                    y0: (i * per) as i64,
+                    y1: ((i + 1) * per).min(h) as i64,
+                };
+                (target, scratch)
+            });
+        let first = parts.next();
+        let band = move |mut target: Target<'_>, scratch: &mut BandScratch| {
+            if !zeroed {
+                target.pixels.fill(0);
             }
-        }
+            draw(plan, repo, sources, scratch, &mut target);
+        };
+        std::thread::scope(|scope| {
+            for (target, scratch) in parts {
+                scope.spawn(move || band(target, scratch));
+            }
+            if let Some((target, scratch)) = first {
+                band(target, scratch);
+            }
+        });
     }
 
     /// Makes nearest-neighbour copies, at the request's scale, of every tile the plan uses.
@@ -198,6 +197,102 @@ fn scale_into(arena: &mut Vec<u8>, set: &Tileset, id: TileId, tile_size: u32) ->
     Scaled { offset, w, h }
 }
 
+/// Draws every layer and entity of `plan` onto `canvas`, clipped to its rows.
+fn draw(
+    plan: &ChunkPlan,
+    repo: &AtlasRepository,
+    sources: Sources<'_>,
+    scratch: &mut BandScratch,
+    canvas: &mut Target<'_>,
+) {
+    let ts = plan.tile_size as usize;
+    let BandScratch { cpu, flipped, cell } = scratch;
+    for layer in &plan.layers {
+        for (i, tile) in layer.iter().enumerate() {
+            if let Some(id) = *tile {
+                let (gx, gy) = (i % plan.width as usize, i / plan.width as usize);
+                let s = sources.get(id);
+                canvas.blit(
+                    (gx * ts) as i64,
+                    (gy * ts) as i64,
+                    s.w,
+                    s.h,
+                    false,
+                    s.opaque,
+                    flipped,
+                    |y| s.row(y),
+                );
+            }
+        }
+    }
+    for e in &plan.entities {
+        let (x, y) = (i64::from(e.x), i64::from(e.y));
+        match &e.draw {
+            Draw::Tile(id) => {
+                let s = sources.get(*id);
+                canvas.blit(x, y, s.w, s.h, e.flip, s.opaque, flipped, |r| s.row(r));
+            }
+            // Cells and cats are drawn only where they touch this band's rows.
+            Draw::Cell(id) if canvas.touches(y, CELL) => {
+                let cell = cell.get_or_insert_with(transparent_canvas);
+                repo.cell_into(*id, cell);
+                canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| {
+                    &cell[r * CELL_ROW_BYTES..(r + 1) * CELL_ROW_BYTES]
+                });
+            }
+            Draw::Cat(cat_plan) if canvas.touches(y, CELL) => {
+                let cat = cpu.render(repo, cat_plan);
+                canvas.blit(x, y, CELL, CELL, e.flip, false, flipped, |r| {
+                    &cat[r * CELL_ROW_BYTES..(r + 1) * CELL_ROW_BYTES]
+                });
+            }
+            Draw::Cell(_) | Draw::Cat(_) => {}
+        }
+    }
+}
+
+/// Where each tile's pixels come from: the tileset itself at its own tile size, else the
+/// composer's scaled copies.
+#[derive(Clone, Copy)]
+struct Sources<'a> {
+    plan: &'a ChunkPlan,
+    native: bool,
+    arena: &'a [u8],
+    scaled: &'a [Option<Scaled>],
+}
+
+impl<'a> Sources<'a> {
+    fn get(&self, id: TileId) -> Source<'a> {
+        let set: &'a Tileset = &self.plan.tileset;
+        if self.native {
+            let r = set.rect(id);
+            let iw = set.image().width as usize;
+            Source {
+                data: &set.image().pixels[(r.y as usize * iw + r.x as usize) * 4..],
+                stride: iw * 4,
+                w: r.w as usize,
+                h: r.h as usize,
+                opaque: set.is_opaque(id),
+            }
+        } else {
+            // Every used id was scaled in `scale_used_tiles`.
+            let s = self.scaled[id.0 as usize].unwrap_or(Scaled {
+                offset: 0,
+                w: 0,
+                h: 0,
+            });
+            Source {
+                data: &self.arena[s.offset..],
+                stride: s.w * 4,
+                w: s.w,
+                h: s.h,
+                // Nearest-neighbour copies hold only the tile's own pixels.
+                opaque: set.is_opaque(id),
+            }
+        }
+    }
+}
+
 /// A source image: `h` rows of `w` pixels, `stride` bytes apart.
 #[derive(Debug, Clone, Copy)]
 struct Source<'a> {
@@ -215,14 +310,20 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The chunk canvas being drawn on.
+/// The rows `y0..y1` of the chunk canvas being drawn on (all of it, or one band).
 struct Target<'a> {
-    pixels: &'a mut Vec<u8>,
+    pixels: &'a mut [u8],
     width: usize,
-    height: usize,
+    y0: i64,
+    y1: i64,
 }
 
 impl Target<'_> {
+    /// True when rows `y..y + h` meet this target's rows.
+    fn touches(&self, y: i64, h: usize) -> bool {
+        y < self.y1 && y + h as i64 > self.y0
+    }
+
     /// Normal-blits a `sw`×`sh` source with its top-left at `(x, y)`, clipped to the canvas,
     /// mirrored left to right when `flip` (`flipped` holds one mirrored row at a time).
     /// `opaque`: every source pixel has alpha 255, so rows are copied.
@@ -241,9 +342,9 @@ impl Target<'_> {
         flipped: &mut Vec<u8>,
         rows: impl Fn(usize) -> &'s [u8],
     ) {
-        let (cw, ch) = (self.width as i64, self.height as i64);
+        let cw = self.width as i64;
         let (x0, x1) = (x.max(0), (x + sw as i64).min(cw));
-        let (y0, y1) = (y.max(0), (y + sh as i64).min(ch));
+        let (y0, y1) = (y.max(self.y0), (y + sh as i64).min(self.y1));
         if x0 >= x1 || y0 >= y1 {
             return;
         }
@@ -261,7 +362,7 @@ impl Target<'_> {
             } else {
                 &src[sx0 * 4..sx1 * 4]
             };
-            let at = (cy as usize * self.width + x0 as usize) * 4;
+            let at = ((cy - self.y0) as usize * self.width + x0 as usize) * 4;
             let dst = &mut self.pixels[at..at + (x1 - x0) as usize * 4];
             if opaque {
                 // Normal blit with source alpha 255 yields the source exactly (spec §3:

@@ -492,12 +492,20 @@ fn composition_equals_the_per_pixel_reference_on_random_chunks() {
         // The same composer across cases: reused buffers must not leak between chunks.
         let img = composer.compose(&plan, &repo);
         assert_eq!((img.width, img.height), (plan.width_px(), plan.height_px()));
-        assert_same(
-            &format!("random{case}"),
-            img.width,
-            &reference(&plan, &repo),
-            &img.pixels,
-        );
+        let expected = reference(&plan, &repo);
+        assert_same(&format!("random{case}"), img.width, &expected, &img.pixels);
+        // Drawn in bands on several threads (large canvases are): every blit clipped to
+        // each band's rows, cats and cells straddling band edges included.
+        let mut banded = Vec::new();
+        for bands in [2, 3, 7] {
+            composer.compose_in_bands(&plan, &repo, &mut banded, bands);
+            assert_same(
+                &format!("random{case} in {bands} bands"),
+                img.width,
+                &expected,
+                &banded,
+            );
+        }
     }
 }
 

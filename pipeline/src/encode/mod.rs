@@ -9,6 +9,7 @@ mod huffman;
 mod sprite_deflate;
 
 use crate::cell::{CELL, Canvas};
+use crate::threads::cores;
 use sprite_deflate::SpriteDeflate;
 
 /// Why an image could not be encoded.
@@ -65,11 +66,6 @@ fn threads_for(len: usize) -> usize {
     } else {
         1
     }
-}
-
-/// The cores this process may use.
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Encodes straight RGBA8 pixels as a PNG, appending to `out`: one IHDR, one IDAT holding a
