@@ -18,7 +18,7 @@ use std::hint::black_box;
 use benches::png_crate_fast;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest, TilesetRegistry};
-use pipeline::encode::{encode_png_into_threads, encode_texture_into};
+use pipeline::encode::{TextureLevel, encode_png_into_threads, encode_texture_into};
 use pipeline::gpu::GpuBackend;
 use pipeline::{AtlasPaths, AtlasRepository};
 use serde_json::{Value, json};
@@ -140,26 +140,42 @@ fn bench(c: &mut Criterion) {
         group.finish();
     }
 
-    // The PNG each texture is served as (zlib-rs strips, on the CPU in every mode).
+    // The PNG each texture is served as (zlib-rs strips, on the CPU in every mode), at the
+    // default level (`chunk/encode_png/{size}`) and at level 1 (`.../level1/{size}`).
     let mut group = c.benchmark_group("chunk/encode_png");
     for (name, plan) in &sizes {
         composer.compose_into(plan, &repo, &mut out);
-        let mut png = Vec::new();
         group.throughput(Throughput::Elements(u64::from(
             plan.width_px() * plan.height_px(),
         )));
-        group.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| {
-                png.clear();
-                encode_texture_into(&mut png, plan.width_px(), plan.height_px(), black_box(&out))
-                    .expect("encodes");
-                black_box(&png);
+        let (w, h) = (plan.width_px(), plan.height_px());
+        for level in [
+            TextureLevel::DEFAULT,
+            TextureLevel::new(1).expect("a level"),
+        ] {
+            let mut png = Vec::new();
+            encode_texture_into(&mut png, w, h, &out, level).expect("encodes");
+            println!(
+                "chunk {name} PNG bytes at level {}: {}",
+                level.get(),
+                png.len()
+            );
+            let id = if level == TextureLevel::DEFAULT {
+                BenchmarkId::from_parameter(name)
+            } else {
+                BenchmarkId::new(format!("level{}", level.get()), name)
+            };
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    png.clear();
+                    encode_texture_into(&mut png, w, h, black_box(&out), level).expect("encodes");
+                    black_box(&png);
+                });
             });
-        });
-        let before = png_crate_fast(plan.width_px(), plan.height_px(), &out);
+        }
+        let before = png_crate_fast(w, h, &out);
         println!(
-            "chunk {name} PNG bytes: ours {}, png crate (Compression::Fast) {}",
-            png.len(),
+            "chunk {name} PNG bytes with the png crate (Compression::Fast): {}",
             before.len()
         );
         group.bench_function(BenchmarkId::new("png_crate_fast", name), |b| {
@@ -167,7 +183,6 @@ fn bench(c: &mut Criterion) {
         });
         // The size trade-off: our sprite deflate (one thread, what cats use) against the
         // zlib-rs strips every texture is encoded with.
-        let (w, h) = (plan.width_px(), plan.height_px());
         let mut one = Vec::new();
         encode_png_into_threads(&mut one, w, h, &out, 1).expect("encodes");
         println!(

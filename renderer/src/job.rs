@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use pipeline::chunk::ChunkPlan;
+use pipeline::encode::TextureLevel;
 use pipeline::layers::Layer;
 use pipeline::plan::Plan;
 use pipeline::sheet::SheetLayout;
@@ -40,6 +41,8 @@ pub enum JobInput {
     Chunk {
         /// The resolved chunk.
         plan: Arc<ChunkPlan>,
+        /// The zlib level of its PNG (`CG3_TEXTURE_PNG_LEVEL`).
+        level: TextureLevel,
     },
 }
 

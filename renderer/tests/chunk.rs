@@ -14,6 +14,7 @@ use axum::http::{Request, StatusCode};
 use common::{call, config, cpu_state, get, nz, post_json, repo, test_state, tilesets};
 use pipeline::atlas::{RgbaImage, decode_png};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest};
+use pipeline::encode::TextureLevel;
 use renderer::backend::testing::TestControl;
 use renderer::config::Config;
 use renderer::state::AppState;
@@ -116,6 +117,37 @@ async fn a_chunk_renders_and_its_texture_url_serves_the_composers_exact_pixels()
     );
     // The chunk draws something over the whole canvas (the ground layer is opaque).
     assert!(got.pixels.chunks_exact(4).all(|p| p[3] == 255));
+}
+
+#[tokio::test]
+async fn the_texture_png_level_changes_the_bytes_never_the_pixels_or_the_url() {
+    // A larger chunk, so the levels' sizes differ by more than headers.
+    let mut body = chunk();
+    let tiles = ["grass", "grass_2", "dirt", "grass_flowers", "sand", "stone"];
+    let ground: Vec<Value> = (0..256)
+        .map(|i| json!(tiles[(i * 7 + i / 16) % 6]))
+        .collect();
+    body["width"] = json!(16);
+    body["height"] = json!(16);
+    body["layers"] = json!([ground]);
+    let want = composed(&body);
+    let mut served = Vec::new();
+    for level in [1, 2, 9] {
+        let s = state_with(|c| {
+            c.texture_png_level = TextureLevel::new(level).expect("a level");
+        });
+        let j = post_chunk(&s, &body).await.json();
+        let png = call(&s, get(j["textureUrl"].as_str().expect("url"))).await;
+        assert_eq!(png.status, StatusCode::OK);
+        assert!(decode(&png.body).pixels == want.pixels, "level {level}");
+        served.push((j["hash"].clone(), png.body.len()));
+    }
+    assert!(served.iter().all(|(hash, _)| *hash == served[0].0));
+    let sizes: Vec<usize> = served.iter().map(|s| s.1).collect();
+    assert!(
+        sizes[2] < sizes[1] && sizes[1] < sizes[0],
+        "bytes at levels 1, 2, 9: {sizes:?}"
+    );
 }
 
 #[tokio::test]

@@ -899,7 +899,10 @@ async fn metric(s: &AppState, series: &str) -> u64 {
 /// The job `POST /render/chunk` would queue for `body`.
 fn chunk_job(s: &AppState, body: &Value) -> JobInput {
     let planned = s.path.plan_chunk(body).expect("plans");
-    JobInput::Chunk { plan: planned.plan }
+    JobInput::Chunk {
+        plan: planned.plan,
+        level: s.path.textures.png_level,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,9 +39,42 @@ const STRIP_MIN_ROWS: usize = 64;
 /// Smallest image (bytes of RGBA8) worth compressing on several threads.
 const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
-/// zlib level of the parallel strips: 1 is zlib's fastest real compression (textures are
-/// flat pixel art; higher levels cost several times the time, see BENCHMARKS.md).
-const STRIP_LEVEL: u32 = 1;
+/// zlib level of a sprite image's parallel strips (large sheets and upscaled images are
+/// answered while a client waits: the fastest real compression).
+const STRIP_LEVEL: TextureLevel = TextureLevel(1);
+
+/// The zlib level chunk textures are compressed at: 1 (fastest) to 9 (smallest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextureLevel(u8);
+
+impl TextureLevel {
+    /// Level 2, the knee of the curve on our tile art: 45 % fewer bytes than level 1 for
+    /// about 40 % more encoding time; level 3 and up save a few % more for far more time
+    /// (BENCHMARKS.md, "Texture PNG level"). Textures are encoded once and downloaded many
+    /// times, and the texture store, Redis and every cache in front hold them by size.
+    pub const DEFAULT: Self = Self(2);
+
+    /// The level `level`, if zlib has it (1..=9; 0 would store the pixels uncompressed).
+    #[must_use]
+    pub fn new(level: u32) -> Option<Self> {
+        u8::try_from(level)
+            .ok()
+            .filter(|l| (1..=9).contains(l))
+            .map(Self)
+    }
+
+    /// The zlib level.
+    #[must_use]
+    pub fn get(self) -> u32 {
+        u32::from(self.0)
+    }
+}
+
+impl Default for TextureLevel {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// Encodes straight RGBA8 sprite pixels (cats, sheets of cats) as a PNG, appending to
 /// `out`, on as many threads as help (see [`encode_png_into_threads`]); chunk textures go
@@ -89,7 +122,7 @@ pub fn encode_png_into_threads(
 ) -> Result<(), EncodeError> {
     let strips = threads.min(height as usize / STRIP_MIN_ROWS);
     let deflate = if strips > 1 {
-        Deflate::Zlib(strips)
+        Deflate::Zlib(strips, STRIP_LEVEL)
     } else {
         Deflate::Sprite
     };
@@ -97,10 +130,10 @@ pub fn encode_png_into_threads(
 }
 
 /// Encodes a chunk texture as a PNG, appending to `out`: `Up`-filtered rows always through
-/// zlib-rs (level 1), in strips compressed at once on the cores there are (one per 64 rows
+/// zlib-rs at `level`, in strips compressed at once on the cores there are (one per 64 rows
 /// at most). Textures are downloaded many times, and zlib's matches find the repeated
-/// tiles: a 256² texture is 35 % smaller than through our sprite deflate, 2048² 62 %
-/// (BENCHMARKS.md, "Large textures: why zlib-rs strips stay").
+/// tiles: even at level 1 a 256² texture is 35 % smaller than through our sprite deflate,
+/// 2048² 62 % (BENCHMARKS.md, "Large textures: why zlib-rs strips stay").
 ///
 /// # Errors
 /// [`EncodeError::Size`] when `pixels` is not `width * height * 4` bytes.
@@ -109,13 +142,14 @@ pub fn encode_texture_into(
     width: u32,
     height: u32,
     pixels: &[u8],
+    level: TextureLevel,
 ) -> Result<(), EncodeError> {
     let strips = cores().min(height as usize / STRIP_MIN_ROWS);
     encode_filtered(
         out,
         (width, height),
         pixels,
-        Deflate::Zlib(strips),
+        Deflate::Zlib(strips, level),
         Filters::Up,
     )
 }
@@ -125,8 +159,8 @@ pub fn encode_texture_into(
 enum Deflate {
     /// [`SpriteDeflate`] on this thread.
     Sprite,
-    /// zlib-rs, level 1, in this many strips compressed at once (0 counts as 1).
-    Zlib(usize),
+    /// zlib-rs at this level, in this many strips compressed at once (0 counts as 1).
+    Zlib(usize, TextureLevel),
 }
 
 /// [`encode_png_into_threads`] with each row's filter chosen by `filters`.
@@ -157,7 +191,9 @@ fn encode_filtered(
             zlib_one(o, pixels, row, filters);
             Ok(())
         }
-        Deflate::Zlib(strips) => zlib_strips(o, pixels, row, strips.max(1), filters),
+        Deflate::Zlib(strips, level) => {
+            zlib_strips(o, pixels, row, (strips.max(1), level), filters)
+        }
     })?;
     chunk(out, *b"IEND", |_| Ok::<(), EncodeError>(()))?;
     Ok(())
@@ -278,7 +314,7 @@ fn zlib_strips(
     out: &mut Vec<u8>,
     pixels: &[u8],
     row: usize,
-    strips: usize,
+    (strips, level): (usize, TextureLevel),
     filters: Filters,
 ) -> Result<(), EncodeError> {
     let rows = pixels.len() / row;
@@ -292,14 +328,17 @@ fn zlib_strips(
         let handles: Vec<_> = bounds
             .iter()
             .enumerate()
-            .map(|(i, &b)| scope.spawn(move || compress_strip(pixels, row, b, i == last, filters)))
+            .map(|(i, &b)| {
+                scope.spawn(move || compress_strip(pixels, row, b, (i == last, level), filters))
+            })
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or(Err(EncodeError::Thread)))
             .collect()
     });
-    // zlib header: deflate, 32 KiB window, fastest level, FCHECK making it a multiple of 31.
+    // zlib header: deflate, 32 KiB window, FLEVEL 0 ("fastest": informative only, any
+    // value is valid), FCHECK making it a multiple of 31.
     out.extend_from_slice(&[0x78, 0x01]);
     let mut adler = 1;
     for (i, strip) in done.into_iter().enumerate() {
@@ -332,14 +371,14 @@ fn compress_strip(
     pixels: &[u8],
     row: usize,
     (start, end): (usize, usize),
-    last: bool,
+    (last, level): (bool, TextureLevel),
     filters: Filters,
 ) -> Result<Strip, EncodeError> {
     let line = row + 1;
     let block_rows = (STRIP_BLOCK_BYTES / line).max(1);
     let mut block = vec![0; block_rows.min(end - start) * line];
     let mut adler = simd_adler32::Adler32::new();
-    let mut z = flate2::Compress::new(flate2::Compression::new(STRIP_LEVEL), false);
+    let mut z = flate2::Compress::new(flate2::Compression::new(level.get()), false);
     // Textures compress to a fifth of their filtered bytes or less: one allocation.
     let mut deflate = Vec::with_capacity((end - start) * line / 4 + 64);
     for y in (start..end).step_by(block_rows) {
@@ -612,22 +651,50 @@ mod tests {
             let v = ((x % 16) * (tile + 1) + (y % 16) * 3) as u8;
             px.copy_from_slice(&[v, v.wrapping_mul(3), 40 * tile as u8, 255]);
         }
-        let mut texture = Vec::new();
-        encode_texture_into(&mut texture, w as u32, h as u32, &pixels).expect("encodes");
-        let back = decode_png(Cursor::new(&texture), "t").expect("decodes");
-        assert!(back.pixels == pixels);
+        let texture = |level: u32| {
+            let mut png = Vec::new();
+            let level = TextureLevel::new(level).expect("a zlib level");
+            encode_texture_into(&mut png, w as u32, h as u32, &pixels, level).expect("encodes");
+            let back = decode_png(Cursor::new(&png), "t").expect("decodes");
+            assert!(back.pixels == pixels, "level {level:?} round trips");
+            png
+        };
+        let fastest = texture(1);
         let sprite = encode_png(w as u32, h as u32, &pixels).expect("encodes");
         assert!(
-            texture.len() * 10 < sprite.len() * 7,
+            fastest.len() * 10 < sprite.len() * 7,
             "texture {} bytes, through the sprite deflate {}",
-            texture.len(),
+            fastest.len(),
             sprite.len()
+        );
+        // The level is used: the default (2) writes dynamic Huffman codes, level 1 only
+        // zlib's fixed ones; 9 searches hardest.
+        let default = texture(TextureLevel::DEFAULT.get());
+        let smallest = texture(9);
+        assert!(
+            smallest.len() < default.len() && default.len() * 10 < fastest.len() * 9,
+            "levels 1, 2, 9: {} {} {} bytes",
+            fastest.len(),
+            default.len(),
+            smallest.len()
         );
         // Fewer rows than a strip: one zlib strip.
         let mut small = Vec::new();
-        encode_texture_into(&mut small, 8, 8, &pixels[..8 * 8 * 4]).expect("encodes");
+        let level = TextureLevel::DEFAULT;
+        encode_texture_into(&mut small, 8, 8, &pixels[..8 * 8 * 4], level).expect("encodes");
         let back = decode_png(Cursor::new(&small), "t").expect("decodes");
         assert!(back.pixels == pixels[..8 * 8 * 4]);
+    }
+
+    #[test]
+    fn texture_levels_are_zlibs_one_to_nine() {
+        assert_eq!(TextureLevel::new(0), None, "0 stores without compressing");
+        assert_eq!(TextureLevel::new(10), None);
+        assert_eq!(TextureLevel::new(u32::MAX), None);
+        for l in 1..=9 {
+            assert_eq!(TextureLevel::new(l).map(TextureLevel::get), Some(l));
+        }
+        assert_eq!(TextureLevel::default(), TextureLevel::DEFAULT);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use pipeline::AtlasRepository;
 use pipeline::chunk::{ChunkComposer, ChunkPlan};
-use pipeline::encode::{EncodeError, encode_texture_into};
+use pipeline::encode::{EncodeError, TextureLevel, encode_texture_into};
 
 use super::{BackendError, ChunkAccelerator};
 
@@ -20,7 +20,7 @@ pub struct ChunkRenderer {
 }
 
 impl ChunkRenderer {
-    /// Composes `plan` (offered to `accelerator` first) and encodes it as PNG.
+    /// Composes `plan` (offered to `accelerator` first) and encodes it as PNG at `level`.
     ///
     /// # Errors
     /// [`BackendError::Encode`] if the encoder fails; the accelerator's error when it failed
@@ -29,6 +29,7 @@ impl ChunkRenderer {
         &mut self,
         repo: &AtlasRepository,
         plan: &ChunkPlan,
+        level: TextureLevel,
         accelerator: Option<&dyn ChunkAccelerator>,
     ) -> Result<Vec<u8>, BackendError> {
         let composed = match accelerator {
@@ -40,7 +41,7 @@ impl ChunkRenderer {
         if !composed {
             self.composer.compose_into(plan, repo, &mut self.pixels);
         }
-        encode(plan, &mut self.pixels).map_err(|e| BackendError::Encode(e.to_string()))
+        encode(plan, &mut self.pixels, level).map_err(|e| BackendError::Encode(e.to_string()))
     }
 }
 
@@ -49,9 +50,13 @@ impl ChunkRenderer {
 ///
 /// # Errors
 /// [`EncodeError`] when the encoder fails or `pixels` is not `plan`'s size.
-fn encode(plan: &ChunkPlan, pixels: &mut Vec<u8>) -> Result<Vec<u8>, EncodeError> {
+fn encode(
+    plan: &ChunkPlan,
+    pixels: &mut Vec<u8>,
+    level: TextureLevel,
+) -> Result<Vec<u8>, EncodeError> {
     let mut png = Vec::with_capacity(pixels.len() / 4 + 128);
-    let r = encode_texture_into(&mut png, plan.width_px(), plan.height_px(), pixels);
+    let r = encode_texture_into(&mut png, plan.width_px(), plan.height_px(), pixels, level);
     trim(pixels);
     // The texture store weighs a PNG by its length: hold no spare capacity it cannot see.
     png.shrink_to_fit();

@@ -103,9 +103,9 @@ impl CpuRenderBackend {
                     Vec::new(),
                 ))
             }
-            JobInput::Chunk { plan } => Ok(JobOutput::new(
+            JobInput::Chunk { plan, level } => Ok(JobOutput::new(
                 self.chunks
-                    .render_png(&self.repo, plan, self.accelerator.as_deref())?,
+                    .render_png(&self.repo, plan, *level, self.accelerator.as_deref())?,
                 Vec::new(),
                 Vec::new(),
             )),

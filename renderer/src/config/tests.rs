@@ -61,6 +61,7 @@ fn chunk_limits_and_texture_budgets_come_from_the_environment() {
             ("CG3_TEXTURE_CACHE_BYTES", "1000"),
             ("CG3_TEXTURE_RECIPES", "5"),
             ("CG3_TEXTURE_RECIPE_BYTES", "2000"),
+            ("CG3_TEXTURE_PNG_LEVEL", "6"),
         ]),
         &[],
     )
@@ -77,6 +78,13 @@ fn chunk_limits_and_texture_budgets_come_from_the_environment() {
         ),
         (1000, 5, 2000)
     );
+    assert_eq!(c.texture_png_level.get(), 6);
+    assert_eq!(Config::default().texture_png_level, TextureLevel::DEFAULT);
+    for bad in ["0", "10", "fast"] {
+        let e = Config::load(None, env_of(&[("CG3_TEXTURE_PNG_LEVEL", bad)]), &[])
+            .expect_err("not a zlib level");
+        assert!(e.to_string().contains("CG3_TEXTURE_PNG_LEVEL"), "{e}");
+    }
     let e = Config::load(None, env_of(&[("CG3_CHUNK_MAX_GRID", "0")]), &[])
         .expect_err("a zero grid is refused");
     assert!(e.to_string().contains("CG3_CHUNK_MAX_GRID"), "{e}");

@@ -239,7 +239,8 @@ impl RenderPath {
         // Shares the coalescer with cat renders; the key's kind keeps the spaces apart.
         let key = self.digest(&RenderKey::Chunk { hash: &hash });
         let work = || async {
-            let result = self.run_job(JobInput::Chunk { plan }).await;
+            let level = self.textures.png_level;
+            let result = self.run_job(JobInput::Chunk { plan, level }).await;
             if let Ok(out) = &result {
                 let t = Arc::new(Texture::new(out.png.clone(), w, h));
                 self.textures.store.insert(hash, t);

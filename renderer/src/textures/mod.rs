@@ -25,6 +25,7 @@ pub mod store;
 use std::sync::Arc;
 
 use pipeline::chunk::{ChunkLimits, TilesetRegistry};
+use pipeline::encode::TextureLevel;
 
 use crate::config::Config;
 pub use recipes::RecipeStore;
@@ -41,6 +42,8 @@ pub struct Textures {
     pub store: TextureStore,
     /// How to re-render each handed-out hash.
     pub recipes: RecipeStore,
+    /// The zlib level textures are encoded at.
+    pub png_level: TextureLevel,
 }
 
 impl Textures {
@@ -52,6 +55,7 @@ impl Textures {
             limits: config.chunk_limits.clone(),
             store: TextureStore::new(config.texture_cache_bytes),
             recipes: RecipeStore::new(config.texture_recipes, config.texture_recipe_bytes),
+            png_level: config.texture_png_level,
         }
     }
 }
