@@ -1,6 +1,7 @@
 //! PNG encoding of RGBA8 images: a minimal standard PNG (IHDR, one IDAT, IEND). Sprites
 //! go through our own sprite-fitted deflate on one thread (large images in zlib-rs strips
-//! compressed at once on several threads); chunk textures always through zlib-rs strips.
+//! compressed at once on several threads); chunk textures always through zlib-rs strips,
+//! at the level the service is configured with ([`TextureLevel`]).
 //!
 //! - `huffman`: length-limited Huffman codes and the dynamic block header.
 //! - `sprite_deflate`: `SpriteDeflate`, the one-thread zlib stream.
@@ -68,6 +69,18 @@ impl TextureLevel {
     pub fn get(self) -> u32 {
         u32::from(self.0)
     }
+
+    /// The row filter that compresses best at this level, measured on our tile art
+    /// (BENCHMARKS.md, "Texture PNG level"): level 1 (zlib's fixed codes, one match try)
+    /// does best on `Sub`; from level 2, which searches further, on the raw pixels, where a
+    /// repeated tile is the same bytes wherever it lies.
+    const fn filters(self) -> Filters {
+        if self.0 == 1 {
+            Filters::Sub
+        } else {
+            Filters::Raw
+        }
+    }
 }
 
 impl Default for TextureLevel {
@@ -129,8 +142,8 @@ pub fn encode_png_into_threads(
     encode_filtered(out, (width, height), pixels, deflate, Filters::Up)
 }
 
-/// Encodes a chunk texture as a PNG, appending to `out`: `Up`-filtered rows always through
-/// zlib-rs at `level`, in strips compressed at once on the cores there are (one per 64 rows
+/// Encodes a chunk texture as a PNG, appending to `out`: rows filtered as suits `level`
+/// (`Sub` at 1, none above), always through zlib-rs at `level`, in strips compressed at once on the cores there are (one per 64 rows
 /// at most). Textures are downloaded many times, and zlib's matches find the repeated
 /// tiles: even at level 1 a 256² texture is 35 % smaller than through our sprite deflate,
 /// 2048² 62 % (BENCHMARKS.md, "Large textures: why zlib-rs strips stay").
@@ -150,7 +163,7 @@ pub fn encode_texture_into(
         (width, height),
         pixels,
         Deflate::Zlib(strips, level),
-        Filters::Up,
+        level.filters(),
     )
 }
 
@@ -223,6 +236,11 @@ enum Filters {
     /// group of `n` (its pixels repeat `n` times across, so all but the first of each
     /// repeat become zeros), `Up` on the others (copies of the row above: all zeros).
     Upscaled(usize),
+    /// `None` on every row: the pixels as they are, so a tile repeated anywhere is the same
+    /// bytes again for zlib's matches (with `Up` it depends on the tile above).
+    Raw,
+    /// `Sub` on every row: each byte minus the same channel of the pixel before.
+    Sub,
 }
 
 /// Writes row `y` of `pixels`, filtered, after its filter byte into `dst` (`row + 1`
@@ -231,15 +249,12 @@ fn filter_row(dst: &mut [u8], pixels: &[u8], row: usize, y: usize, filters: Filt
     let cur = &pixels[y * row..(y + 1) * row];
     let (filter, dst) = dst.split_at_mut(1);
     match filters {
-        Filters::Upscaled(n) if y.is_multiple_of(n) => {
-            filter[0] = 1;
-            dst[..4].copy_from_slice(&cur[..4]);
-            // Each byte minus the same channel of the pixel before; plain loops over
-            // slices compile to vector subtractions.
-            for ((d, c), l) in dst[4..].iter_mut().zip(&cur[4..]).zip(cur) {
-                *d = c.wrapping_sub(*l);
-            }
+        Filters::Raw => {
+            filter[0] = 0;
+            dst.copy_from_slice(cur);
         }
+        Filters::Sub => sub(filter, dst, cur),
+        Filters::Upscaled(n) if y.is_multiple_of(n) => sub(filter, dst, cur),
         _ if y == 0 => {
             filter[0] = 2;
             dst.copy_from_slice(cur);
@@ -251,6 +266,17 @@ fn filter_row(dst: &mut [u8], pixels: &[u8], row: usize, y: usize, filters: Filt
                 *d = c.wrapping_sub(*a);
             }
         }
+    }
+}
+
+/// Writes `cur` with the `Sub` filter: its type byte into `filter`, then each byte minus the
+/// same channel of the pixel before (the first pixel as it is) into `dst`.
+fn sub(filter: &mut [u8], dst: &mut [u8], cur: &[u8]) {
+    filter[0] = 1;
+    dst[..4].copy_from_slice(&cur[..4]);
+    // Plain loops over slices compile to vector subtractions.
+    for ((d, c), l) in dst[4..].iter_mut().zip(&cur[4..]).zip(cur) {
+        *d = c.wrapping_sub(*l);
     }
 }
 
@@ -641,15 +667,25 @@ mod tests {
 
     #[test]
     fn textures_go_through_zlib_and_come_out_smaller_than_through_the_sprite_deflate() {
-        // A tile map: 16×16 tiles from a set of four, placed pseudo-randomly, each tile a
-        // small pattern of a few colours (what zlib's matches find and ours cannot).
+        // A tile map like our art: 16×16 tiles from a set of four, placed pseudo-randomly,
+        // each tile's pixels scattered over a palette of six colours (what zlib's matches
+        // find and ours cannot).
         let (w, h) = (256usize, 256usize);
+        let palette = [
+            [34, 139, 34],
+            [50, 160, 60],
+            [107, 142, 35],
+            [139, 115, 85],
+            [160, 82, 45],
+            [90, 90, 90],
+        ];
         let mut pixels = vec![0u8; w * h * 4];
         for (i, px) in pixels.chunks_exact_mut(4).enumerate() {
             let (x, y) = (i % w, i / w);
             let tile = (x / 16 * 7 + y / 16 * 13) % 4;
-            let v = ((x % 16) * (tile + 1) + (y % 16) * 3) as u8;
-            px.copy_from_slice(&[v, v.wrapping_mul(3), 40 * tile as u8, 255]);
+            let hash = ((x % 16) * 31 + (y % 16) * 17 + tile * 101) * 2_654_435_761 >> 7;
+            let [r, g, b] = palette[(hash + tile) % palette.len()];
+            px.copy_from_slice(&[r, g, b, 255]);
         }
         let texture = |level: u32| {
             let mut png = Vec::new();
