@@ -683,7 +683,7 @@ mod tests {
         for (i, px) in pixels.chunks_exact_mut(4).enumerate() {
             let (x, y) = (i % w, i / w);
             let tile = (x / 16 * 7 + y / 16 * 13) % 4;
-            let hash = ((x % 16) * 31 + (y % 16) * 17 + tile * 101) * 2_654_435_761 >> 7;
+            let hash = (((x % 16) * 31 + (y % 16) * 17 + tile * 101) * 2_654_435_761) >> 7;
             let [r, g, b] = palette[(hash + tile) % palette.len()];
             px.copy_from_slice(&[r, g, b, 255]);
         }
