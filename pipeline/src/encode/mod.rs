@@ -49,11 +49,12 @@ const STRIP_LEVEL: TextureLevel = TextureLevel(1);
 pub struct TextureLevel(u8);
 
 impl TextureLevel {
-    /// Level 2, the knee of the curve on our tile art: 45 % fewer bytes than level 1 for
-    /// about 40 % more encoding time; level 3 and up save a few % more for far more time
-    /// (BENCHMARKS.md, "Texture PNG level"). Textures are encoded once and downloaded many
-    /// times, and the texture store, Redis and every cache in front hold them by size.
-    pub const DEFAULT: Self = Self(2);
+    /// Level 1: a 2048² texture from request to stored PNG stays within 40 ms on two cores
+    /// (the size our Kubernetes pods get). Level 2 writes 38 % fewer bytes for about 65 %
+    /// more encoding time (10 ms more at 2048² on two cores); levels 3 and up save a few %
+    /// more for far more time (BENCHMARKS.md, "Texture PNG level"). Where bandwidth costs
+    /// more than encoding, set 2: a texture is encoded once and downloaded many times.
+    pub const DEFAULT: Self = Self(1);
 
     /// The level `level`, if zlib has it (1..=9; 0 would store the pixels uncompressed).
     #[must_use]
@@ -703,15 +704,15 @@ mod tests {
             fastest.len(),
             sprite.len()
         );
-        // The level is used: the default (2) writes dynamic Huffman codes, level 1 only
-        // zlib's fixed ones; 9 searches hardest.
-        let default = texture(TextureLevel::DEFAULT.get());
+        // The level is used: level 2 writes dynamic Huffman codes, level 1 only zlib's
+        // fixed ones; 9 searches hardest.
+        let two = texture(2);
         let smallest = texture(9);
         assert!(
-            smallest.len() < default.len() && default.len() * 10 < fastest.len() * 9,
+            smallest.len() < two.len() && two.len() * 10 < fastest.len() * 9,
             "levels 1, 2, 9: {} {} {} bytes",
             fastest.len(),
-            default.len(),
+            two.len(),
             smallest.len()
         );
         // Fewer rows than a strip: one zlib strip.
