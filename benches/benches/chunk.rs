@@ -18,7 +18,7 @@ use std::hint::black_box;
 use benches::png_crate_fast;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest, TilesetRegistry};
-use pipeline::encode::{TextureLevel, encode_png_into_threads, encode_texture_into};
+use pipeline::encode::{ZlibLevel, encode_png_into_threads, encode_texture_into};
 use pipeline::gpu::GpuBackend;
 use pipeline::{AtlasPaths, AtlasRepository};
 use serde_json::{Value, json};
@@ -149,10 +149,7 @@ fn bench(c: &mut Criterion) {
             plan.width_px() * plan.height_px(),
         )));
         let (w, h) = (plan.width_px(), plan.height_px());
-        for level in [
-            TextureLevel::DEFAULT,
-            TextureLevel::new(1).expect("a level"),
-        ] {
+        for level in [ZlibLevel::DEFAULT, ZlibLevel::new(1).expect("a level")] {
             let mut png = Vec::new();
             encode_texture_into(&mut png, w, h, &out, level).expect("encodes");
             println!(
@@ -160,7 +157,7 @@ fn bench(c: &mut Criterion) {
                 level.get(),
                 png.len()
             );
-            let id = if level == TextureLevel::DEFAULT {
+            let id = if level == ZlibLevel::DEFAULT {
                 BenchmarkId::from_parameter(name)
             } else {
                 BenchmarkId::new(format!("level{}", level.get()), name)

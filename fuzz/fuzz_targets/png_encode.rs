@@ -1,6 +1,7 @@
 //! The PNG writer: any RGBA8 image (width from the first byte, as many whole rows as the
 //! rest holds), on one thread (our own deflate) or in two parallel strips (zlib-rs); and,
-//! when the rest holds a whole 50×50 cell, that cell upscaled 2-5 times (`Sub`/`Up` rows).
+//! when the rest holds a whole 50×50 cell, that cell upscaled 2-5 times (`Sub`/`Up` rows);
+//! and the same image as a chunk texture at a zlib level 1-9 (`Sub` or unfiltered rows).
 //! Property: the PNG decodes to exactly the pixels given (upscaled).
 #![no_main]
 
@@ -8,7 +9,7 @@ use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
 use pipeline::atlas::decode_png;
-use pipeline::encode::{encode_png_into_threads, upscale_nearest};
+use pipeline::encode::{TextureLevel, encode_png_into_threads, encode_texture_into, upscale_nearest};
 use pipeline::{CELL, CELL_BYTES, encode_cell};
 
 fuzz_target!(|data: &[u8]| {
@@ -37,4 +38,10 @@ fuzz_target!(|data: &[u8]| {
     let back = decode_png(Cursor::new(&png), "fuzz").expect("our PNG decodes");
     assert_eq!((back.width as usize, back.height as usize), (width, height));
     assert!(back.pixels == pixels, "pixels differ after a round trip");
+    let level = TextureLevel::new(u32::from(pick % 9) + 1).expect("1..=9 is a level");
+    png.clear();
+    encode_texture_into(&mut png, width as u32, height as u32, pixels, level)
+        .expect("a well-sized texture encodes");
+    let back = decode_png(Cursor::new(&png), "fuzz").expect("our texture decodes");
+    assert!(back.pixels == pixels, "texture pixels differ at {level:?}");
 });

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use pipeline::chunk::ChunkPlan;
-use pipeline::encode::TextureLevel;
+use pipeline::encode::ZlibLevel;
 use pipeline::layers::Layer;
 use pipeline::plan::Plan;
 use pipeline::sheet::SheetLayout;
@@ -42,7 +42,7 @@ pub enum JobInput {
         /// The resolved chunk.
         plan: Arc<ChunkPlan>,
         /// The zlib level of its PNG (`CG3_TEXTURE_PNG_LEVEL`).
-        level: TextureLevel,
+        level: ZlibLevel,
     },
 }
 

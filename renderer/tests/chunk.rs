@@ -14,7 +14,7 @@ use axum::http::{Request, StatusCode};
 use common::{call, config, cpu_state, get, nz, post_json, repo, test_state, tilesets};
 use pipeline::atlas::{RgbaImage, decode_png};
 use pipeline::chunk::{ChunkComposer, ChunkLimits, ChunkPlan, ChunkRequest};
-use pipeline::encode::TextureLevel;
+use pipeline::encode::ZlibLevel;
 use renderer::backend::testing::TestControl;
 use renderer::config::Config;
 use renderer::state::AppState;
@@ -134,7 +134,7 @@ async fn the_texture_png_level_changes_the_bytes_never_the_pixels_or_the_url() {
     let mut served = Vec::new();
     for level in [1, 2, 9] {
         let s = state_with(|c| {
-            c.texture_png_level = TextureLevel::new(level).expect("a level");
+            c.texture_png_level = ZlibLevel::new(level).expect("a level");
         });
         let j = post_chunk(&s, &body).await.json();
         let png = call(&s, get(j["textureUrl"].as_str().expect("url"))).await;

@@ -1,7 +1,7 @@
 //! PNG encoding of RGBA8 images: a minimal standard PNG (IHDR, one IDAT, IEND). Sprites
 //! go through our own sprite-fitted deflate on one thread (large images in zlib-rs strips
 //! compressed at once on several threads); chunk textures always through zlib-rs strips,
-//! at the level the service is configured with ([`TextureLevel`]).
+//! at the level the service is configured with ([`ZlibLevel`]).
 //!
 //! - `huffman`: length-limited Huffman codes and the dynamic block header.
 //! - `sprite_deflate`: `SpriteDeflate`, the one-thread zlib stream.
@@ -42,17 +42,18 @@ const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
 /// zlib level of a sprite image's parallel strips (large sheets and upscaled images are
 /// answered while a client waits: the fastest real compression).
-const STRIP_LEVEL: TextureLevel = TextureLevel(1);
+const STRIP_LEVEL: ZlibLevel = ZlibLevel(1);
 
-/// The zlib level chunk textures are compressed at: 1 (fastest) to 9 (smallest).
+/// A zlib compression level, 1 (fastest) to 9 (smallest): what chunk textures are
+/// compressed at (`CG3_TEXTURE_PNG_LEVEL`), and sprite images' parallel strips.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TextureLevel(u8);
+pub struct ZlibLevel(u8);
 
-impl TextureLevel {
+impl ZlibLevel {
     /// Level 1: a 2048² texture from request to stored PNG stays within 40 ms on two cores
     /// (the size our Kubernetes pods get). Level 2 writes 38 % fewer bytes for about 65 %
     /// more encoding time (10 ms more at 2048² on two cores); levels 3 and up save a few %
-    /// more for far more time (BENCHMARKS.md, "Texture PNG level"). Where bandwidth costs
+    /// more for far more time (BENCHMARKS.md, "Chunk textures: blocks, bands, filters and the PNG level"). Where bandwidth costs
     /// more than encoding, set 2: a texture is encoded once and downloaded many times.
     pub const DEFAULT: Self = Self(1);
 
@@ -72,7 +73,7 @@ impl TextureLevel {
     }
 
     /// The row filter that compresses best at this level, measured on our tile art
-    /// (BENCHMARKS.md, "Texture PNG level"): level 1 (zlib's fixed codes, one match try)
+    /// (BENCHMARKS.md, "Chunk textures: blocks, bands, filters and the PNG level"): level 1 (zlib's fixed codes, one match try)
     /// does best on `Sub`; from level 2, which searches further, on the raw pixels, where a
     /// repeated tile is the same bytes wherever it lies.
     const fn filters(self) -> Filters {
@@ -84,7 +85,7 @@ impl TextureLevel {
     }
 }
 
-impl Default for TextureLevel {
+impl Default for ZlibLevel {
     fn default() -> Self {
         Self::DEFAULT
     }
@@ -144,8 +145,8 @@ pub fn encode_png_into_threads(
 }
 
 /// Encodes a chunk texture as a PNG, appending to `out`: rows filtered as suits `level`
-/// (`Sub` at 1, none above), always through zlib-rs at `level`, in strips compressed at once on the cores there are (one per 64 rows
-/// at most). Textures are downloaded many times, and zlib's matches find the repeated
+/// (`Sub` at 1, none above), always through zlib-rs at `level`, in strips compressed at
+/// once on the cores there are (one per 64 rows at most). Textures are downloaded many times, and zlib's matches find the repeated
 /// tiles: even at level 1 a 256² texture is 35 % smaller than through our sprite deflate,
 /// 2048² 62 % (BENCHMARKS.md, "Large textures: why zlib-rs strips stay").
 ///
@@ -156,7 +157,7 @@ pub fn encode_texture_into(
     width: u32,
     height: u32,
     pixels: &[u8],
-    level: TextureLevel,
+    level: ZlibLevel,
 ) -> Result<(), EncodeError> {
     let strips = cores().min(height as usize / STRIP_MIN_ROWS);
     encode_filtered(
@@ -174,7 +175,7 @@ enum Deflate {
     /// [`SpriteDeflate`] on this thread.
     Sprite,
     /// zlib-rs at this level, in this many strips compressed at once (0 counts as 1).
-    Zlib(usize, TextureLevel),
+    Zlib(usize, ZlibLevel),
 }
 
 /// [`encode_png_into_threads`] with each row's filter chosen by `filters`.
@@ -341,7 +342,7 @@ fn zlib_strips(
     out: &mut Vec<u8>,
     pixels: &[u8],
     row: usize,
-    (strips, level): (usize, TextureLevel),
+    (strips, level): (usize, ZlibLevel),
     filters: Filters,
 ) -> Result<(), EncodeError> {
     let rows = pixels.len() / row;
@@ -398,7 +399,7 @@ fn compress_strip(
     pixels: &[u8],
     row: usize,
     (start, end): (usize, usize),
-    (last, level): (bool, TextureLevel),
+    (last, level): (bool, ZlibLevel),
     filters: Filters,
 ) -> Result<Strip, EncodeError> {
     let line = row + 1;
@@ -690,7 +691,7 @@ mod tests {
         }
         let texture = |level: u32| {
             let mut png = Vec::new();
-            let level = TextureLevel::new(level).expect("a zlib level");
+            let level = ZlibLevel::new(level).expect("a zlib level");
             encode_texture_into(&mut png, w as u32, h as u32, &pixels, level).expect("encodes");
             let back = decode_png(Cursor::new(&png), "t").expect("decodes");
             assert!(back.pixels == pixels, "level {level:?} round trips");
@@ -717,7 +718,7 @@ mod tests {
         );
         // Fewer rows than a strip: one zlib strip.
         let mut small = Vec::new();
-        let level = TextureLevel::DEFAULT;
+        let level = ZlibLevel::DEFAULT;
         encode_texture_into(&mut small, 8, 8, &pixels[..8 * 8 * 4], level).expect("encodes");
         let back = decode_png(Cursor::new(&small), "t").expect("decodes");
         assert!(back.pixels == pixels[..8 * 8 * 4]);
@@ -725,13 +726,13 @@ mod tests {
 
     #[test]
     fn texture_levels_are_zlibs_one_to_nine() {
-        assert_eq!(TextureLevel::new(0), None, "0 stores without compressing");
-        assert_eq!(TextureLevel::new(10), None);
-        assert_eq!(TextureLevel::new(u32::MAX), None);
+        assert_eq!(ZlibLevel::new(0), None, "0 stores without compressing");
+        assert_eq!(ZlibLevel::new(10), None);
+        assert_eq!(ZlibLevel::new(u32::MAX), None);
         for l in 1..=9 {
-            assert_eq!(TextureLevel::new(l).map(TextureLevel::get), Some(l));
+            assert_eq!(ZlibLevel::new(l).map(ZlibLevel::get), Some(l));
         }
-        assert_eq!(TextureLevel::default(), TextureLevel::DEFAULT);
+        assert_eq!(ZlibLevel::default(), ZlibLevel::DEFAULT);
     }
 
     #[test]

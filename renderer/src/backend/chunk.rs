@@ -5,7 +5,7 @@
 
 use pipeline::AtlasRepository;
 use pipeline::chunk::{ChunkComposer, ChunkPlan};
-use pipeline::encode::{EncodeError, TextureLevel, encode_texture_into};
+use pipeline::encode::{EncodeError, ZlibLevel, encode_texture_into};
 
 use super::{BackendError, ChunkAccelerator};
 
@@ -29,7 +29,7 @@ impl ChunkRenderer {
         &mut self,
         repo: &AtlasRepository,
         plan: &ChunkPlan,
-        level: TextureLevel,
+        level: ZlibLevel,
         accelerator: Option<&dyn ChunkAccelerator>,
     ) -> Result<Vec<u8>, BackendError> {
         let composed = match accelerator {
@@ -53,7 +53,7 @@ impl ChunkRenderer {
 fn encode(
     plan: &ChunkPlan,
     pixels: &mut Vec<u8>,
-    level: TextureLevel,
+    level: ZlibLevel,
 ) -> Result<Vec<u8>, EncodeError> {
     let mut png = Vec::with_capacity(pixels.len() / 4 + 128);
     let r = encode_texture_into(&mut png, plan.width_px(), plan.height_px(), pixels, level);

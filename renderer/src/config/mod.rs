@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pipeline::chunk::ChunkLimits;
-use pipeline::encode::TextureLevel;
+use pipeline::encode::ZlibLevel;
 
 /// Which render backend the workers use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +140,7 @@ pub struct Config {
     /// Chunk texture store budget, bytes of PNG (0 keeps none: every GET re-renders).
     pub texture_cache_bytes: usize,
     /// zlib level chunk textures are compressed at (size against encoding time).
-    pub texture_png_level: TextureLevel,
+    pub texture_png_level: ZlibLevel,
     /// Most chunk recipes (hash → canonical request) kept for re-rendering evicted textures.
     pub texture_recipes: usize,
     /// Byte budget of the recipe store (a recipe of a large chunk is hundreds of KiB).
@@ -181,7 +181,7 @@ impl Default for Config {
             log_format: LogFormat::Human,
             chunk_limits: ChunkLimits::default(),
             texture_cache_bytes: 256 << 20,
-            texture_png_level: TextureLevel::DEFAULT,
+            texture_png_level: ZlibLevel::DEFAULT,
             texture_recipes: 100_000,
             texture_recipe_bytes: 256 << 20,
         }

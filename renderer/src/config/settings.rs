@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use pipeline::encode::TextureLevel;
+use pipeline::encode::ZlibLevel;
 
 use super::{BackendChoice, Config, LogFormat, Origin};
 
@@ -347,7 +347,7 @@ pub const SETTINGS: &[Setting] = &[
         help: "zlib level of texture PNGs, 1 (fastest) to 9 (smallest); 2: 38 % smaller than 1 for ~65 % more encoding time",
         apply: |c, v| {
             let level = num::<u32>(v)?;
-            c.texture_png_level = TextureLevel::new(level).ok_or("must be 1 to 9")?;
+            c.texture_png_level = ZlibLevel::new(level).ok_or("must be 1 to 9")?;
             Ok(())
         },
         show: |c| c.texture_png_level.get().to_string(),

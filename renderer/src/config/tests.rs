@@ -79,7 +79,7 @@ fn chunk_limits_and_texture_budgets_come_from_the_environment() {
         (1000, 5, 2000)
     );
     assert_eq!(c.texture_png_level.get(), 6);
-    assert_eq!(Config::default().texture_png_level, TextureLevel::DEFAULT);
+    assert_eq!(Config::default().texture_png_level, ZlibLevel::DEFAULT);
     for bad in ["0", "10", "fast"] {
         let e = Config::load(None, env_of(&[("CG3_TEXTURE_PNG_LEVEL", bad)]), &[])
             .expect_err("not a zlib level");

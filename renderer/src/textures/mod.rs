@@ -25,7 +25,7 @@ pub mod store;
 use std::sync::Arc;
 
 use pipeline::chunk::{ChunkLimits, TilesetRegistry};
-use pipeline::encode::TextureLevel;
+use pipeline::encode::ZlibLevel;
 
 use crate::config::Config;
 pub use recipes::RecipeStore;
@@ -43,7 +43,7 @@ pub struct Textures {
     /// How to re-render each handed-out hash.
     pub recipes: RecipeStore,
     /// The zlib level textures are encoded at.
-    pub png_level: TextureLevel,
+    pub png_level: ZlibLevel,
 }
 
 impl Textures {
