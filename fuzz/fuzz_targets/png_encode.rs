@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
 use pipeline::atlas::decode_png;
-use pipeline::encode::{TextureLevel, encode_png_into_threads, encode_texture_into, upscale_nearest};
+use pipeline::encode::{ZlibLevel, encode_png_into_threads, encode_texture_into, upscale_nearest};
 use pipeline::{CELL, CELL_BYTES, encode_cell};
 
 fuzz_target!(|data: &[u8]| {
@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
         let png = encode_cell(&cell, scale).expect("a cell encodes");
         let back = decode_png(Cursor::new(&png), "fuzz").expect("our PNG decodes");
         let big = upscale_nearest(CELL, CELL, &cell, scale as usize);
-        assert!(back.pixels == big, "upscaled pixels differ after a round trip");
+        assert!(
+            back.pixels == big,
+            "upscaled pixels differ after a round trip"
+        );
     }
     let threads = if pick >= 128 { 2 } else { 1 };
     let mut png = Vec::new();
@@ -38,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
     let back = decode_png(Cursor::new(&png), "fuzz").expect("our PNG decodes");
     assert_eq!((back.width as usize, back.height as usize), (width, height));
     assert!(back.pixels == pixels, "pixels differ after a round trip");
-    let level = TextureLevel::new(u32::from(pick % 9) + 1).expect("1..=9 is a level");
+    let level = ZlibLevel::new(u32::from(pick % 9) + 1).expect("1..=9 is a level");
     png.clear();
     encode_texture_into(&mut png, width as u32, height as u32, pixels, level)
         .expect("a well-sized texture encodes");
