@@ -77,12 +77,11 @@ pub async fn sheet(
     } else {
         tokio::fs::read(&path).await.map_err(vanished)?
     };
-    let png = "image/png";
     Ok(conditional::answer(
         matched,
         etag,
         Freshness::Revalidate,
-        png,
+        "image/png",
         bytes,
     ))
 }
