@@ -64,12 +64,13 @@ pub const QUERY_BOOLS: [&str; 4] = ["true", "1", "false", "0"];
 ///
 /// # Errors
 /// [`ParamError`] naming the field for a bad boolean, number, scale or `params` object.
-pub fn query_to_params(
-    pairs: &[(String, String)],
+pub fn query_to_params<K: AsRef<str>, V: AsRef<str>>(
+    pairs: &[(K, V)],
 ) -> Result<(Map<String, Value>, u32), ParamError> {
     let mut obj = Map::new();
     let mut scale = 1;
     for (k, v) in pairs {
+        let (k, v) = (k.as_ref(), v.as_ref());
         if v.is_empty() {
             continue;
         }
@@ -102,26 +103,26 @@ pub fn query_to_params(
                 })?;
             continue;
         }
-        let Some((_, kind)) = QUERY_FIELDS.iter().find(|(name, _)| name == k) else {
+        let Some((_, kind)) = QUERY_FIELDS.iter().find(|(name, _)| *name == k) else {
             continue;
         };
         let value = match kind {
-            Kind::Name(_) => Value::String(v.clone()),
+            Kind::Name(_) => Value::String(v.to_owned()),
             Kind::Int(..) => Value::from(
                 v.parse::<i64>()
-                    .map_err(|_| ParamError::new(k.clone(), "must be a whole number"))?,
+                    .map_err(|_| ParamError::new(k, "must be a whole number"))?,
             ),
             Kind::Bool => {
                 let lower = v.to_ascii_lowercase();
                 match QUERY_BOOLS.iter().position(|b| *b == lower) {
                     Some(i) => Value::Bool(i < 2),
                     None => {
-                        return Err(ParamError::new(k.clone(), "must be true, false, 1 or 0"));
+                        return Err(ParamError::new(k, "must be true, false, 1 or 0"));
                     }
                 }
             }
         };
-        obj.insert(k.clone(), value);
+        obj.insert(k.to_owned(), value);
     }
     Ok((obj, scale))
 }

@@ -104,15 +104,42 @@ impl JobOutput {
     }
 }
 
-/// The strong ETag of finished bytes: a quoted 128-bit blake3 prefix in hex, the same for
-/// every answer hashed by content (cats, cells, textures, the playground's files; sprite
-/// sheets on disk are validated by length and mtime instead).
+/// The strong ETag of finished bytes: their 128-bit xxh3 in hex, quoted, the same for every
+/// answer hashed by content (cats, cells, textures, the playground's files; sprite sheets on
+/// disk are validated by length and mtime instead).
+///
+/// A validator needs no resistance to a chosen collision (it only ever compares two versions
+/// of the same URL, both ours), so a non-cryptographic hash will do: xxh3 hashes a cat's PNG
+/// in about 0.2–0.3 µs where blake3 took 2.2 µs, 4–5 % of an uncached render request's
+/// server time (BENCHMARKS.md, "The ETag's hash").
 #[must_use]
 pub fn etag_text(bytes: &[u8]) -> Box<str> {
-    let hex = blake3::hash(bytes).to_hex();
-    let mut tag = String::with_capacity(34);
-    tag.push('"');
-    tag.push_str(&hex[..32]);
-    tag.push('"');
-    tag.into_boxed_str()
+    format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes)).into_boxed_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_etag_is_32_quoted_hex_digits_that_follow_every_byte() {
+        let png = vec![7u8; 3_600];
+        let tag = etag_text(&png);
+        assert_eq!(tag.len(), 34);
+        assert!(tag.starts_with('"') && tag.ends_with('"'));
+        assert!(tag[1..33].bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(tag, etag_text(&png.clone()), "same bytes, same tag");
+        for at in [0, 1_799, 3_599] {
+            let mut other = png.clone();
+            other[at] ^= 1;
+            assert_ne!(etag_text(&other), tag, "one bit at {at}");
+        }
+        assert_ne!(etag_text(&png[..3_599]), tag, "one byte shorter");
+    }
+
+    #[test]
+    fn an_output_keeps_the_etag_of_its_png() {
+        let out = JobOutput::new(vec![1u8, 2, 3], Vec::new(), Vec::new());
+        assert_eq!(out.etag(), &*etag_text(&[1, 2, 3]));
+    }
 }

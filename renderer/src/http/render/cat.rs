@@ -4,8 +4,7 @@
 use std::time::{Instant, SystemTime};
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
@@ -109,13 +108,12 @@ fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerE
 pub async fn render_png(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let Query(pairs) = query.map_err(|e| ApiError::InvalidParams {
-        field: None,
-        message: format!("bad query string: {}", e.body_text()),
-        allowed: Vec::new(),
-    })?;
+    // Decoded in place: a pair without escapes borrows from the URI (no two `String`s per
+    // pair, as a `Query<Vec<(String, String)>>` would build). Invalid UTF-8 decodes lossily,
+    // so no query string is refused here; the fields are checked by `query_to_params`.
+    let pairs: Vec<_> = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).collect();
     let (obj, scale) = pipeline::query::query_to_params(&pairs)?;
     let (params, plan) = plan_of(&state, &obj)?;
     let params = params.canonical_json();
