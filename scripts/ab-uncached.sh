@@ -2,7 +2,9 @@
 # A/B of release binaries on this machine: each is started in turn with the result cache off,
 # then loadgen runs 4 s of /health and 4 s of uncached /render.png cats (64 connections
 # each); rounds are interleaved so the machine's drift hits every binary alike. Prints one
-# line per binary and round; compare medians.
+# line per binary and round; compare medians. Besides the rates, each run's server CPU per
+# answered request (utime + stime from /proc, in µs): the server's own cost, which the load
+# generator's share of the two cores does not move.
 #
 #   cp target/release/renderer /tmp/renderer-new     # and an older build as /tmp/renderer-old
 #   ROUNDS=4 scripts/ab-uncached.sh old new
@@ -15,7 +17,16 @@ for round in $(seq "${ROUNDS:-4}"); do
     CG3_CACHE_BYTES=0 CG3_PORT=$port "/tmp/renderer-$which" >"/tmp/ab-$which.log" 2>&1 &
     pid=$!
     for _ in $(seq 50); do curl -sf "localhost:$port/ready" >/dev/null && break; sleep 0.2; done
-    rate() { target/release/loadgen --url "http://127.0.0.1:$port" --duration 4 --scenario "$1" 2>&1 | awk '$3=="200" {print $5}'; }
+    ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+    hz=$(getconf CLK_TCK)
+    # "rate/s µs-per-request" of one 4 s run.
+    rate() {
+      local t0 t1 out
+      t0=$(ticks)
+      out=$(target/release/loadgen --url "http://127.0.0.1:$port" --duration 4 --scenario "$1" 2>&1 | awk '$3=="200" {print $4, $5}')
+      t1=$(ticks)
+      awk -v o="$out" -v d="$((t1 - t0))" -v hz="$hz" 'BEGIN {split(o, a, " "); printf "%s/s %.1f µs", a[2], d / hz * 1e6 / a[1]}'
+    }
     h=$(rate health:64)
     v=$(rate varied:64)
     rss=$(curl -s "localhost:$port/metrics" | awk '/^renderer_process_peak_resident_bytes/ {print $2/1048576}')

@@ -2,25 +2,38 @@
 //! work; later ones wait for its answer. A leader that goes away (client disconnected) lets
 //! its followers know, and they do the work themselves. [`Coalescer::run`] is the whole
 //! protocol; [`Coalescer::join`] and [`follow`] are its parts.
+//!
+//! A lone leader, the common case, costs one map insert and one remove under the lock and
+//! allocates nothing of its own: each follower brings its own one-shot channel, and the
+//! leader answers them after taking its entry out of the map.
 
-use std::collections::HashMap;
-use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 
 use crate::cache::Key;
 
 /// The in-flight table.
 #[derive(Debug)]
 pub struct Coalescer<T> {
-    inflight: Mutex<HashMap<Key, watch::Receiver<Option<T>>>>,
+    inflight: Mutex<hashbrown::HashMap<Key, Waiting<T>>>,
+    /// Numbers the leaders, so a leader only ever removes its own entry.
+    leaders: AtomicU64,
+}
+
+/// A key's entry: who leads it, and who waits for the answer.
+#[derive(Debug)]
+struct Waiting<T> {
+    leader: u64,
+    followers: Vec<oneshot::Sender<T>>,
 }
 
 impl<T> Default for Coalescer<T> {
     fn default() -> Self {
         Self {
-            inflight: Mutex::new(HashMap::new()),
+            inflight: Mutex::new(hashbrown::HashMap::new()),
+            leaders: AtomicU64::new(0),
         }
     }
 }
@@ -40,7 +53,7 @@ pub enum Role<'a, T> {
     /// Do the work and [`Leader::finish`] it.
     Leader(Leader<'a, T>),
     /// Wait for the leader with [`follow`].
-    Follower(watch::Receiver<Option<T>>),
+    Follower(oneshot::Receiver<T>),
 }
 
 /// The request doing the work; dropping it unfinished releases its followers.
@@ -48,24 +61,30 @@ pub enum Role<'a, T> {
 pub struct Leader<'a, T> {
     owner: &'a Coalescer<T>,
     key: Key,
-    tx: watch::Sender<Option<T>>,
+    id: u64,
 }
 
 impl<T: Clone> Coalescer<T> {
     /// Joins the work for `key`.
     pub fn join(&self, key: Key) -> Role<'_, T> {
         let mut map = self.inflight.lock();
-        if let Some(rx) = map.get(&key)
-            && rx.has_changed().is_ok()
-        {
-            return Role::Follower(rx.clone());
+        if let Some(waiting) = map.get_mut(&key) {
+            let (tx, rx) = oneshot::channel();
+            waiting.followers.push(tx);
+            return Role::Follower(rx);
         }
-        let (tx, rx) = watch::channel(None);
-        map.insert(key, rx);
+        let id = self.leaders.fetch_add(1, Ordering::Relaxed);
+        map.insert(
+            key,
+            Waiting {
+                leader: id,
+                followers: Vec::new(),
+            },
+        );
         Role::Leader(Leader {
             owner: self,
             key,
-            tx,
+            id,
         })
     }
 
@@ -111,33 +130,40 @@ impl<T: Clone> Coalescer<T> {
 }
 
 impl<T> Leader<'_, T> {
-    /// Publishes the result to every follower.
+    /// Takes this leader's entry out of the map, with whoever waits on it.
+    fn take_followers(&self) -> Vec<oneshot::Sender<T>> {
+        let mut map = self.owner.inflight.lock();
+        match map.get(&self.key) {
+            Some(w) if w.leader == self.id => map
+                .remove(&self.key)
+                .map(|w| w.followers)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl<T: Clone> Leader<'_, T> {
+    /// Hands the result to every follower (outside the lock).
     pub fn finish(self, value: T) {
-        self.tx.send_replace(Some(value));
-        // Drop removes the entry.
+        for follower in self.take_followers() {
+            // A follower that went away needs no answer.
+            let _ = follower.send(value.clone());
+        }
+        // Drop finds the entry gone.
     }
 }
 
 impl<T> Drop for Leader<'_, T> {
     fn drop(&mut self) {
-        let mut map = self.owner.inflight.lock();
-        // Only remove our own entry (a newer leader may own the key by now).
-        if map
-            .get(&self.key)
-            .is_some_and(|rx| rx.same_channel(&self.tx.subscribe()))
-        {
-            map.remove(&self.key);
-        }
+        // Unfinished: dropping the senders tells each follower to try again.
+        drop(self.take_followers());
     }
 }
 
 /// Waits for the leader's answer; `None` when the leader went away without one.
-pub async fn follow<T: Clone>(mut rx: watch::Receiver<Option<T>>) -> Option<T> {
-    if let Ok(v) = rx.wait_for(Option::is_some).await {
-        return v.clone();
-    }
-    // The sender is gone; it may still have published just before.
-    rx.borrow().clone()
+pub async fn follow<T>(rx: oneshot::Receiver<T>) -> Option<T> {
+    rx.await.ok()
 }
 
 #[cfg(test)]
@@ -194,6 +220,31 @@ mod tests {
         assert_eq!(second.await.expect("joins"), Some((5, Shared::Followed)));
         assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
         drop(wait);
+    }
+
+    #[test]
+    fn every_follower_still_waiting_gets_the_answer_and_a_gone_one_is_skipped() {
+        let c: Coalescer<u32> = Coalescer::default();
+        let Role::Leader(leader) = c.join([4; 32]) else {
+            panic!("first is leader");
+        };
+        let mut waiting = Vec::new();
+        for _ in 0..3 {
+            let Role::Follower(rx) = c.join([4; 32]) else {
+                panic!("the others follow");
+            };
+            waiting.push(rx);
+        }
+        drop(waiting.remove(1));
+        assert!(
+            matches!(c.join([5; 32]), Role::Leader(_)),
+            "another key leads"
+        );
+        leader.finish(9);
+        for mut rx in waiting {
+            assert_eq!(rx.try_recv().ok(), Some(9));
+        }
+        assert!(c.is_empty(), "both entries gone");
     }
 
     #[tokio::test]
