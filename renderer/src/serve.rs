@@ -212,6 +212,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(config.log_format);
     let addr = format!("{}:{}", config.host, config.port);
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.async_thread_count())
         .enable_all()
         .build()
         .context("starting the async runtime")?;
@@ -221,7 +222,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding {addr}"))?;
         let state = &service.state;
-        tracing::info!(addr = %listener.local_addr()?, workers = state.workers, backend = state.backend, "listening");
+        // The runtime's own count, so the line shows what runs, not what was asked for.
+        let async_threads = tokio::runtime::Handle::current().metrics().num_workers();
+        tracing::info!(addr = %listener.local_addr()?, workers = state.workers, async_threads, backend = state.backend, "listening");
         serve(listener, service, signal()).await?;
         anyhow::Ok(())
     })

@@ -228,6 +228,20 @@ type LogLines = std::io::Lines<BufReader<std::process::ChildStdout>>;
 /// Starts `renderer serve` on a free port with JSON logs and `env`; returns the child, the
 /// rest of its log, the lines logged up to `listening`, and the address it listens on.
 fn start_server(env: &[(&str, &str)]) -> (std::process::Child, LogLines, Vec<String>, String) {
+    let (child, lines, seen, listening) = start_server_with_line(env);
+    let addr = listening["addr"].as_str().expect("addr field").to_owned();
+    (child, lines, seen, addr)
+}
+
+/// [`start_server`], returning the `listening` line itself (parsed) instead of its address.
+fn start_server_with_line(
+    env: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    LogLines,
+    Vec<String>,
+    serde_json::Value,
+) {
     let mut child = Command::new(BIN)
         .args(["serve", "--port", "0", "--log-format", "json"])
         .env("RUST_LOG", "info")
@@ -247,8 +261,7 @@ fn start_server(env: &[(&str, &str)]) -> (std::process::Child, LogLines, Vec<Str
         };
         if line.contains("listening") {
             let v: serde_json::Value = serde_json::from_str(&line).expect("json log line");
-            let addr = v["addr"].as_str().expect("addr field").to_owned();
-            return (child, lines, seen, addr);
+            return (child, lines, seen, v);
         }
         seen.push(line);
     }
@@ -335,5 +348,18 @@ fn auto_without_a_usable_gpu_loads_no_driver_into_the_server() {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
+    }
+}
+
+/// `CG3_ASYNC_THREADS` sizes the async runtime: the `listening` line reports the runtime's
+/// own worker count (tokio's metrics, not the setting read back).
+#[test]
+fn the_async_runtime_has_the_configured_number_of_threads() {
+    for n in [1u64, 3] {
+        let (mut child, _, _, listening) =
+            start_server_with_line(&[("CG3_ASYNC_THREADS", &n.to_string())]);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(listening["async_threads"], n, "{listening}");
     }
 }

@@ -173,6 +173,23 @@ pub const SETTINGS: &[Setting] = &[
         show: |c| c.worker_count.to_string(),
     },
     Setting {
+        key: "async_threads",
+        section: SERVICE,
+        help: "threads answering HTTP; auto = half the cores (rounded up), the rest left to the render threads",
+        apply: |c, v| {
+            c.async_threads = if v.eq_ignore_ascii_case("auto") {
+                None
+            } else {
+                Some(non_zero(v).map_err(|_| "must be auto or a whole number of at least 1")?)
+            };
+            Ok(())
+        },
+        show: |c| {
+            c.async_threads
+                .map_or_else(|| "auto".into(), |n| n.to_string())
+        },
+    },
+    Setting {
         key: "circuit_failure_threshold",
         section: SERVICE,
         help: "consecutive failures that open the breaker",

@@ -38,6 +38,27 @@ fn file_is_overridden_by_environment_which_is_overridden_by_flags() {
 }
 
 #[test]
+fn async_threads_are_half_the_cores_unless_set() {
+    let auto = Config::load(None, env_of(&[]), &[]).expect("loads");
+    assert_eq!(auto.async_threads, None);
+    let cores = pipeline::threads::cores();
+    assert_eq!(auto.async_thread_count(), cores.div_ceil(2));
+    assert!(auto.async_thread_count() >= 1);
+    let set = Config::load(None, env_of(&[("CG3_ASYNC_THREADS", "3")]), &[]).expect("loads");
+    assert_eq!(set.async_thread_count(), 3);
+    let back = Config::load(None, env_of(&[("CG3_ASYNC_THREADS", "Auto")]), &[]).expect("loads");
+    assert_eq!(back.async_threads, None);
+    for bad in ["0", "two", "-1"] {
+        let e = Config::load(None, env_of(&[("CG3_ASYNC_THREADS", bad)]), &[]).expect_err(bad);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("CG3_ASYNC_THREADS") && msg.contains("auto"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
 fn a_bad_environment_value_names_the_variable() {
     let e = Config::load(None, env_of(&[("CG3_WORKER_COUNT", "0")]), &[]).expect_err("must fail");
     let msg = e.to_string();
