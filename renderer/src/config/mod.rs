@@ -93,7 +93,8 @@ pub struct Config {
     pub max_queue_size: NonZeroUsize,
     /// Render threads.
     pub worker_count: NonZeroUsize,
-    /// Threads of the async runtime (HTTP, queueing, answers); `None`: [`Config::async_threads`].
+    /// Threads of the async runtime (HTTP, queueing, answers); `None`: see
+    /// [`Config::async_thread_count`].
     pub async_threads: Option<NonZeroUsize>,
     /// Consecutive failures that open the breaker.
     pub circuit_failure_threshold: NonZeroUsize,
@@ -235,14 +236,20 @@ impl Config {
         Ok(cfg)
     }
 
-    /// Threads of the async runtime: the setting, or half the cores this process may use,
-    /// rounded up. On the 2-core box one async thread beside the render threads served more
-    /// uncached renders and more cached ones, and held renders under overload at 0.84–0.94×
-    /// capacity against 0.47–0.75× with two (BENCHMARKS.md, "One async thread").
+    /// Threads of the async runtime: the setting, or as many as there are render threads,
+    /// at most one per core this process may use. Under saturation the scheduler shares the
+    /// cores per runnable thread: more async threads than render threads let refusals take
+    /// the render threads' CPU (zero-backoff clients answer every cheaper 503 with another
+    /// request), fewer starve connection handling at high connection counts. On the 2-core
+    /// box: one worker, 256 connections: renders 0.84–1.14× capacity with one async thread,
+    /// 0.47–0.75× with two; four workers, 1,024 connections: 0.72–0.94× with two, 0.57–0.77×
+    /// with one (BENCHMARKS.md, "How many async threads").
     #[must_use]
     pub fn async_thread_count(&self) -> usize {
-        self.async_threads
-            .map_or_else(|| pipeline::threads::cores().div_ceil(2), NonZeroUsize::get)
+        self.async_threads.map_or_else(
+            || self.worker_count.get().min(pipeline::threads::cores()),
+            NonZeroUsize::get,
+        )
     }
 
     fn apply(&mut self, raw: &[(&'static str, String)], origin: Origin) -> Result<(), ConfigError> {

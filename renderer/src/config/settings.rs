@@ -175,7 +175,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "async_threads",
         section: SERVICE,
-        help: "threads answering HTTP; auto = half the cores (rounded up), the rest left to the render threads",
+        help: "threads answering HTTP; auto = as many as CG3_WORKER_COUNT, at most one per core",
         apply: |c, v| {
             c.async_threads = if v.eq_ignore_ascii_case("auto") {
                 None

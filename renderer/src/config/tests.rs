@@ -38,12 +38,17 @@ fn file_is_overridden_by_environment_which_is_overridden_by_flags() {
 }
 
 #[test]
-fn async_threads_are_half_the_cores_unless_set() {
+fn async_threads_follow_the_render_threads_up_to_the_cores_unless_set() {
     let auto = Config::load(None, env_of(&[]), &[]).expect("loads");
     assert_eq!(auto.async_threads, None);
     let cores = pipeline::threads::cores();
-    assert_eq!(auto.async_thread_count(), cores.div_ceil(2));
-    assert!(auto.async_thread_count() >= 1);
+    assert_eq!(
+        auto.async_thread_count(),
+        cores.min(4),
+        "four workers by default"
+    );
+    let one = Config::load(None, env_of(&[("CG3_WORKER_COUNT", "1")]), &[]).expect("loads");
+    assert_eq!(one.async_thread_count(), 1);
     let set = Config::load(None, env_of(&[("CG3_ASYNC_THREADS", "3")]), &[]).expect("loads");
     assert_eq!(set.async_thread_count(), 3);
     let back = Config::load(None, env_of(&[("CG3_ASYNC_THREADS", "Auto")]), &[]).expect("loads");
