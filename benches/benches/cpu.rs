@@ -64,6 +64,23 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
     png_parts(c, &canvas);
+    etag(c, &canvas);
+}
+
+/// The strong ETag's hash over the benchmark cat's PNG: blake3 (before 2026-11-30 evening)
+/// against xxh3-128 (the renderer's `etag_text` now).
+fn etag(c: &mut Criterion, canvas: &[u8]) {
+    let mut png = Vec::new();
+    encode_png_into(&mut png, 50, 50, canvas).expect("encodes");
+    println!("cat PNG for the ETag: {} bytes", png.len());
+    let mut g = c.benchmark_group("cpu_cat_etag");
+    g.bench_function("blake3", |b| {
+        b.iter(|| black_box(blake3::hash(black_box(&png)).as_bytes()[0]));
+    });
+    g.bench_function("xxh3_128", |b| {
+        b.iter(|| black_box(xxhash_rust::xxh3::xxh3_128(black_box(&png))));
+    });
+    g.finish();
 }
 
 /// Where a cat's PNG time goes (issue 11): the `Up` filter, `fdeflate` on the filtered rows,
