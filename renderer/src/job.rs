@@ -110,8 +110,8 @@ impl JobOutput {
 ///
 /// A validator needs no resistance to a chosen collision (it only ever compares two versions
 /// of the same URL, both ours), so a non-cryptographic hash will do: xxh3 hashes a cat's PNG
-/// in about 0.2–0.3 µs where blake3 took 2.2 µs, 4–5 % of an uncached render request's
-/// server time (BENCHMARKS.md, "The ETag's hash").
+/// in 0.18 µs where blake3 took 2.3 µs, about 5 % of an uncached render request's server
+/// time (BENCHMARKS.md, "Uncached renders: the ETag's hash, the query, the coalescer").
 #[must_use]
 pub fn etag_text(bytes: &[u8]) -> Box<str> {
     format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(bytes)).into_boxed_str()

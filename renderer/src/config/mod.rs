@@ -241,8 +241,8 @@ impl Config {
     /// cores per runnable thread: more async threads than render threads let refusals take
     /// the render threads' CPU (zero-backoff clients answer every cheaper 503 with another
     /// request), fewer starve connection handling at high connection counts. On the 2-core
-    /// box: one worker, 256 connections: renders 0.84–1.14× capacity with one async thread,
-    /// 0.47–0.75× with two; four workers, 1,024 connections: 0.72–0.94× with two, 0.57–0.77×
+    /// box: one worker, 256 connections: renders 0.83–1.14× capacity with one async thread,
+    /// 0.47–0.75× with two; four workers, 1,024 connections: 0.72–0.94× with two, 0.57–0.80×
     /// with one (BENCHMARKS.md, "How many async threads").
     #[must_use]
     pub fn async_thread_count(&self) -> usize {
