@@ -1,14 +1,14 @@
-//! The `/render.png` query dialect: a query string → axum's own query extractor (as the
-//! handler uses it) → Pixel Cat Maker pairs (`pipeline::query`) → params → spec → plan.
+//! The `/render.png` query dialect: a URI's query string, as the handler gets it → its
+//! decoding and Pixel Cat Maker pairs (`pipeline::query::query_string_to_params`, the
+//! handler's own call) → params → spec → plan.
 #![no_main]
 
 #[path = "common.rs"]
 mod common;
 
-use axum::extract::Query;
 use axum::http::Uri;
 use libfuzzer_sys::fuzz_target;
-use pipeline::query::{QUERY_SCALES, query_to_params};
+use pipeline::query::{QUERY_SCALES, query_string_to_params};
 use pipeline::{CatParams, CatSpec, Plan};
 
 fuzz_target!(|data: &[u8]| {
@@ -18,10 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(uri) = format!("/render.png?{query}").parse::<Uri>() else {
         return;
     };
-    let Ok(Query(pairs)) = Query::<Vec<(String, String)>>::try_from_uri(&uri) else {
-        return;
-    };
-    let Ok((object, scale)) = query_to_params(&pairs) else {
+    let Ok((object, scale)) = query_string_to_params(uri.query().unwrap_or("")) else {
         return;
     };
     assert!(QUERY_SCALES.contains(&scale), "scale {scale} escaped its range");

@@ -1,5 +1,6 @@
-//! Pixel Cat Maker's URL dialect (`/render.png?peltName=Tabby&colour=GINGER&scale=4`): query
-//! pairs → a CatGenerator parameter object for [`CatParams::from_map`] and an upscale factor.
+//! Pixel Cat Maker's URL dialect (`/render.png?peltName=Tabby&colour=GINGER&scale=4`): a query
+//! string ([`query_string_to_params`]) or its decoded pairs ([`query_to_params`]) → a
+//! CatGenerator parameter object for [`CatParams::from_map`] and an upscale factor.
 //! [`QUERY_FIELDS`] is the dialect's one declaration: the parser reads it, and the renderer's
 //! OpenAPI document lists its parameters from it.
 //!
@@ -59,6 +60,18 @@ pub enum Kind {
 
 /// The spellings [`Kind::Bool`] accepts, true ones first.
 pub const QUERY_BOOLS: [&str; 4] = ["true", "1", "false", "0"];
+
+/// Decodes a query string (what follows `?` in the URL) as a form does (`%XX` escapes, `+`
+/// for a space, invalid UTF-8 replaced, so no string is refused for its encoding) and
+/// converts its pairs with [`query_to_params`]. A pair without escapes borrows from `query`
+/// rather than being copied.
+///
+/// # Errors
+/// As [`query_to_params`].
+pub fn query_string_to_params(query: &str) -> Result<(Map<String, Value>, u32), ParamError> {
+    let pairs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
+    query_to_params(&pairs)
+}
 
 /// Converts Pixel Cat Maker query pairs to a CatGenerator params object and a scale.
 ///
@@ -133,15 +146,9 @@ mod tests {
 
     use super::*;
 
-    fn pairs(q: &[(&str, &str)]) -> Vec<(String, String)> {
-        q.iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect()
-    }
-
     #[test]
     fn query_parameters_become_typed_json_and_empty_means_absent() {
-        let (obj, scale) = query_to_params(&pairs(&[
+        let (obj, scale) = query_to_params(&[
             ("peltName", "Tabby"),
             ("spriteNumber", "3"),
             ("shading", "1"),
@@ -149,7 +156,7 @@ mod tests {
             ("tint", ""),
             ("scale", "4"),
             ("unrelated", "x"),
-        ]))
+        ])
         .expect("valid");
         assert_eq!(obj["peltName"], json!("Tabby"));
         assert_eq!(obj["spriteNumber"], json!(3));
@@ -162,9 +169,28 @@ mod tests {
 
     #[test]
     fn bad_booleans_and_scales_name_their_field() {
-        let e = query_to_params(&pairs(&[("dead", "yes")])).expect_err("must fail");
+        let e = query_to_params(&[("dead", "yes")]).expect_err("must fail");
         assert_eq!(e.field, "dead");
-        let e = query_to_params(&pairs(&[("scale", "17")])).expect_err("must fail");
+        let e = query_to_params(&[("scale", "17")]).expect_err("must fail");
+        assert_eq!(e.field, "scale");
+    }
+
+    #[test]
+    fn a_query_string_decodes_as_a_form_does() {
+        let (obj, scale) =
+            query_string_to_params("peltName=Tab%62y&colour=GIN+GER&tint=&scale=2&shading=1")
+                .expect("valid");
+        assert_eq!(obj["peltName"], json!("Tabby"), "%62 is b");
+        assert_eq!(obj["colour"], json!("GIN GER"), "+ is a space");
+        assert!(!obj.contains_key("tint"));
+        assert_eq!(obj["shading"], json!(true));
+        assert_eq!(scale, 2);
+        let (obj, _) = query_string_to_params("colour=%FF").expect("decodes lossily");
+        assert_eq!(obj["colour"], json!("\u{fffd}"));
+        let (obj, scale) = query_string_to_params("").expect("empty");
+        assert!(obj.is_empty());
+        assert_eq!(scale, 1);
+        let e = query_string_to_params("scale=%31%37").expect_err("17");
         assert_eq!(e.field, "scale");
     }
 }

@@ -110,11 +110,7 @@ pub async fn render_png(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    // Decoded in place: a pair without escapes borrows from the URI (no two `String`s per
-    // pair, as a `Query<Vec<(String, String)>>` would build). Invalid UTF-8 decodes lossily,
-    // so no query string is refused here; the fields are checked by `query_to_params`.
-    let pairs: Vec<_> = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).collect();
-    let (obj, scale) = pipeline::query::query_to_params(&pairs)?;
+    let (obj, scale) = pipeline::query::query_string_to_params(query.as_deref().unwrap_or(""))?;
     let (params, plan) = plan_of(&state, &obj)?;
     let params = params.canonical_json();
     let key = RenderKey::Cat {
