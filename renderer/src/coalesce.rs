@@ -7,8 +7,6 @@
 //! allocates nothing of its own: each follower brings its own one-shot channel, and the
 //! leader answers them after taking its entry out of the map.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
@@ -17,23 +15,15 @@ use crate::cache::Key;
 /// The in-flight table.
 #[derive(Debug)]
 pub struct Coalescer<T> {
-    inflight: Mutex<hashbrown::HashMap<Key, Waiting<T>>>,
-    /// Numbers the leaders, so a leader only ever removes its own entry.
-    leaders: AtomicU64,
-}
-
-/// A key's entry: who leads it, and who waits for the answer.
-#[derive(Debug)]
-struct Waiting<T> {
-    leader: u64,
-    followers: Vec<oneshot::Sender<T>>,
+    /// Per key in flight, the followers waiting for its leader's answer. Only the leader
+    /// removes the entry, once: a key's entry is its leader's until then.
+    inflight: Mutex<hashbrown::HashMap<Key, Vec<oneshot::Sender<T>>>>,
 }
 
 impl<T> Default for Coalescer<T> {
     fn default() -> Self {
         Self {
             inflight: Mutex::new(hashbrown::HashMap::new()),
-            leaders: AtomicU64::new(0),
         }
     }
 }
@@ -61,30 +51,24 @@ pub enum Role<'a, T> {
 pub struct Leader<'a, T> {
     owner: &'a Coalescer<T>,
     key: Key,
-    id: u64,
+    /// Set once the entry is removed, so dropping never removes a later leader's entry.
+    done: bool,
 }
 
 impl<T: Clone> Coalescer<T> {
     /// Joins the work for `key`.
     pub fn join(&self, key: Key) -> Role<'_, T> {
         let mut map = self.inflight.lock();
-        if let Some(waiting) = map.get_mut(&key) {
+        if let Some(followers) = map.get_mut(&key) {
             let (tx, rx) = oneshot::channel();
-            waiting.followers.push(tx);
+            followers.push(tx);
             return Role::Follower(rx);
         }
-        let id = self.leaders.fetch_add(1, Ordering::Relaxed);
-        map.insert(
-            key,
-            Waiting {
-                leader: id,
-                followers: Vec::new(),
-            },
-        );
+        map.insert(key, Vec::new());
         Role::Leader(Leader {
             owner: self,
             key,
-            id,
+            done: false,
         })
     }
 
@@ -130,22 +114,22 @@ impl<T: Clone> Coalescer<T> {
 }
 
 impl<T> Leader<'_, T> {
-    /// Takes this leader's entry out of the map, with whoever waits on it.
-    fn take_followers(&self) -> Vec<oneshot::Sender<T>> {
-        let mut map = self.owner.inflight.lock();
-        match map.get(&self.key) {
-            Some(w) if w.leader == self.id => map
-                .remove(&self.key)
-                .map(|w| w.followers)
-                .unwrap_or_default(),
-            _ => Vec::new(),
+    /// Takes this leader's entry out of the map (the first time only), with whoever waits.
+    fn take_followers(&mut self) -> Vec<oneshot::Sender<T>> {
+        if std::mem::replace(&mut self.done, true) {
+            return Vec::new();
         }
+        self.owner
+            .inflight
+            .lock()
+            .remove(&self.key)
+            .unwrap_or_default()
     }
 }
 
 impl<T: Clone> Leader<'_, T> {
     /// Hands the result to every follower (outside the lock).
-    pub fn finish(self, value: T) {
+    pub fn finish(mut self, value: T) {
         for follower in self.take_followers() {
             // A follower that went away needs no answer.
             let _ = follower.send(value.clone());
