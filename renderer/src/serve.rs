@@ -224,7 +224,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         let state = &service.state;
         // The runtime's own count, so the line shows what runs, not what was asked for.
         let async_threads = tokio::runtime::Handle::current().metrics().num_workers();
-        tracing::info!(addr = %listener.local_addr()?, workers = state.workers, async_threads, backend = state.backend, "listening");
+        tracing::info!(
+            addr = %listener.local_addr()?,
+            workers = state.workers,
+            async_threads,
+            backend = state.backend,
+            "listening"
+        );
         serve(listener, service, signal()).await?;
         anyhow::Ok(())
     })

@@ -53,8 +53,9 @@ impl ZlibLevel {
     /// Level 1: a 2048² texture from request to stored PNG stays within 40 ms on two cores
     /// (the size our Kubernetes pods get). Level 2 writes 38 % fewer bytes for about 65 %
     /// more encoding time (10 ms more at 2048² on two cores); levels 3 and up save a few %
-    /// more for far more time (BENCHMARKS.md, "Chunk textures: blocks, bands, filters and the PNG level"). Where bandwidth costs
-    /// more than encoding, set 2: a texture is encoded once and downloaded many times.
+    /// more for far more time (BENCHMARKS.md, "Chunk textures: blocks, bands, filters and
+    /// the PNG level"). Where bandwidth costs more than encoding, set 2: a texture is
+    /// encoded once and downloaded many times.
     pub const DEFAULT: Self = Self(1);
 
     /// The level `level`, if zlib has it (1..=9; 0 would store the pixels uncompressed).
@@ -73,9 +74,9 @@ impl ZlibLevel {
     }
 
     /// The row filter that compresses best at this level, measured on our tile art
-    /// (BENCHMARKS.md, "Chunk textures: blocks, bands, filters and the PNG level"): level 1 (zlib's fixed codes, one match try)
-    /// does best on `Sub`; from level 2, which searches further, on the raw pixels, where a
-    /// repeated tile is the same bytes wherever it lies.
+    /// (BENCHMARKS.md, "Chunk textures: blocks, bands, filters and the PNG level"): level 1
+    /// (zlib's fixed codes, one match try) does best on `Sub`; from level 2, which searches
+    /// further, on the raw pixels, where a repeated tile is the same bytes wherever it lies.
     const fn filters(self) -> Filters {
         if self.0 == 1 {
             Filters::Sub
@@ -146,9 +147,10 @@ pub fn encode_png_into_threads(
 
 /// Encodes a chunk texture as a PNG, appending to `out`: rows filtered as suits `level`
 /// (`Sub` at 1, none above), always through zlib-rs at `level`, in strips compressed at
-/// once on the cores there are (one per 64 rows at most). Textures are downloaded many times, and zlib's matches find the repeated
-/// tiles: even at level 1 a 256² texture is 35 % smaller than through our sprite deflate,
-/// 2048² 62 % (BENCHMARKS.md, "Large textures: why zlib-rs strips stay").
+/// once on the cores there are (one per 64 rows at most). Textures are downloaded many
+/// times, and zlib's matches find the repeated tiles: even at level 1 a 256² texture is
+/// 35 % smaller than through our sprite deflate, 2048² 62 % (BENCHMARKS.md, "Large
+/// textures: why zlib-rs strips stay").
 ///
 /// # Errors
 /// [`EncodeError::Size`] when `pixels` is not `width * height * 4` bytes.
