@@ -2,6 +2,8 @@
 //! Open vocabularies (tortie masks, white patches, scars, accessories, tints) come from a
 //! sprite folder's data and live in [`crate::vocab`].
 
+use std::sync::LazyLock;
+
 macro_rules! name_enum {
     ($(#[$meta:meta])* $ty:ident { $($variant:ident = $name:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -78,12 +80,15 @@ impl PeltName {
 
     /// Pelt names that have a sprite prefix of their own (all but Tortie and Calico).
     #[must_use]
-    pub fn patterned_names() -> Vec<&'static str> {
-        Self::ALL
-            .iter()
-            .filter(|p| p.sprite_prefix().is_some())
-            .map(|p| p.name())
-            .collect()
+    pub fn patterned_names() -> &'static [&'static str] {
+        static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+            PeltName::ALL
+                .iter()
+                .filter(|p| p.sprite_prefix().is_some())
+                .map(|p| p.name())
+                .collect()
+        });
+        &NAMES
     }
 }
 

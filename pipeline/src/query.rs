@@ -69,8 +69,7 @@ pub const QUERY_BOOLS: [&str; 4] = ["true", "1", "false", "0"];
 /// # Errors
 /// As [`query_to_params`].
 pub fn query_string_to_params(query: &str) -> Result<(Map<String, Value>, u32), ParamError> {
-    let pairs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
-    query_to_params(&pairs)
+    params_from_pairs(form_urlencoded::parse(query.as_bytes()))
 }
 
 /// Converts Pixel Cat Maker query pairs to a CatGenerator params object and a scale.
@@ -79,6 +78,13 @@ pub fn query_string_to_params(query: &str) -> Result<(Map<String, Value>, u32), 
 /// [`ParamError`] naming the field for a bad boolean, number, scale or `params` object.
 pub fn query_to_params<K: AsRef<str>, V: AsRef<str>>(
     pairs: &[(K, V)],
+) -> Result<(Map<String, Value>, u32), ParamError> {
+    params_from_pairs(pairs.iter().map(|(k, v)| (k, v)))
+}
+
+/// [`query_to_params`] over pairs as they are decoded, collected nowhere.
+fn params_from_pairs<K: AsRef<str>, V: AsRef<str>>(
+    pairs: impl IntoIterator<Item = (K, V)>,
 ) -> Result<(Map<String, Value>, u32), ParamError> {
     let mut obj = Map::new();
     let mut scale = 1;
@@ -125,15 +131,12 @@ pub fn query_to_params<K: AsRef<str>, V: AsRef<str>>(
                 v.parse::<i64>()
                     .map_err(|_| ParamError::new(k, "must be a whole number"))?,
             ),
-            Kind::Bool => {
-                let lower = v.to_ascii_lowercase();
-                match QUERY_BOOLS.iter().position(|b| *b == lower) {
-                    Some(i) => Value::Bool(i < 2),
-                    None => {
-                        return Err(ParamError::new(k, "must be true, false, 1 or 0"));
-                    }
+            Kind::Bool => match QUERY_BOOLS.iter().position(|b| b.eq_ignore_ascii_case(v)) {
+                Some(i) => Value::Bool(i < 2),
+                None => {
+                    return Err(ParamError::new(k, "must be true, false, 1 or 0"));
                 }
-            }
+            },
         };
         obj.insert(k.to_owned(), value);
     }
@@ -169,6 +172,12 @@ mod tests {
 
     #[test]
     fn bad_booleans_and_scales_name_their_field() {
+        // Booleans in any case, as before the comparison stopped lower-casing a copy.
+        let (obj, _) = query_to_params(&[("shading", "TRUE"), ("reverse", "False")]).expect("ok");
+        assert_eq!(
+            (&obj["shading"], &obj["reverse"]),
+            (&json!(true), &json!(false))
+        );
         let e = query_to_params(&[("dead", "yes")]).expect_err("must fail");
         assert_eq!(e.field, "dead");
         let e = query_to_params(&[("scale", "17")]).expect_err("must fail");

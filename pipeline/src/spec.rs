@@ -144,7 +144,7 @@ impl CatSpec {
                 ParamError::unknown("scars", name, &all)
             };
             let kind = vocab.scar_kind(name).ok_or_else(unknown)?;
-            let group = repo.group(&format!("scars{name}")).ok_or_else(unknown)?;
+            let group = repo.group_joined("scars", name).ok_or_else(unknown)?;
             match kind {
                 ScarKind::Mark => scars.push(group),
                 ScarKind::MissingPart => missing_parts.push(group),
@@ -203,16 +203,16 @@ impl CatSpec {
             points: white("points", &p.points)?,
             white_tint,
             vitiligo: white("vitiligo", &p.vitiligo)?,
-            eyes: r.group("eyeColour", &format!("eyes{}", p.eye_colour))?,
+            eyes: r.joined("eyeColour", "eyes", p.eye_colour.name())?,
             eyes2: p
                 .eye_colour2
-                .map(|c| r.group("eyeColour2", &format!("eyes2{c}")))
+                .map(|c| r.joined("eyeColour2", "eyes2", c.name()))
                 .transpose()?,
             scars,
             shading,
             dark_forest_tint: p.dark_forest_tint,
             lineart,
-            skin: r.group("skinColour", &format!("skin{}", p.skin_colour))?,
+            skin: r.joined("skinColour", "skin", p.skin_colour.name())?,
             missing_parts,
             accessories,
             fading,
@@ -240,6 +240,14 @@ const VITILIGO: [&str; 8] = [
     "BLEACHED",
     "SMOKEY",
 ];
+
+/// A group the cat needs is not in this sprite folder.
+fn missing(field: &str, group: &str) -> ParamError {
+    ParamError::new(
+        field,
+        format!("this sprite folder has no sprite group `{group}`"),
+    )
+}
 
 /// Every value each cat parameter takes with this repository: the lists the 422 errors
 /// quote, for pickers (`GET /vocabulary`). Keys are the parameter names.
@@ -320,7 +328,7 @@ impl Resolver<'_> {
         let prefix = pelt.sprite_prefix().unwrap_or("single");
         match colour {
             CoatColour::Game(c) => Ok(Coat {
-                group: self.group(pelt_field, &format!("{prefix}{c}"))?,
+                group: self.joined(pelt_field, prefix, c.name())?,
                 recolour: None,
             }),
             CoatColour::Palette(name) => {
@@ -337,7 +345,7 @@ impl Resolver<'_> {
                     ));
                 }
                 Ok(Coat {
-                    group: self.group(pelt_field, &format!("{prefix}WHITE"))?,
+                    group: self.joined(pelt_field, prefix, "WHITE")?,
                     recolour: Some(id),
                 })
             }
@@ -346,17 +354,19 @@ impl Resolver<'_> {
 
     /// A group that must exist under exactly this name.
     fn group(&self, field: &str, group: &str) -> Result<GroupId, ParamError> {
-        self.repo.group(group).ok_or_else(|| {
-            ParamError::new(
-                field,
-                format!("this sprite folder has no sprite group `{group}`"),
-            )
-        })
+        self.repo.group(group).ok_or_else(|| missing(field, group))
+    }
+
+    /// A group that must exist under `prefix + name`.
+    fn joined(&self, field: &str, prefix: &str, name: &str) -> Result<GroupId, ParamError> {
+        self.repo
+            .group_joined(prefix, name)
+            .ok_or_else(|| missing(field, &format!("{prefix}{name}")))
     }
 
     /// `prefix + name`, listing the names with that prefix when it is missing.
     fn named(&self, field: &str, prefix: &str, name: &str) -> Result<GroupId, ParamError> {
-        self.repo.group(&format!("{prefix}{name}")).ok_or_else(|| {
+        self.repo.group_joined(prefix, name).ok_or_else(|| {
             let allowed = self.suffixes(prefix);
             ParamError::unknown(field, name, &allowed)
         })

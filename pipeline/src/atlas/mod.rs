@@ -266,7 +266,8 @@ fn ingest(
 pub struct AtlasRepository {
     sheets: Vec<SheetInfo>,
     group_names: Vec<String>,
-    groups: HashMap<String, GroupId>,
+    /// By name, hashed with foldhash: several lookups per cat, keys from our own index.
+    groups: hashbrown::HashMap<String, GroupId>,
     store: CellStore,
     vocabulary: Vocabulary,
     /// Palette colours (CatGenerator's experimental colours), if a palette folder was read.
@@ -434,6 +435,21 @@ impl AtlasRepository {
     #[must_use]
     pub fn group(&self, name: &str) -> Option<GroupId> {
         self.groups.get(name).copied()
+    }
+
+    /// The group called `prefix` + `name` (`eyes` + `BLUE`), joined on the stack: a cat
+    /// looks up half a dozen such names per render request.
+    #[must_use]
+    pub fn group_joined(&self, prefix: &str, name: &str) -> Option<GroupId> {
+        let mut buf = [0u8; 64];
+        let len = prefix.len() + name.len();
+        let Some(joined) = buf.get_mut(..len) else {
+            return self.group(&format!("{prefix}{name}"));
+        };
+        joined[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        joined[prefix.len()..].copy_from_slice(name.as_bytes());
+        // Two strings joined are UTF-8.
+        std::str::from_utf8(joined).ok().and_then(|s| self.group(s))
     }
 
     /// The name of a group.
@@ -620,6 +636,28 @@ fn load_sheet(
 mod tests {
     use super::*;
     use crate::Pose;
+
+    #[test]
+    fn a_joined_group_name_finds_what_the_whole_name_finds() {
+        let repo = AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled atlases");
+        for name in repo.group_names() {
+            for split in [0, 1, name.len() / 2, name.len()] {
+                if let (Some(prefix), Some(rest)) = (name.get(..split), name.get(split..)) {
+                    assert_eq!(repo.group_joined(prefix, rest), repo.group(name), "{name}");
+                }
+            }
+        }
+        assert_eq!(repo.group_joined("eyes", "NOSUCHCOLOUR"), None);
+        // Longer than the stack buffer: the same answer by the heap path.
+        let long = "x".repeat(80);
+        assert_eq!(repo.group_joined(&long, "BLUE"), None);
+        let first = &repo.group_names()[0];
+        let padded = format!("{first}{}", "y".repeat(70));
+        assert_eq!(
+            repo.group_joined(first, &"y".repeat(70)),
+            repo.group(&padded)
+        );
+    }
 
     #[test]
     fn data_files_cannot_name_files_outside_their_folder() {

@@ -245,7 +245,7 @@ fn random_image(rng: &mut Rng, w: u32, h: u32) -> RgbaImage {
 /// Random cats over one repository's vocabulary.
 pub struct CatGen {
     rng: Rng,
-    plain_pelts: Vec<&'static str>,
+    plain_pelts: &'static [&'static str],
     masks: Vec<String>,
     whites: Vec<String>,
     tints: Vec<String>,
@@ -321,24 +321,24 @@ impl CatGen {
             })
         };
         match r.below(20) {
-            0..=11 => cat["peltName"] = json!(*r.pick(&self.plain_pelts)),
+            0..=11 => cat["peltName"] = json!(*r.pick(self.plain_pelts)),
             12..=15 if !self.masks.is_empty() => {
                 cat["peltName"] = json!(if r.chance(50) { "Tortie" } else { "Calico" });
-                cat["tortieBase"] = json!(*r.pick(&self.plain_pelts));
-                cat["tortiePattern"] = json!(*r.pick(&self.plain_pelts));
+                cat["tortieBase"] = json!(*r.pick(self.plain_pelts));
+                cat["tortiePattern"] = json!(*r.pick(self.plain_pelts));
                 cat["tortieColour"] = json!(*r.pick(Colour::NAMES));
                 cat["tortieMask"] = json!(r.pick(&self.masks));
             }
             _ if !self.masks.is_empty() => {
-                cat["peltName"] = json!(*r.pick(&self.plain_pelts));
+                cat["peltName"] = json!(*r.pick(self.plain_pelts));
                 cat["isTortie"] = json!(true);
                 let n = 1 + r.below(4);
                 let layers: Vec<Value> = (0..n)
-                    .map(|_| layer(r, &self.masks, &self.plain_pelts))
+                    .map(|_| layer(r, &self.masks, self.plain_pelts))
                     .collect();
                 cat["tortie"] = json!(layers);
             }
-            _ => cat["peltName"] = json!(*r.pick(&self.plain_pelts)),
+            _ => cat["peltName"] = json!(*r.pick(self.plain_pelts)),
         }
         let mut maybe = |key: &str, percent: u64, from: &[String], r: &mut Rng| {
             if !from.is_empty() && r.chance(percent) {
