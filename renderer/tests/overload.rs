@@ -1,6 +1,7 @@
 //! Real-socket tests (server on 127.0.0.1:0): a saturated queue refuses with 503 +
-//! Retry-After while `/health` answers; the breaker opens and recovers under a hand-moved
-//! clock; a graceful drain answers every admitted request.
+//! Retry-After while `/health` answers; a queued job whose client hung up is never rendered;
+//! the breaker opens and recovers under a hand-moved clock; a graceful drain answers every
+//! admitted request.
 
 mod common;
 
@@ -67,6 +68,78 @@ async fn full_queue_rejects_with_503_and_retry_after_while_health_still_answers(
     assert_eq!(ok + refused, 10);
     let h = raw(addr, "GET", "/health", "").await.json();
     assert_eq!(h["rejected"], refused);
+    let _ = stop.send(());
+    assert!(server.await.expect("joins"));
+}
+
+/// DESIGN §6: a queued job whose client went away is dropped before work. The client hangs
+/// up while its job waits behind a slow one; the worker then takes it, finds nobody
+/// waiting, and renders nothing for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_job_whose_client_hung_up_is_dropped_unrendered() {
+    use std::sync::atomic::Ordering;
+    use tokio::io::AsyncWriteExt;
+
+    let control = Arc::new(TestControl::default());
+    // Long enough for the second request to be sent, queued and abandoned on a busy box.
+    control.set_delay(Duration::from_millis(1000));
+    let service = test_service(
+        config(|c| {
+            c.worker_count = nz(1);
+            c.max_queue_size = nz(4);
+            c.cache_bytes = 0;
+        }),
+        control.clone(),
+        common::system_clock(),
+    );
+    let (addr, stop, server) = start(service).await;
+    let first = tokio::spawn(async move { raw(addr, "GET", &cat(0), "").await });
+    let health = || async { raw(addr, "GET", "/health", "").await.json() };
+    let mut busy = false;
+    for _ in 0..100 {
+        if health().await["busy_workers"] == 1 {
+            busy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(busy, "the first cat never reached the worker");
+    let mut leaver = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let request = format!("GET {} HTTP/1.1\r\nHost: t\r\n\r\n", cat(1));
+    leaver.write_all(request.as_bytes()).await.expect("sends");
+    let mut queued = false;
+    for _ in 0..100 {
+        if health().await["queue_size"] == 1 {
+            queued = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(queued, "the second cat never waited in the queue");
+    drop(leaver);
+    assert_eq!(first.await.expect("joins").status, StatusCode::OK);
+    // The worker takes the second job right after the first; give it that moment.
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics =
+            String::from_utf8_lossy(&raw(addr, "GET", "/metrics", "").await.body).into_owned();
+        if metrics.contains("renderer_jobs_total{outcome=\"cancelled\"} 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        metrics.contains("renderer_jobs_total{outcome=\"cancelled\"} 1"),
+        "the job of the client that left is counted as cancelled: {metrics}"
+    );
+    assert_eq!(
+        control.batches.load(Ordering::SeqCst),
+        1,
+        "only the first cat was rendered"
+    );
+    assert_eq!(health().await["queue_size"], 0);
     let _ = stop.send(());
     assert!(server.await.expect("joins"));
 }
