@@ -7,19 +7,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use benches::min_ns;
 use pipeline::{AtlasPaths, AtlasRepository, CatParams, CatSpec, CpuBackend, Plan};
-
-fn min_ns(mut f: impl FnMut()) -> f64 {
-    let mut best = f64::MAX;
-    for _ in 0..2000 {
-        let t = Instant::now();
-        for _ in 0..50 {
-            f();
-        }
-        best = best.min(t.elapsed().as_nanos() as f64 / 50.0);
-    }
-    best
-}
 
 fn main() {
     let repo = AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled atlases");

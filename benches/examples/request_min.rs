@@ -5,8 +5,8 @@
 //! cat with most layers set. `cargo run --release -p benches --example request_min`.
 
 use std::hint::black_box;
-use std::time::Instant;
 
+use benches::min_ns;
 use pipeline::{AtlasPaths, AtlasRepository, CatParams, CatSpec, Plan};
 
 const QUERIES: [(&str, &str); 2] = [
@@ -22,18 +22,6 @@ const QUERIES: [(&str, &str); 2] = [
          &tint=pink&shading=true&reverse=true",
     ),
 ];
-
-fn min_ns(mut f: impl FnMut()) -> f64 {
-    let mut best = f64::MAX;
-    for _ in 0..2000 {
-        let t = Instant::now();
-        for _ in 0..50 {
-            f();
-        }
-        best = best.min(t.elapsed().as_nanos() as f64 / 50.0);
-    }
-    best
-}
 
 fn main() {
     let repo = AtlasRepository::load(&AtlasPaths::bundled()).expect("bundled atlases");
