@@ -106,6 +106,9 @@ pub enum StageKind {
 }
 
 impl StageKind {
+    /// How many kinds there are (`Flip` is the last): a plan has at most one stage of each.
+    pub const COUNT: usize = Self::Flip as usize + 1;
+
     /// The stage's name as layer ids and file names use it.
     #[must_use]
     pub const fn id(self) -> &'static str {
@@ -187,7 +190,13 @@ impl Plan {
     /// The plan of one cat.
     #[must_use]
     pub fn for_cat(cat: &CatSpec) -> Self {
-        let mut plan = Self::default();
+        // Sized once for a typical cat (8–20 ops; at most one stage per kind), instead of
+        // growing both from four on the async thread of every uncached request.
+        let mut plan = Self {
+            ops: Vec::with_capacity(32),
+            stages: Vec::with_capacity(StageKind::COUNT),
+            flip: false,
+        };
         plan.build(cat);
         plan
     }
