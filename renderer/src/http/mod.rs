@@ -56,8 +56,15 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl MakeRequestId for Ids {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        use std::io::Write as _;
         let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{:08x}-{n:x}", self.prefix))
+        // `{prefix:08x}-{n:x}` is at most 25 bytes: written on the stack, then copied once
+        // into the header (`format!` grew a `String` twice for every request).
+        let mut buf = [0u8; 32];
+        let mut w = &mut buf[..];
+        write!(w, "{:08x}-{n:x}", self.prefix).ok()?;
+        let len = 32 - w.len();
+        HeaderValue::from_bytes(&buf[..len])
             .ok()
             .map(RequestId::new)
     }
@@ -200,6 +207,25 @@ mod tests {
         tracing::subscriber::with_default(subscriber, f);
         let bytes = buf.lock().unwrap().clone();
         String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn request_ids_are_the_prefix_and_a_counter_in_hex() {
+        let mut ids = Ids { prefix: 0xfe };
+        let req = axum::http::Request::new(());
+        let id = |ids: &mut Ids| {
+            let id = ids.make_request_id(&req).expect("an id");
+            id.header_value().to_str().expect("ascii").to_owned()
+        };
+        let (a, b) = (id(&mut ids), id(&mut ids));
+        for id in [&a, &b] {
+            let (prefix, n) = id.split_once('-').expect("prefix-counter");
+            assert_eq!(prefix, "000000fe", "{id}");
+            assert!(u64::from_str_radix(n, 16).is_ok(), "{id}");
+        }
+        assert_ne!(a, b, "each request gets its own");
+        let mut widest = Ids { prefix: u32::MAX };
+        assert!(id(&mut widest).starts_with("ffffffff-"));
     }
 
     struct SinkWriter(Arc<Mutex<Vec<u8>>>);

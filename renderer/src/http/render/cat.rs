@@ -4,8 +4,8 @@
 use std::time::{Instant, SystemTime};
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
@@ -108,9 +108,10 @@ fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerE
 pub async fn render_png(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    uri: Uri,
 ) -> Result<Response, ApiError> {
-    let (obj, scale) = pipeline::query::query_string_to_params(query.as_deref().unwrap_or(""))?;
+    // The request's own URI (its bytes are shared, not copied): the query decodes from it.
+    let (obj, scale) = pipeline::query::query_string_to_params(uri.query().unwrap_or(""))?;
     let (params, plan) = plan_of(&state, &obj)?;
     let params = params.canonical_json();
     let key = RenderKey::Cat {
