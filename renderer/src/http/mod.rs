@@ -56,17 +56,13 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl MakeRequestId for Ids {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        use std::io::Write as _;
+        use std::fmt::Write as _;
         let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        // `{prefix:08x}-{n:x}` is at most 25 bytes: written on the stack, then copied once
-        // into the header (`format!` grew a `String` twice for every request).
-        let mut buf = [0u8; 32];
-        let mut w = &mut buf[..];
-        write!(w, "{:08x}-{n:x}", self.prefix).ok()?;
-        let len = 32 - w.len();
-        HeaderValue::from_bytes(&buf[..len])
-            .ok()
-            .map(RequestId::new)
+        // `{prefix:08x}-{n:x}` is at most 25 bytes: one allocation of that size, which the
+        // header then owns without a copy (`format!` grew a `String` twice, then was copied).
+        let mut id = String::with_capacity(25);
+        write!(id, "{:08x}-{n:x}", self.prefix).ok()?;
+        HeaderValue::try_from(id).ok().map(RequestId::new)
     }
 }
 
