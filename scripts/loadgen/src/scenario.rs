@@ -17,6 +17,9 @@ pub enum Kind {
     Cached,
     /// `GET /render.png` rotating over [`VARIED_COUNT`] different cats.
     Varied,
+    /// `POST /render` as CatGenerator's frontend sends it (JSON in, JSON with a data URL
+    /// out), rotating over the same cats as [`Kind::Varied`].
+    Catgen,
     /// `POST /render/chunk`, a different chunk each request (see [`ChunkShape`]).
     Chunk,
     /// `GET /health`.
@@ -25,7 +28,13 @@ pub enum Kind {
 
 impl Kind {
     /// Every scenario, in the order reports list them.
-    pub const ALL: [Self; 4] = [Self::Cached, Self::Varied, Self::Chunk, Self::Health];
+    pub const ALL: [Self; 5] = [
+        Self::Cached,
+        Self::Varied,
+        Self::Catgen,
+        Self::Chunk,
+        Self::Health,
+    ];
 
     /// The name used on the command line and in reports.
     #[must_use]
@@ -33,6 +42,7 @@ impl Kind {
         match self {
             Self::Cached => "cached",
             Self::Varied => "varied",
+            Self::Catgen => "catgen",
             Self::Chunk => "chunk",
             Self::Health => "health",
         }
@@ -43,7 +53,7 @@ impl Kind {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
     /// The name before the colon is not a scenario.
-    #[error("unknown scenario `{0}`; known: cached, varied, chunk, health")]
+    #[error("unknown scenario `{0}`; known: cached, varied, catgen, chunk, health")]
     UnknownScenario(String),
     /// The part after the colon is not a whole number above 0.
     #[error("bad connection count `{0}`: a whole number above 0")]
@@ -140,9 +150,9 @@ const POSES: u64 = 21;
 /// Distinct cats of the `varied` scenario: pose × colour × pelt × shading.
 pub const VARIED_COUNT: u64 = POSES * COLOURS.len() as u64 * PELTS.len() as u64 * 2;
 
-/// The `n`-th cat of the `varied` rotation (wraps after [`VARIED_COUNT`]).
-#[must_use]
-pub fn varied_path(n: u64) -> String {
+/// The `n`-th cat of the `varied` rotation (wraps after [`VARIED_COUNT`]): pelt, colour,
+/// pose, shading.
+fn varied_cat(n: u64) -> (&'static str, &'static str, u64, bool) {
     let mut i = n % VARIED_COUNT;
     let pose = i % POSES;
     i /= POSES;
@@ -150,8 +160,40 @@ pub fn varied_path(n: u64) -> String {
     i /= COLOURS.len() as u64;
     let pelt = PELTS[(i % PELTS.len() as u64) as usize];
     i /= PELTS.len() as u64;
-    let shading = i.is_multiple_of(2);
+    (pelt, colour, pose, i.is_multiple_of(2))
+}
+
+/// The `n`-th cat of the `varied` rotation as a `/render.png` URL.
+#[must_use]
+pub fn varied_path(n: u64) -> String {
+    let (pelt, colour, pose, shading) = varied_cat(n);
     format!("/render.png?peltName={pelt}&colour={colour}&spriteNumber={pose}&shading={shading}")
+}
+
+/// The `n`-th cat of the `varied` rotation as the body of CatGenerator's `POST /render`
+/// (`frontend/lib/cat-v3/api.ts`: the pose beside `params`, the fields its editor always
+/// sends, no layers).
+#[must_use]
+pub fn catgen_body(n: u64) -> Value {
+    let (pelt, colour, pose, shading) = varied_cat(n);
+    json!({
+        "payload": {
+            "spriteNumber": pose,
+            "params": {
+                "peltName": pelt,
+                "colour": colour,
+                "isTortie": false,
+                "eyeColour": "YELLOW",
+                "skinColour": "PINK",
+                "shading": shading,
+                "reverse": false,
+                "accessories": [],
+                "scars": [],
+                "tortie": [],
+            },
+        },
+        "options": { "collectLayers": false, "includeLayerImages": false },
+    })
 }
 
 /// Size and content of the chunks the `chunk` scenario posts.
@@ -352,6 +394,11 @@ impl Generator {
         match self.kind {
             Kind::Cached => Outgoing::get(CACHED_PATH),
             Kind::Varied => Outgoing::get(varied_path(n)),
+            Kind::Catgen => Outgoing {
+                method: Method::POST,
+                path: "/render".into(),
+                body: Some(Bytes::from(catgen_body(n).to_string())),
+            },
             Kind::Health => Outgoing::get("/health"),
             Kind::Chunk => Outgoing {
                 method: Method::POST,
@@ -401,6 +448,31 @@ mod tests {
             varied_path(0),
             "/render.png?peltName=Tabby&colour=WHITE&spriteNumber=0&shading=true"
         );
+    }
+
+    #[test]
+    fn catgen_bodies_post_the_varied_cats_as_catgenerator_does() {
+        let g = Generator::new(Kind::Catgen, None, ChunkShape::default());
+        let o = g.request(VARIED_COUNT + 30);
+        assert_eq!((&o.method, o.path.as_str()), (&Method::POST, "/render"));
+        let body = body_json(&o);
+        // Cat 30 of the rotation: pose 9, colour 1 (PALEGREY), Tabby, shading.
+        assert_eq!(
+            varied_path(30),
+            "/render.png?peltName=Tabby&colour=PALEGREY&spriteNumber=9&shading=true"
+        );
+        assert_eq!(body["payload"]["spriteNumber"], 9);
+        let params = &body["payload"]["params"];
+        assert_eq!(
+            (&params["peltName"], &params["colour"]),
+            (&json!("Tabby"), &json!("PALEGREY"))
+        );
+        assert_eq!(params["shading"], true);
+        assert_eq!(body["options"]["collectLayers"], false);
+        let bodies: HashSet<String> = (0..VARIED_COUNT)
+            .map(|n| catgen_body(n).to_string())
+            .collect();
+        assert_eq!(bodies.len() as u64, VARIED_COUNT);
     }
 
     #[test]
