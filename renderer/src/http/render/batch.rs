@@ -3,9 +3,8 @@
 
 use std::time::{Instant, SystemTime};
 
-use axum::Json;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use pipeline::StageKind;
 use serde_json::{Map, Value, json};
 
@@ -14,12 +13,14 @@ use crate::http::extract::JsonBody;
 use crate::http::responses::{BodyErrors, Internal, Refusals};
 use crate::job::JobInput;
 use crate::state::AppState;
-use crate::wire::render::{BatchOptions, BatchRequest, BatchResponse, FrameEntry, SourceEntry};
+use crate::wire::render::{
+    BatchOptions, BatchRequest, BatchResponse, DataUrl, FrameEntry, SourceEntry,
+};
 use pipeline::sheet::SheetLayout;
 
 use crate::render_path::RenderKey;
 
-use super::{data_url, meta, params_object, plan_of};
+use super::{json_answer, meta, params_object, plan_of};
 
 /// Largest sheet, px (CatGenerator's 16 MP budget).
 pub const MAX_SHEET_PIXELS: u64 = 16 * 1024 * 1024;
@@ -79,7 +80,7 @@ pub async fn render_batch(
             ),
         ));
     }
-    let base = params_object(&req.payload, "payload.params")?;
+    let base = params_object(req.payload, "payload.params")?;
     let mut frames: Vec<Frame> = Vec::with_capacity(count);
     if req.options.include_base {
         frames.push(Frame {
@@ -162,8 +163,27 @@ pub async fn render_batch(
             }
         })
         .collect();
-    Ok(Json(BatchResponse {
-        sheet: data_url(&out.png),
+    let sheet = DataUrl::png(&out.png);
+    let sources = sources.then(|| {
+        frames
+            .iter()
+            .zip(&out.frames)
+            .map(|(f, png)| SourceEntry {
+                id: f.id.clone(),
+                image: DataUrl::png(png),
+            })
+            .collect::<Vec<_>>()
+    });
+    // The data URLs, and about 200 bytes for each frame's place in the table.
+    let size = sheet.as_str().len()
+        + 200 * table.len()
+        + sources
+            .iter()
+            .flatten()
+            .map(|s| s.image.as_str().len() + 64)
+            .sum::<usize>();
+    let answer = BatchResponse {
+        sheet,
         width: layout.width(),
         height: layout.height(),
         tile_size: tile,
@@ -171,18 +191,9 @@ pub async fn render_batch(
         rows: layout.rows(),
         frames: table,
         meta: meta(&state, started, t0, cached),
-        sources: sources.then(|| {
-            frames
-                .iter()
-                .zip(&out.frames)
-                .map(|(f, png)| SourceEntry {
-                    id: f.id.clone(),
-                    image: data_url(png),
-                })
-                .collect()
-        }),
-    })
-    .into_response())
+        sources,
+    };
+    Ok(json_answer(&answer, size))
 }
 
 /// One frame of a batch: what the table echoes and the parameters it renders.

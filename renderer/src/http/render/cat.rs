@@ -3,10 +3,9 @@
 
 use std::time::{Instant, SystemTime};
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;
@@ -14,11 +13,11 @@ use crate::http::responses::{BodyErrors, Internal, PngBytes, Refusals};
 use crate::job::{JobInput, JobOutput};
 use crate::state::AppState;
 use crate::wire::error::ErrorBody;
-use crate::wire::render::{LayerEntry, RenderRequest, RenderResponse};
+use crate::wire::render::{DataUrl, LayerEntry, RenderRequest, RenderResponse};
 
 use crate::render_path::RenderKey;
 
-use super::{data_url, meta, output_response, params_object, plan_of, wants_png};
+use super::{json_answer, meta, output_response, params_object, plan_of, wants_png};
 
 /// `POST /render`.
 #[utoipa::path(post, path = "/render", tag = "cats",
@@ -35,7 +34,7 @@ pub async fn render(
     JsonBody(req): JsonBody<RenderRequest>,
 ) -> Result<Response, ApiError> {
     let (started, t0) = (SystemTime::now(), Instant::now());
-    let obj = params_object(&req.payload, "payload.params")?;
+    let obj = params_object(req.payload, "payload.params")?;
     let (params, plan) = plan_of(&state, &obj)?;
     let o = &req.options;
     let layers = o.collect_layers.then_some(o.include_layer_images);
@@ -59,14 +58,23 @@ pub async fn render(
     if wants_png(&headers) {
         return Ok(output_response(&headers, &out));
     }
-    Ok(Json(RenderResponse {
-        image: data_url(&out.png),
+    let layers = o
+        .collect_layers
+        .then(|| layer_entries(&out, o.diagnostics.unwrap_or(true), o.include_layer_images));
+    let image = DataUrl::png(&out.png);
+    let size = image.as_str().len()
+        + layers
+            .iter()
+            .flatten()
+            .filter_map(|l| l.image.as_ref())
+            .map(|i| i.as_str().len())
+            .sum::<usize>();
+    let answer = RenderResponse {
+        image,
         meta: meta(&state, started, t0, cached),
-        layers: o
-            .collect_layers
-            .then(|| layer_entries(&out, o.diagnostics.unwrap_or(true), o.include_layer_images)),
-    })
-    .into_response())
+        layers,
+    };
+    Ok(json_answer(&answer, size))
 }
 
 fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerEntry> {
@@ -90,7 +98,7 @@ fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerE
                     Vec::new()
                 },
                 stats: diagnostics.then_some(d),
-                image: l.png.as_deref().filter(|_| images).map(data_url),
+                image: l.png.as_deref().filter(|_| images).map(DataUrl::png),
             }
         })
         .collect()

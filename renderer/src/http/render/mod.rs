@@ -15,8 +15,7 @@ pub use cat::{__path_render, __path_render_png, render, render_png};
 use std::time::{Instant, SystemTime};
 
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
-use base64::Engine as _;
+use axum::response::{IntoResponse, Response};
 use pipeline::plan::Plan;
 use pipeline::{CatParams, CatSpec};
 use serde_json::{Map, Value};
@@ -29,10 +28,11 @@ use crate::state::AppState;
 use crate::time::rfc3339;
 use crate::wire::render::{Meta, Payload};
 
-fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
-    let mut obj = match &payload.params {
+/// The parameter object of a request's `payload`, taken out of it (not copied).
+fn params_object(payload: Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
+    let mut obj = match payload.params {
         None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
+        Some(Value::Object(m)) => m,
         Some(_) => return Err(ApiError::invalid(field, "must be a JSON object")),
     };
     // CatGenerator's `params.setdefault("spriteNumber", payload.spriteNumber)`: the pose in
@@ -42,10 +42,10 @@ fn params_object(payload: &Payload, field: &str) -> Result<Map<String, Value>, A
         .or_else(|| obj.get("sprite_number"))
         .is_some_and(|v| !v.is_null());
     if !has_pose
-        && let Some(n) = &payload.sprite_number
+        && let Some(n) = payload.sprite_number
         && !n.is_null()
     {
-        obj.insert("spriteNumber".into(), n.clone());
+        obj.insert("spriteNumber".into(), n);
     }
     Ok(obj)
 }
@@ -57,11 +57,19 @@ fn plan_of(state: &AppState, obj: &Map<String, Value>) -> Result<(CatParams, Pla
     Ok((params, plan))
 }
 
-fn data_url(png: &[u8]) -> String {
-    let mut s = String::with_capacity(22 + png.len() * 4 / 3 + 4);
-    s.push_str("data:image/png;base64,");
-    base64::engine::general_purpose::STANDARD.encode_string(png, &mut s);
-    s
+/// A JSON answer written into one buffer of about its size (`size_hint`: the data URLs'
+/// lengths and a little), where axum's `Json` starts at 128 bytes and grows a cat's 5 KB
+/// answer six times.
+fn json_answer<T: serde::Serialize>(body: &T, size_hint: usize) -> Response {
+    let mut buf = Vec::with_capacity(size_hint + 1024);
+    match serde_json::to_writer(&mut buf, body) {
+        Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
+        // Our own answer types hold no maps with non-string keys and no failing serialisers.
+        Err(e) => {
+            tracing::error!(error = %e, "answer not serialisable");
+            ApiError::Internal.into_response()
+        }
+    }
 }
 
 fn wants_png(headers: &HeaderMap) -> bool {
