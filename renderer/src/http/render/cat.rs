@@ -38,7 +38,6 @@ pub async fn render(
     let (params, plan) = plan_of(&state, &obj)?;
     let o = &req.options;
     let layers = o.collect_layers.then_some(o.include_layer_images);
-    let params = params.canonical_json();
     let key = RenderKey::Cat {
         params: &params,
         scale: 1,
@@ -121,7 +120,6 @@ pub async fn render_png(
     // The request's own URI (its bytes are shared, not copied): the query decodes from it.
     let (obj, scale) = pipeline::query::query_string_to_params(uri.query().unwrap_or(""))?;
     let (params, plan) = plan_of(&state, &obj)?;
-    let params = params.canonical_json();
     let key = RenderKey::Cat {
         params: &params,
         scale,
