@@ -145,6 +145,40 @@ async fn a_repeated_render_is_served_from_the_cache() {
 }
 
 #[tokio::test]
+async fn a_cache_hit_is_answered_without_planning_the_cat_again() {
+    use renderer::job::JobInput;
+    use renderer::render_path::RenderKey;
+    let s = cpu_state(config(|_| {}));
+    let Value::Object(map) = cat() else {
+        unreachable!("an object")
+    };
+    let params = pipeline::CatParams::from_map(&map).expect("valid");
+    let planned = std::cell::Cell::new(0);
+    for round in 0..2 {
+        let key = RenderKey::Cat {
+            params: &params,
+            scale: 1,
+            layers: None,
+        };
+        let (_, cached) = s
+            .path
+            .render(key, || {
+                planned.set(planned.get() + 1);
+                let spec = pipeline::CatSpec::resolve(&params, &s.repo).expect("resolves");
+                Ok::<_, renderer::error::RenderError>(JobInput::Cat {
+                    plan: pipeline::Plan::for_cat(&spec),
+                    scale: 1,
+                    layers: None,
+                })
+            })
+            .await
+            .expect("renders");
+        assert_eq!(cached, round == 1);
+    }
+    assert_eq!(planned.get(), 1, "the hit must not plan");
+}
+
+#[tokio::test]
 async fn unknown_names_are_422_with_the_field_and_allowed_values() {
     let s = cpu_state(config(|_| {}));
     let r = call(

@@ -111,23 +111,26 @@ impl RenderPath {
         key.digest(&self.repo.fingerprint())
     }
 
-    /// Renders `input` (or finds it): cache, then identical in-flight work, then the queue.
-    /// Returns the output and whether it came from the cache.
+    /// Renders what `input` makes (or finds it): cache, then identical in-flight work, then
+    /// the queue. `input` runs only on a cache miss: a hit was planned (and its parameters
+    /// checked against the same art, which the key covers) when it was rendered. Returns
+    /// the output and whether it came from the cache.
     ///
     /// # Errors
-    /// [`RenderError`] for refusals (queue full, breaker open, draining), deadlines and
-    /// backend failures.
-    pub async fn render(
+    /// `input`'s error; [`RenderError`] for refusals (queue full, breaker open, draining),
+    /// deadlines and backend failures.
+    pub async fn render<E: From<RenderError>>(
         &self,
         key: RenderKey<'_>,
-        input: JobInput,
-    ) -> Result<(Arc<JobOutput>, bool), RenderError> {
+        input: impl FnOnce() -> Result<JobInput, E>,
+    ) -> Result<(Arc<JobOutput>, bool), E> {
         let key = self.digest(&key);
         if let Some(hit) = self.cache.get(&key) {
             self.metrics.cache(true);
             return Ok((hit, true));
         }
         self.metrics.cache(false);
+        let input = input()?;
         let work = || async {
             let result = self.run_job(input).await;
             if let Ok(out) = &result {
@@ -140,9 +143,9 @@ impl RenderPath {
                 if shared == Shared::Followed {
                     self.metrics.coalesced();
                 }
-                result.map(|o| (o, false))
+                result.map(|o| (o, false)).map_err(E::from)
             }
-            None => Err(RenderError::Internal),
+            None => Err(RenderError::Internal.into()),
         }
     }
 
@@ -162,7 +165,8 @@ impl RenderPath {
             pose: pose.get(),
         };
         let cell = CellId::new(id, pose);
-        self.render(key, JobInput::Cell { cell }).await
+        self.render(key, || Ok::<_, RenderError>(JobInput::Cell { cell }))
+            .await
     }
 
     /// True after shutdown began.

@@ -135,14 +135,13 @@ pub async fn render_batch(
     };
     let (out, cached) = state
         .path
-        .render(
-            key,
-            JobInput::Sheet {
+        .render(key, || {
+            Ok::<_, ApiError>(JobInput::Sheet {
                 plans,
                 layout,
                 sources,
-            },
-        )
+            })
+        })
         .await?;
     let table: Vec<FrameEntry> = frames
         .iter()

@@ -17,7 +17,9 @@ use crate::wire::render::{DataUrl, LayerEntry, RenderRequest, RenderResponse};
 
 use crate::render_path::RenderKey;
 
-use super::{json_answer, meta, output_response, params_object, plan_of, wants_png};
+use pipeline::CatParams;
+
+use super::{json_answer, meta, output_response, params_object, plan_cat, wants_png};
 
 /// `POST /render`.
 #[utoipa::path(post, path = "/render", tag = "cats",
@@ -35,7 +37,7 @@ pub async fn render(
 ) -> Result<Response, ApiError> {
     let (started, t0) = (SystemTime::now(), Instant::now());
     let obj = params_object(req.payload, "payload.params")?;
-    let (params, plan) = plan_of(&state, &obj)?;
+    let params = CatParams::from_map(&obj)?;
     let o = &req.options;
     let layers = o.collect_layers.then_some(o.include_layer_images);
     let key = RenderKey::Cat {
@@ -45,14 +47,13 @@ pub async fn render(
     };
     let (out, cached) = state
         .path
-        .render(
-            key,
-            JobInput::Cat {
-                plan,
+        .render(key, || {
+            Ok::<_, ApiError>(JobInput::Cat {
+                plan: plan_cat(&state, &params)?,
                 scale: 1,
                 layers,
-            },
-        )
+            })
+        })
         .await?;
     if wants_png(&headers) {
         return Ok(output_response(&headers, &out));
@@ -119,7 +120,7 @@ pub async fn render_png(
 ) -> Result<Response, ApiError> {
     // The request's own URI (its bytes are shared, not copied): the query decodes from it.
     let (obj, scale) = pipeline::query::query_string_to_params(uri.query().unwrap_or(""))?;
-    let (params, plan) = plan_of(&state, &obj)?;
+    let params = CatParams::from_map(&obj)?;
     let key = RenderKey::Cat {
         params: &params,
         scale,
@@ -127,14 +128,13 @@ pub async fn render_png(
     };
     let (out, _) = state
         .path
-        .render(
-            key,
-            JobInput::Cat {
-                plan,
+        .render(key, || {
+            Ok::<_, ApiError>(JobInput::Cat {
+                plan: plan_cat(&state, &params)?,
                 scale,
                 layers: None,
-            },
-        )
+            })
+        })
         .await?;
     Ok(output_response(&headers, &out))
 }

@@ -52,9 +52,14 @@ fn params_object(payload: Payload, field: &str) -> Result<Map<String, Value>, Ap
 
 fn plan_of(state: &AppState, obj: &Map<String, Value>) -> Result<(CatParams, Plan), ApiError> {
     let params = CatParams::from_map(obj)?;
-    let spec = CatSpec::resolve(&params, &state.repo)?;
-    let plan = Plan::for_cat(&spec);
+    let plan = plan_cat(state, &params)?;
     Ok((params, plan))
+}
+
+/// The cat's plan against the loaded art; an unknown sprite or palette name is an error
+/// naming the field.
+fn plan_cat(state: &AppState, params: &CatParams) -> Result<Plan, ApiError> {
+    Ok(Plan::for_cat(&CatSpec::resolve(params, &state.repo)?))
 }
 
 /// A JSON answer written into one buffer of about its size (`size_hint`: the data URLs'
