@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B of release binaries on this machine: each is started in turn with the result cache off,
-# then loadgen runs 4 s of /health and 4 s of uncached /render.png cats (64 connections
-# each); rounds are interleaved so the machine's drift hits every binary alike. Prints one
+# then loadgen runs 4 s of /health, 4 s of uncached /render.png cats and 4 s of uncached
+# cats as CatGenerator asks for them (POST /render, JSON answer; 64 connections each); rounds are interleaved so the machine's drift hits every binary alike. Prints one
 # line per binary and round; compare medians. Besides the rates, each run's server CPU per
 # answered request (utime + stime from /proc, in µs): the server's own cost, which the load
 # generator's share of the two cores does not move.
@@ -29,8 +29,9 @@ for round in $(seq "${ROUNDS:-4}"); do
     }
     h=$(rate health:64)
     v=$(rate varied:64)
+    c=$(rate catgen:64)
     rss=$(curl -s "localhost:$port/metrics" | awk '/^renderer_process_peak_resident_bytes/ {print $2/1048576}')
-    echo "$which round $round: health $h, uncached $v, peak RSS ${rss} MiB"
+    echo "$which round $round: health $h, uncached $v, catgen $c, peak RSS ${rss} MiB"
     kill "$pid"
     wait "$pid" 2>/dev/null || true
   done

@@ -3,7 +3,8 @@
 # valgrind's callgrind (cache off, CPU backend) with counting switched on only while
 # loadgen sends 15 s of one scenario at 4 connections (so start-up is not counted), and the
 # total is divided by the answered requests. Slow (valgrind), but free of the machine's
-# noise: what `thread-cpu.sh` cannot tell apart on two shared cores, this can.
+# noise: what `thread-cpu.sh` cannot tell apart on two shared cores, this can. With
+# CG3_CACHE_BYTES set (say 67108864) the result cache answers repeats (`cached:4`).
 #
 #   scripts/instr-count.sh target/release/renderer catgen:4    # CatGenerator's POST /render
 #   scripts/instr-count.sh target/release/renderer varied:4    # GET /render.png
@@ -19,7 +20,7 @@ out=/tmp/instr-count.callgrind
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 77; }
 [ -x target/release/loadgen ] || cargo build --release --locked -p loadgen
 rm -f "$out"*
-CG3_CACHE_BYTES=0 CG3_PORT=$port CG3_BACKEND=cpu \
+CG3_CACHE_BYTES=${CG3_CACHE_BYTES:-0} CG3_PORT=$port CG3_BACKEND=cpu \
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$bin" \
   >/tmp/instr-count.log 2>&1 &
 pid=$!
