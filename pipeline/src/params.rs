@@ -206,7 +206,7 @@ impl CatParams {
                 }
             }
         }
-        let f = Fields(obj);
+        let f = Fields::new(obj);
         let pose_key = f.first_present(&["spriteNumber", "sprite_number"]);
         let sprite_number = match f.int(pose_key, 0, 20)? {
             None => Pose::new(8),
@@ -362,7 +362,7 @@ fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>,
     };
     let colour_or_ginger =
         |c: Option<&str>| c.map_or(CoatColour::Game(Colour::Ginger), CoatColour::parse);
-    if let Some(list) = f.0.get("tortie").filter(|v| !v.is_null()) {
+    if let Some(list) = f.get("tortie").filter(|v| !v.is_null()) {
         let items = list.as_array().ok_or_else(|| {
             ParamError::new("tortie", "must be a list of {pattern, colour, mask}")
         })?;
@@ -383,7 +383,7 @@ fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>,
                         ));
                     }
                 };
-                let layer = Fields(obj);
+                let layer = Fields::new(obj);
                 let text = |k: &str| {
                     layer
                         .text(k)
@@ -412,7 +412,37 @@ fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>,
 }
 
 /// Typed access to the fields of one JSON object.
-struct Fields<'a>(&'a Map<String, Value>);
+struct Fields<'a> {
+    obj: &'a Map<String, Value>,
+    /// One bit per [`key_bit`] of each key the object has: a lookup of a key whose bit is
+    /// clear skips the map's string comparisons. Most lookups are for absent keys (a cat
+    /// names a few of the forty), and they were most of what reading a cat cost.
+    present: u64,
+}
+
+/// A key's bit in [`Fields::present`] (from its length and first and last bytes).
+fn key_bit(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let (first, last) = (
+        b.first().copied().unwrap_or(0),
+        b.last().copied().unwrap_or(0),
+    );
+    1 << ((b.len() as u32 * 7 + u32::from(first) * 3 + u32::from(last)) % 64)
+}
+
+impl<'a> Fields<'a> {
+    fn new(obj: &'a Map<String, Value>) -> Self {
+        let present = obj.keys().fold(0, |bits, k| bits | key_bit(k));
+        Self { obj, present }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        if self.present & key_bit(key) == 0 {
+            return None;
+        }
+        self.obj.get(key)
+    }
+}
 
 impl Fields<'_> {
     /// The first of `keys` the object has with a non-null, non-empty value (CatGenerator's
@@ -420,7 +450,7 @@ impl Fields<'_> {
     fn first_present<'k>(&self, keys: &[&'k str]) -> &'k str {
         keys.iter()
             .copied()
-            .find(|k| match self.0.get(*k) {
+            .find(|k| match self.get(k) {
                 None | Some(Value::Null) => false,
                 Some(Value::String(s)) => !s.is_empty(),
                 Some(_) => true,
@@ -430,7 +460,7 @@ impl Fields<'_> {
 
     /// An optional name: absent, `null`, `""` and `"none"` (any case) mean absent.
     fn text(&self, key: &str) -> Result<Option<&str>, ParamError> {
-        match self.0.get(key) {
+        match self.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.is_empty() || s.eq_ignore_ascii_case("none") => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -465,7 +495,7 @@ impl Fields<'_> {
     /// `"1"`, `"yes"`, `"on"`, and their opposites); `null` is absent.
     fn opt_bool(&self, key: &str) -> Result<Option<bool>, ParamError> {
         let bad = || ParamError::new(key, "must be true or false (or \"true\"/\"false\", 1/0)");
-        match self.0.get(key) {
+        match self.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(Value::Number(n)) => match n.as_f64() {
@@ -484,7 +514,7 @@ impl Fields<'_> {
 
     fn int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ParamError> {
         let bad = || ParamError::new(key, format!("must be a whole number in {min}..={max}"));
-        let v = match self.0.get(key) {
+        let v = match self.get(key) {
             None | Some(Value::Null) => return Ok(None),
             Some(Value::Number(n)) => n
                 .as_i64()
@@ -510,7 +540,7 @@ impl Fields<'_> {
     ) -> Result<Vec<String>, ParamError> {
         let mut out: Vec<String> = Vec::new();
         for list_key in list_keys {
-            match self.0.get(*list_key) {
+            match self.get(list_key) {
                 None | Some(Value::Null) => {}
                 Some(Value::Array(items)) => {
                     if items.len() > 32 {
@@ -632,6 +662,24 @@ mod tests {
             assert_eq!(e.field, k);
             assert!(e.message.contains("must"), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn fields_find_every_key_an_object_has_and_no_other() {
+        let all: Map<String, Value> = KNOWN_KEYS
+            .iter()
+            .map(|k| ((*k).to_owned(), json!(1)))
+            .collect();
+        let f = Fields::new(&all);
+        for k in KNOWN_KEYS {
+            assert!(f.get(k).is_some(), "{k} among all keys");
+            let one: Map<String, Value> = [((*k).to_owned(), json!(1))].into_iter().collect();
+            let single = Fields::new(&one);
+            assert!(single.get(k).is_some(), "{k} alone");
+            let others = KNOWN_KEYS.iter().filter(|o| *o != k);
+            assert!(others.clone().all(|o| single.get(o).is_none()), "only {k}");
+        }
+        assert!(f.get("notAKey").is_none() && f.get("").is_none());
     }
 
     #[test]
