@@ -69,7 +69,22 @@ pub const QUERY_BOOLS: [&str; 4] = ["true", "1", "false", "0"];
 /// # Errors
 /// As [`query_to_params`].
 pub fn query_string_to_params(query: &str) -> Result<(Map<String, Value>, u32), ParamError> {
-    params_from_pairs(form_urlencoded::parse(query.as_bytes()))
+    if query.bytes().any(|b| b == b'%' || b == b'+') {
+        params_from_pairs(form_urlencoded::parse(query.as_bytes()))
+    } else {
+        params_from_pairs(plain_pairs(query))
+    }
+}
+
+/// The pairs of a query with nothing to decode (no `%`, no `+`), as `form_urlencoded`
+/// splits them (empty pieces skipped, a name without `=` has an empty value), borrowed from
+/// the query without its per-pair decoding passes (3,000 instructions for a four-parameter
+/// cat, most of what reading its URL cost).
+fn plain_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| piece.split_once('=').unwrap_or((piece, "")))
 }
 
 /// Converts Pixel Cat Maker query pairs to a CatGenerator params object and a scale.
@@ -182,6 +197,31 @@ mod tests {
         assert_eq!(e.field, "dead");
         let e = query_to_params(&[("scale", "17")]).expect_err("must fail");
         assert_eq!(e.field, "scale");
+    }
+
+    #[test]
+    fn queries_without_escapes_split_as_form_urlencoded_splits_them() {
+        for q in [
+            "",
+            "a",
+            "a=",
+            "=b",
+            "&&a=b&",
+            "a=b=c",
+            "a&b=1&&c",
+            "peltName=Tabby&colour=GINGER&spriteNumber=3&shading=true",
+            "é=ü&x=ß",
+        ] {
+            let ours: Vec<(&str, &str)> = plain_pairs(q).collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let theirs: Vec<(&str, &str)> = theirs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            assert_eq!(ours, theirs, "{q:?}");
+        }
     }
 
     #[test]
