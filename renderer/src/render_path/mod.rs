@@ -129,8 +129,9 @@ impl RenderPath {
             self.metrics.cache(true);
             return Ok((hit, true));
         }
-        self.metrics.cache(false);
+        // A request whose input cannot be made (a name the art lacks) is not a miss.
         let input = input()?;
+        self.metrics.cache(false);
         let work = || async {
             let result = self.run_job(input).await;
             if let Ok(out) = &result {
