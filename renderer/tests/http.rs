@@ -210,6 +210,13 @@ async fn unknown_names_are_422_with_the_field_and_allowed_values() {
     let r = call(&s, post_json("/render", &json!({"payload": {"params": {"peltName": "Tabby", "colour": "GINGER", "whitePatches": "NOPE"}}}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["field"], "whitePatches");
+    // Refused cats are neither rendered nor counted as cache misses.
+    let m = call(&s, get("/metrics")).await;
+    let text = String::from_utf8_lossy(&m.body);
+    assert!(
+        text.lines().any(|l| l == "renderer_cache_misses_total 0"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
