@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use serde_json_borrow::{ObjectAsVec, Value as Borrowed};
 
 use crate::cell::Pose;
 use crate::names::{Colour, EyeColour, PeltName, SkinColour};
@@ -199,9 +200,20 @@ impl CatParams {
     /// # Errors
     /// As [`Self::from_json`].
     pub fn from_map(obj: &Map<String, Value>) -> Result<Self, ParamError> {
+        Self::from_object(&borrow_object(obj))
+    }
+
+    /// [`Self::from_map`] for an object read in place from a request body (keys and
+    /// strings borrowed, entries in the order sent): `POST /render` reads its cat this way,
+    /// without building a `serde_json::Map`. Of keys sent twice the last counts, as in a
+    /// `serde_json::Map` (and in CatGenerator's Python `dict`).
+    ///
+    /// # Errors
+    /// As [`Self::from_json`].
+    pub fn from_object(obj: &ObjectAsVec<'_>) -> Result<Self, ParamError> {
         if tracing::enabled!(tracing::Level::DEBUG) {
             for key in obj.keys() {
-                if !KNOWN_KEYS.contains(&key.as_str()) {
+                if !KNOWN_KEYS.contains(&key) {
                     tracing::debug!(key, "ignoring unknown cat parameter");
                 }
             }
@@ -311,6 +323,27 @@ impl CatParams {
     }
 }
 
+/// `obj` as a borrowed object, built in one pass (`serde_json_borrow`'s own conversion
+/// inserts key by key, a scan each: quadratic in a hostile object's size).
+fn borrow_object(obj: &Map<String, Value>) -> ObjectAsVec<'_> {
+    obj.iter().map(|(k, v)| (k.as_str(), borrow(v))).collect()
+}
+
+fn borrow(v: &Value) -> Borrowed<'_> {
+    match v {
+        Value::Null => Borrowed::Null,
+        Value::Bool(b) => Borrowed::Bool(*b),
+        Value::Number(n) => n
+            .as_u64()
+            .map(Borrowed::from)
+            .or_else(|| n.as_i64().map(Borrowed::from))
+            .unwrap_or_else(|| Borrowed::from(n.as_f64().unwrap_or(f64::NAN))),
+        Value::String(s) => Borrowed::Str(s.as_str().into()),
+        Value::Array(items) => Borrowed::Array(items.iter().map(borrow).collect()),
+        Value::Object(o) => Borrowed::Object(borrow_object(o)),
+    }
+}
+
 /// Scar names normalised, then `NONE` and empty names dropped and duplicates removed — in
 /// that order, so the canonical JSON parses back to the same list (`" none"` and
 /// `"left-ear"` + `"LEFTEAR"` broke that before; found by `fuzz/cat_params`).
@@ -374,8 +407,8 @@ fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>,
             for (i, item) in items.iter().enumerate() {
                 let field = |k: &str| format!("tortie[{i}].{k}");
                 let obj = match item {
-                    Value::Null => continue,
-                    Value::Object(o) => o,
+                    Borrowed::Null => continue,
+                    Borrowed::Object(o) => o,
                     _ => {
                         return Err(ParamError::new(
                             format!("tortie[{i}]"),
@@ -413,7 +446,7 @@ fn tortie_layers(f: &Fields<'_>, patterned: &[&str]) -> Result<Vec<TortieLayer>,
 
 /// Typed access to the fields of one JSON object.
 struct Fields<'a> {
-    obj: &'a Map<String, Value>,
+    obj: &'a ObjectAsVec<'a>,
     /// One bit per [`key_bit`] of each key the object has: a lookup of a key whose bit is
     /// clear skips the map's string comparisons. Most lookups are for absent keys (a cat
     /// names a few of the forty), and they were most of what reading a cat cost.
@@ -431,16 +464,22 @@ fn key_bit(key: &str) -> u64 {
 }
 
 impl<'a> Fields<'a> {
-    fn new(obj: &'a Map<String, Value>) -> Self {
+    fn new(obj: &'a ObjectAsVec<'a>) -> Self {
         let present = obj.keys().fold(0, |bits, k| bits | key_bit(k));
         Self { obj, present }
     }
 
-    fn get(&self, key: &str) -> Option<&'a Value> {
+    /// The value of `key`; of a key sent twice, the last.
+    fn get(&self, key: &str) -> Option<&'a Borrowed<'a>> {
         if self.present & key_bit(key) == 0 {
             return None;
         }
-        self.obj.get(key)
+        let entries = self.obj.as_vec();
+        entries
+            .iter()
+            .rev()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| v)
     }
 }
 
@@ -451,8 +490,8 @@ impl Fields<'_> {
         keys.iter()
             .copied()
             .find(|k| match self.get(k) {
-                None | Some(Value::Null) => false,
-                Some(Value::String(s)) => !s.is_empty(),
+                None | Some(Borrowed::Null) => false,
+                Some(Borrowed::Str(s)) => !s.is_empty(),
                 Some(_) => true,
             })
             .unwrap_or(keys[0])
@@ -461,9 +500,9 @@ impl Fields<'_> {
     /// An optional name: absent, `null`, `""` and `"none"` (any case) mean absent.
     fn text(&self, key: &str) -> Result<Option<&str>, ParamError> {
         match self.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.is_empty() || s.eq_ignore_ascii_case("none") => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            None | Some(Borrowed::Null) => Ok(None),
+            Some(Borrowed::Str(s)) if s.is_empty() || s.eq_ignore_ascii_case("none") => Ok(None),
+            Some(Borrowed::Str(s)) => Ok(Some(s)),
             Some(_) => Err(ParamError::new(key, "must be a string")),
         }
     }
@@ -496,14 +535,14 @@ impl Fields<'_> {
     fn opt_bool(&self, key: &str) -> Result<Option<bool>, ParamError> {
         let bad = || ParamError::new(key, "must be true or false (or \"true\"/\"false\", 1/0)");
         match self.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::Number(n)) => match n.as_f64() {
+            None | Some(Borrowed::Null) => Ok(None),
+            Some(Borrowed::Bool(b)) => Ok(Some(*b)),
+            Some(Borrowed::Number(n)) => match n.as_f64() {
                 Some(0.0) => Ok(Some(false)),
                 Some(1.0) => Ok(Some(true)),
                 _ => Err(bad()),
             },
-            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            Some(Borrowed::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => Ok(Some(true)),
                 "false" | "0" | "no" | "off" | "" => Ok(Some(false)),
                 _ => Err(bad()),
@@ -515,13 +554,13 @@ impl Fields<'_> {
     fn int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ParamError> {
         let bad = || ParamError::new(key, format!("must be a whole number in {min}..={max}"));
         let v = match self.get(key) {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::Number(n)) => n
+            None | Some(Borrowed::Null) => return Ok(None),
+            Some(Borrowed::Number(n)) => n
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .ok_or_else(bad)?,
             // Query strings and some clients send numbers as text.
-            Some(Value::String(s)) => s.trim().parse::<i64>().map_err(|_| bad())?,
+            Some(Borrowed::Str(s)) => s.trim().parse::<i64>().map_err(|_| bad())?,
             Some(_) => return Err(bad()),
         };
         if (min..=max).contains(&v) {
@@ -541,18 +580,18 @@ impl Fields<'_> {
         let mut out: Vec<String> = Vec::new();
         for list_key in list_keys {
             match self.get(list_key) {
-                None | Some(Value::Null) => {}
-                Some(Value::Array(items)) => {
+                None | Some(Borrowed::Null) => {}
+                Some(Borrowed::Array(items)) => {
                     if items.len() > 32 {
                         return Err(ParamError::new(*list_key, "at most 32 entries"));
                     }
                     for (i, item) in items.iter().enumerate() {
                         match item {
-                            Value::Null => {}
-                            Value::String(s) if s.is_empty() || s.eq_ignore_ascii_case("none") => {}
-                            Value::String(s) => {
-                                if !out.contains(s) {
-                                    out.push(s.clone());
+                            Borrowed::Null => {}
+                            Borrowed::Str(s) if s.is_empty() || s.eq_ignore_ascii_case("none") => {}
+                            Borrowed::Str(s) => {
+                                if !out.iter().any(|o| o == s) {
+                                    out.push(s.to_string());
                                 }
                             }
                             _ => {
@@ -670,16 +709,38 @@ mod tests {
             .iter()
             .map(|k| ((*k).to_owned(), json!(1)))
             .collect();
+        let all = borrow_object(&all);
         let f = Fields::new(&all);
         for k in KNOWN_KEYS {
             assert!(f.get(k).is_some(), "{k} among all keys");
             let one: Map<String, Value> = [((*k).to_owned(), json!(1))].into_iter().collect();
+            let one = borrow_object(&one);
             let single = Fields::new(&one);
             assert!(single.get(k).is_some(), "{k} alone");
             let others = KNOWN_KEYS.iter().filter(|o| *o != k);
             assert!(others.clone().all(|o| single.get(o).is_none()), "only {k}");
         }
         assert!(f.get("notAKey").is_none() && f.get("").is_none());
+    }
+
+    #[test]
+    fn an_object_read_in_place_gives_the_cat_its_map_gives_and_the_last_duplicate_wins() {
+        let text = r#"{"peltName": "Tabby", "colour": "BLACK", "colour": "GINGER",
+            "scars": ["ONE", null, "TW\u004f"], "tortie": [{"pattern": "Tabby"}],
+            "isTortie": "yes", "spriteNumber": 3.0, "opacity": "40", "dead": 1}"#;
+        let value: Borrowed<'_> = serde_json::from_str(text).expect("JSON");
+        let in_place = value.as_object().expect("an object");
+        let map: Map<String, Value> = serde_json::from_str(text).expect("an object");
+        let a = CatParams::from_object(in_place).expect("valid");
+        assert_eq!(a, CatParams::from_map(&map).expect("valid"));
+        assert_eq!(
+            a.colour,
+            CoatColour::Game(Colour::Ginger),
+            "the last `colour`"
+        );
+        assert_eq!(a.scars, ["ONE", "TWO"], "escapes decoded");
+        assert_eq!((a.sprite_number.get(), a.opacity, a.dead), (3, 40, true));
+        assert_eq!(a.tortie.len(), 1);
     }
 
     #[test]

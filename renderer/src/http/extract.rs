@@ -1,4 +1,5 @@
-//! `JsonBody<T>`: a JSON extractor whose rejections are our JSON errors (axum's own are plain
+//! `JsonBody<T>`: a JSON extractor (and `JsonBytes`, the body it reads, for types that
+//! borrow from it) whose rejections are our JSON errors (axum's own are plain
 //! text): too large → 413, not JSON → 400, JSON of the wrong shape → 422, not received
 //! whole within `CG3_BODY_READ_TIMEOUT_MS` → 408 (a body trickled slower than that cannot
 //! hold a connection and a task for longer).
@@ -6,6 +7,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -16,6 +18,20 @@ use crate::state::AppState;
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+/// A body read whole, not yet parsed: for handlers that [`parse`] it into a type borrowing
+/// from it (`POST /render` reads its cat's names in place). Rejections as [`JsonBody`]'s.
+#[derive(Debug)]
+pub struct JsonBytes(pub Bytes);
+
+impl FromRequest<AppState> for JsonBytes {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -30,7 +46,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                     ApiError::MalformedJson(r.body_text())
                 }
             })?;
-        parse(&bytes).map(JsonBody)
+        Ok(Self(bytes))
     }
 }
 
@@ -38,7 +54,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 ///
 /// # Errors
 /// As described.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

@@ -4,23 +4,26 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json_borrow::Value as Borrowed;
 use utoipa::ToSchema;
 
 use super::cat::CatParamsJson;
 use pipeline::layers::StageDiagnostics;
 
-/// `payload` of a render request.
+/// `payload` of a render request, read in place: its names borrow from the body.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Payload {
+// `serde_json_borrow` reads a `Value<'de>` from `'de` exactly: the body's lifetime is 'a.
+#[serde(bound(deserialize = "'a: 'de"))]
+pub struct Payload<'a> {
     /// The pose when `params` gives none.
-    #[serde(default)]
+    #[serde(default, borrow)]
     #[schema(value_type = Option<u8>, maximum = 20)]
-    pub sprite_number: Option<Value>,
+    pub sprite_number: Option<Borrowed<'a>>,
     /// CatGenerator parameters.
-    #[serde(default)]
+    #[serde(default, borrow)]
     #[schema(value_type = Option<CatParamsJson>)]
-    pub params: Option<Value>,
+    pub params: Option<Borrowed<'a>>,
 }
 
 /// `options` of `POST /render`.
@@ -40,9 +43,11 @@ pub struct RenderOptions {
 
 /// `POST /render` body.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct RenderRequest {
+#[serde(bound(deserialize = "'a: 'de"))]
+pub struct RenderRequest<'a> {
     /// The cat.
-    pub payload: Payload,
+    #[serde(borrow)]
+    pub payload: Payload<'a>,
     /// What to return.
     #[serde(default)]
     pub options: RenderOptions,
@@ -118,10 +123,11 @@ impl Default for BatchOptions {
 
 /// `POST /render/batch` body.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct BatchRequest {
+#[serde(bound(deserialize = "'a: 'de"))]
+pub struct BatchRequest<'a> {
     /// The base cat.
-    #[serde(default)]
-    pub payload: Payload,
+    #[serde(default, borrow)]
+    pub payload: Payload<'a>,
     /// The variants.
     #[serde(default)]
     pub variants: Vec<Variant>,

@@ -9,7 +9,7 @@ use pipeline::StageKind;
 use serde_json::{Map, Value, json};
 
 use crate::http::error::ApiError;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{self, JsonBytes};
 use crate::http::responses::{BodyErrors, Internal, Refusals};
 use crate::job::JobInput;
 use crate::state::AppState;
@@ -34,9 +34,10 @@ pub const MAX_SHEET_PIXELS: u64 = 16 * 1024 * 1024;
         BodyErrors, Refusals, Internal))]
 pub async fn render_batch(
     State(state): State<AppState>,
-    JsonBody(req): JsonBody<BatchRequest>,
+    JsonBytes(body): JsonBytes,
 ) -> Result<Response, ApiError> {
     let (started, t0) = (SystemTime::now(), Instant::now());
+    let req: BatchRequest<'_> = extract::parse(&body)?;
     let max = state.config.max_batch.get();
     let count = req.variants.len() + usize::from(req.options.include_base);
     if count == 0 {
@@ -80,7 +81,7 @@ pub async fn render_batch(
             ),
         ));
     }
-    let base = params_object(req.payload, "payload.params")?;
+    let base: Map<String, Value> = params_object(req.payload, "payload.params")?.into();
     let mut frames: Vec<Frame> = Vec::with_capacity(count);
     if req.options.include_base {
         frames.push(Frame {

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 
 use crate::http::error::ApiError;
-use crate::http::extract::JsonBody;
+use crate::http::extract::{self, JsonBytes};
 use crate::http::responses::{BodyErrors, Internal, PngBytes, Refusals};
 use crate::job::{JobInput, JobOutput};
 use crate::state::AppState;
@@ -33,11 +33,12 @@ use super::{json_answer, meta, output_response, params_object, plan_cat, wants_p
 pub async fn render(
     State(state): State<AppState>,
     headers: HeaderMap,
-    JsonBody(req): JsonBody<RenderRequest>,
+    JsonBytes(body): JsonBytes,
 ) -> Result<Response, ApiError> {
     let (started, t0) = (SystemTime::now(), Instant::now());
+    let req: RenderRequest<'_> = extract::parse(&body)?;
     let obj = params_object(req.payload, "payload.params")?;
-    let params = CatParams::from_map(&obj)?;
+    let params = CatParams::from_object(&obj)?;
     let o = &req.options;
     let layers = o.collect_layers.then_some(o.include_layer_images);
     let key = RenderKey::Cat {

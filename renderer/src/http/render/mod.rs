@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use pipeline::plan::Plan;
 use pipeline::{CatParams, CatSpec};
 use serde_json::{Map, Value};
+use serde_json_borrow::{ObjectAsVec, Value as Borrowed};
 
 use crate::cache::etag_header;
 use crate::http::conditional::{self, Freshness};
@@ -29,23 +30,24 @@ use crate::time::rfc3339;
 use crate::wire::render::{Meta, Payload};
 
 /// The parameter object of a request's `payload`, taken out of it (not copied).
-fn params_object(payload: Payload, field: &str) -> Result<Map<String, Value>, ApiError> {
+fn params_object<'a>(payload: Payload<'a>, field: &str) -> Result<ObjectAsVec<'a>, ApiError> {
     let mut obj = match payload.params {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m,
+        None | Some(Borrowed::Null) => ObjectAsVec::default(),
+        Some(Borrowed::Object(m)) => m,
         Some(_) => return Err(ApiError::invalid(field, "must be a JSON object")),
     };
     // CatGenerator's `params.setdefault("spriteNumber", payload.spriteNumber)`: the pose in
-    // `params` wins; the payload's fills in when `params` has none.
-    let has_pose = obj
-        .get("spriteNumber")
-        .or_else(|| obj.get("sprite_number"))
-        .is_some_and(|v| !v.is_null());
+    // `params` wins; the payload's fills in when `params` has none. (`CatParams` reads the
+    // last of keys sent twice, so the pose goes in last.)
+    let last = |k: &str| obj.iter().filter(|(key, _)| *key == k).last();
+    let has_pose = last("spriteNumber")
+        .or_else(|| last("sprite_number"))
+        .is_some_and(|(_, v)| !v.is_null());
     if !has_pose
         && let Some(n) = payload.sprite_number
         && !n.is_null()
     {
-        obj.insert("spriteNumber".into(), n);
+        obj.insert_unchecked_and_get_mut("spriteNumber", n);
     }
     Ok(obj)
 }
