@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use serde_json::value::RawValue;
 use serde_json_borrow::Value as Borrowed;
 use utoipa::ToSchema;
 
@@ -257,13 +256,11 @@ pub struct SourceEntry {
     pub image: DataUrl,
 }
 
-/// A PNG as a `data:image/png;base64,…` URL, held as the JSON string literal it is sent as.
-/// Neither the prefix nor base64 ever needs escaping, so an answer copies the literal where
-/// serde_json would scan a `String` byte by byte for characters to escape (3 µs for a cat's
-/// 4.6 KB, most of what the JSON answer cost).
-#[derive(Debug, Clone, Serialize)]
-#[serde(transparent)]
-pub struct DataUrl(Box<RawValue>);
+/// A PNG as a `data:image/png;base64,…` URL. Its text never needs escaping in JSON (the
+/// prefix and base64 have no quotes, backslashes or control characters, and reading one
+/// back refuses them), which lets [`RenderResponse::write_json`] copy it into the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataUrl(String);
 
 impl DataUrl {
     const PREFIX: &str = "data:image/png;base64,";
@@ -272,41 +269,28 @@ impl DataUrl {
     #[must_use]
     pub fn png(png: &[u8]) -> Self {
         let b64 = base64_simd::STANDARD;
-        let mut s = String::with_capacity(Self::PREFIX.len() + b64.encoded_length(png.len()) + 2);
-        s.push('"');
+        let mut s = String::with_capacity(Self::PREFIX.len() + b64.encoded_length(png.len()));
         s.push_str(Self::PREFIX);
         b64.encode_append(png, &mut s);
-        s.push('"');
-        Self::from_literal(s)
+        Self(s)
     }
 
-    /// The URL itself (without the quotes of its literal).
+    /// The URL.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        let literal = self.0.get();
-        // Every `DataUrl` is a string literal without escapes (see `from_literal`'s callers
-        // and `Deserialize`), so the text is the literal less its two quotes.
-        &literal[1..literal.len() - 1]
-    }
-
-    /// `literal` is a JSON string literal whose text needs no escapes.
-    fn from_literal(literal: String) -> Self {
-        // Cannot fail: callers pass a quoted run of characters that need no escaping, which
-        // is always a JSON string literal.
-        Self(RawValue::from_string(literal).expect("a quoted base64 URL is a JSON string"))
+        &self.0
     }
 }
 
-impl PartialEq for DataUrl {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+impl Serialize for DataUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 
 impl<'de> Deserialize<'de> for DataUrl {
     /// A JSON string without quotes, backslashes or control characters (a data URL read
-    /// back from an answer has none), so [`DataUrl::as_str`] stays the literal less its
-    /// quotes.
+    /// back from an answer has none), so it can be copied into JSON unescaped.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
@@ -314,7 +298,29 @@ impl<'de> Deserialize<'de> for DataUrl {
                 "a data URL has no quotes, backslashes or control characters",
             ));
         }
-        Ok(Self::from_literal(format!("\"{text}\"")))
+        Ok(Self(text))
+    }
+}
+
+impl RenderResponse {
+    /// The answer's JSON, byte for byte what `serde_json::to_writer` writes, with the image
+    /// URL copied in where serde_json would scan its 4–5 KB for characters to escape (it has
+    /// none: [`DataUrl`]). That scan, or checking the URL as a `RawValue`, was a twentieth
+    /// of an uncached `POST /render`'s instructions.
+    ///
+    /// # Errors
+    /// As `serde_json::to_writer` (none for these types).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.extend_from_slice(br#"{"image":""#);
+        out.extend_from_slice(self.image.as_str().as_bytes());
+        out.extend_from_slice(br#"","meta":"#);
+        serde_json::to_writer(&mut *out, &self.meta)?;
+        if let Some(layers) = &self.layers {
+            out.extend_from_slice(br#","layers":"#);
+            serde_json::to_writer(&mut *out, layers)?;
+        }
+        out.push(b'}');
+        Ok(())
     }
 }
 
@@ -348,6 +354,45 @@ mod tests {
         let back: DataUrl = serde_json::from_str(&json).expect("reads back");
         assert_eq!(back, url);
         assert_ne!(back, DataUrl::png(&[0xff]));
+    }
+
+    #[test]
+    fn the_written_answer_is_what_serde_json_writes() {
+        let meta = Meta {
+            started_at: 1.5,
+            finished_at: 2.25,
+            duration_ms: 0.125,
+            memory_pressure: false,
+            queue_pressure: 0.5,
+            started: "2026-12-01T00:00:00.000Z".into(),
+            cached: true,
+            backend: "cpu".into(),
+        };
+        let layer = LayerEntry {
+            id: "base".into(),
+            label: "Base \"coat\"".into(),
+            duration_ms: 0.5,
+            blend_mode: None,
+            diagnostics: vec!["ops:1".into()],
+            stats: None,
+            image: Some(DataUrl::png(&[1, 2, 3])),
+        };
+        for layers in [None, Some(vec![]), Some(vec![layer])] {
+            let answer = RenderResponse {
+                image: DataUrl::png(&[0xff, 0, 0x7f, 0x80, 9]),
+                meta: meta.clone(),
+                layers,
+            };
+            let mut written = Vec::new();
+            answer.write_json(&mut written).expect("writes");
+            let serde = serde_json::to_vec(&answer).expect("serialises");
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&serde)
+            );
+            let back: RenderResponse = serde_json::from_slice(&written).expect("reads back");
+            assert_eq!(back, answer);
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::render_path::RenderKey;
 
 use pipeline::CatParams;
 
-use super::{json_answer, meta, output_response, params_object, plan_cat, wants_png};
+use super::{json_written, meta, output_response, params_object, plan_cat, wants_png};
 
 /// `POST /render`.
 #[utoipa::path(post, path = "/render", tag = "cats",
@@ -75,7 +75,7 @@ pub async fn render(
         meta: meta(&state, started, t0, cached),
         layers,
     };
-    Ok(json_answer(&answer, size))
+    Ok(json_written(size, |buf| answer.write_json(buf)))
 }
 
 fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerEntry> {

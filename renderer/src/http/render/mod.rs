@@ -68,8 +68,16 @@ fn plan_cat(state: &AppState, params: &CatParams) -> Result<Plan, ApiError> {
 /// lengths and a little), where axum's `Json` starts at 128 bytes and grows a cat's 5 KB
 /// answer six times.
 fn json_answer<T: serde::Serialize>(body: &T, size_hint: usize) -> Response {
+    json_written(size_hint, |buf| serde_json::to_writer(buf, body))
+}
+
+/// [`json_answer`] for an answer with its own writer.
+fn json_written(
+    size_hint: usize,
+    write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+) -> Response {
     let mut buf = Vec::with_capacity(size_hint + 1024);
-    match serde_json::to_writer(&mut buf, body) {
+    match write(&mut buf) {
         Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
         // Our own answer types hold no maps with non-string keys and no failing serialisers.
         Err(e) => {
