@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use super::cat::CatParamsJson;
 use pipeline::layers::StageDiagnostics;
 
-/// `payload` of a render request, read in place: its names borrow from the body.
+/// `payload` of a render request.
+// Read in place: its names borrow from the request body.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 // `serde_json_borrow` reads a `Value<'de>` from `'de` exactly: the body's lifetime is 'a.

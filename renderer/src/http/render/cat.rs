@@ -3,6 +3,7 @@
 
 use std::time::{Instant, SystemTime};
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
@@ -13,7 +14,7 @@ use crate::http::responses::{BodyErrors, Internal, PngBytes, Refusals};
 use crate::job::{JobInput, JobOutput};
 use crate::state::AppState;
 use crate::wire::error::ErrorBody;
-use crate::wire::render::{DataUrl, LayerEntry, RenderRequest, RenderResponse};
+use crate::wire::render::{DataUrl, LayerEntry, RenderOptions, RenderRequest, RenderResponse};
 
 use crate::render_path::RenderKey;
 
@@ -36,10 +37,7 @@ pub async fn render(
     JsonBytes(body): JsonBytes,
 ) -> Result<Response, ApiError> {
     let (started, t0) = (SystemTime::now(), Instant::now());
-    let req: RenderRequest<'_> = extract::parse(&body)?;
-    let obj = params_object(req.payload, "payload.params")?;
-    let params = CatParams::from_object(&obj)?;
-    let o = &req.options;
+    let (params, o) = read_cat(body)?;
     let layers = o.collect_layers.then_some(o.include_layer_images);
     let key = RenderKey::Cat {
         params: &params,
@@ -76,6 +74,15 @@ pub async fn render(
         layers,
     };
     Ok(json_written(size, |buf| answer.write_json(buf)))
+}
+
+/// The cat and the options of a `POST /render` body, read with the cat's names borrowed
+/// from the body, which is then dropped: holding it through the render would keep each
+/// connection's read buffer alive with it (1.2 MiB more peak RSS at 64 connections).
+fn read_cat(body: Bytes) -> Result<(CatParams, RenderOptions), ApiError> {
+    let req: RenderRequest<'_> = extract::parse(&body)?;
+    let obj = params_object(req.payload, "payload.params")?;
+    Ok((CatParams::from_object(&obj)?, req.options))
 }
 
 fn layer_entries(out: &JobOutput, diagnostics: bool, images: bool) -> Vec<LayerEntry> {
