@@ -1,5 +1,7 @@
 //! CatGenerator parameters JSON → typed params → spec → plan → CPU render → PNG.
-//! Property: no panic; the canonical JSON (the cache key) parses back to itself.
+//! Properties: no panic; the object read in place (as `POST /render` reads it) gives the cat,
+//! or the error, that the `serde_json::Map` gives; the canonical JSON (the cache key) parses
+//! back to itself.
 #![no_main]
 
 #[path = "common.rs"]
@@ -18,7 +20,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
-    let Ok(params) = CatParams::from_json(&value) else {
+    let parsed = CatParams::from_json(&value);
+    if value.is_object() {
+        let in_place: serde_json_borrow::Value<'_> =
+            serde_json::from_slice(data).expect("what parsed as a Value parses in place");
+        let in_place = CatParams::from_object(in_place.as_object().expect("an object"));
+        assert_eq!(in_place, parsed, "read in place and from the map");
+    }
+    let Ok(params) = parsed else {
         return;
     };
     let canonical = params.canonical_json();
