@@ -183,7 +183,10 @@ impl BitWriter<'_> {
         // The stream's hottest line (two stores per eight bytes of a sprite): checking the
         // bounds of each cost 4 % of an uncached cat request's instructions
         // (BENCHMARKS.md). The room is reserved up front instead (`make_room`).
-        debug_assert!(self.pos + 8 <= self.buf.len(), "make_room reserved too little");
+        debug_assert!(
+            self.pos + 8 <= self.buf.len(),
+            "make_room reserved too little"
+        );
         #[expect(
             unsafe_code,
             reason = "an unchecked 8-byte store; `make_room` reserved the room beforehand"
