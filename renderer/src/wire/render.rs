@@ -305,20 +305,35 @@ impl<'de> Deserialize<'de> for DataUrl {
 
 impl RenderResponse {
     /// The answer's JSON, byte for byte what `serde_json::to_writer` writes, with the image
-    /// URL copied in where serde_json would scan its 4–5 KB for characters to escape (it has
-    /// none: [`DataUrl`]). That scan, or checking the URL as a `RawValue`, was a twentieth
-    /// of an uncached `POST /render`'s instructions.
+    /// URLs (the cat's and its layers') copied in where serde_json would scan each 4–5 KB
+    /// for characters to escape (they have none: [`DataUrl`]). That scan, or checking the
+    /// URL as a `RawValue`, was a twentieth of an uncached `POST /render`'s instructions.
     ///
     /// # Errors
     /// As `serde_json::to_writer` (none for these types).
-    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    pub fn write_json(self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         out.extend_from_slice(br#"{"image":""#);
         out.extend_from_slice(self.image.as_str().as_bytes());
         out.extend_from_slice(br#"","meta":"#);
         serde_json::to_writer(&mut *out, &self.meta)?;
-        if let Some(layers) = &self.layers {
-            out.extend_from_slice(br#","layers":"#);
-            serde_json::to_writer(&mut *out, layers)?;
+        if let Some(layers) = self.layers {
+            out.extend_from_slice(br#","layers":["#);
+            for (i, mut layer) in layers.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let image = layer.image.take();
+                serde_json::to_writer(&mut *out, &layer)?;
+                if let Some(url) = image {
+                    // `image` is a layer's last field, left out when `None`: the object just
+                    // written lacks only it, before its closing brace.
+                    out.pop();
+                    out.extend_from_slice(br#","image":""#);
+                    out.extend_from_slice(url.as_str().as_bytes());
+                    out.extend_from_slice(br#""}"#);
+                }
+            }
+            out.push(b']');
         }
         out.push(b'}');
         Ok(())
@@ -378,14 +393,30 @@ mod tests {
             stats: None,
             image: Some(DataUrl::png(&[1, 2, 3])),
         };
-        for layers in [None, Some(vec![]), Some(vec![layer])] {
+        let bare = LayerEntry {
+            id: "tint".into(),
+            image: None,
+            stats: Some(StageDiagnostics {
+                ops: 2,
+                opaque_pixels: 900,
+                changed_pixels: 12,
+            }),
+            ..layer.clone()
+        };
+        let layer_sets = [
+            None,
+            Some(vec![]),
+            Some(vec![layer.clone()]),
+            Some(vec![bare.clone(), layer.clone(), bare, layer]),
+        ];
+        for layers in layer_sets {
             let answer = RenderResponse {
                 image: DataUrl::png(&[0xff, 0, 0x7f, 0x80, 9]),
                 meta: meta.clone(),
                 layers,
             };
             let mut written = Vec::new();
-            answer.write_json(&mut written).expect("writes");
+            answer.clone().write_json(&mut written).expect("writes");
             let serde = serde_json::to_vec(&answer).expect("serialises");
             assert_eq!(
                 String::from_utf8_lossy(&written),
