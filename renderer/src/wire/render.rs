@@ -340,6 +340,47 @@ impl RenderResponse {
     }
 }
 
+impl BatchResponse {
+    /// The answer's JSON, byte for byte what `serde_json::to_writer` writes, with the data
+    /// URLs (the sheet's, each source's) copied in as [`RenderResponse::write_json`] does.
+    ///
+    /// # Errors
+    /// As `serde_json::to_writer` (none for these types).
+    pub fn write_json(mut self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        const SHEET: &[u8] = br#"{"sheet":""#;
+        let sheet = std::mem::replace(&mut self.sheet, DataUrl(String::new()));
+        let sources = self.sources.take();
+        let start = out.len();
+        serde_json::to_writer(&mut *out, &self)?;
+        // `sheet` is the first field, written empty: the URL goes between its quotes.
+        let at = start + SHEET.len();
+        if out.get(start..at) != Some(SHEET) {
+            // Not the shape written here (a field moved before `sheet`): serde_json alone.
+            out.truncate(start);
+            (self.sheet, self.sources) = (sheet, sources);
+            return serde_json::to_writer(out, &self);
+        }
+        out.splice(at..at, sheet.0.bytes());
+        if let Some(sources) = sources {
+            // `sources` is the last field, left out when `None`.
+            out.pop();
+            out.extend_from_slice(br#","sources":["#);
+            for (i, source) in sources.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(br#"{"id":"#);
+                serde_json::to_writer(&mut *out, &source.id)?;
+                out.extend_from_slice(br#","image":""#);
+                out.extend_from_slice(source.image.as_str().as_bytes());
+                out.extend_from_slice(br#""}"#);
+            }
+            out.extend_from_slice(b"]}");
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
@@ -423,6 +464,66 @@ mod tests {
                 String::from_utf8_lossy(&serde)
             );
             let back: RenderResponse = serde_json::from_slice(&written).expect("reads back");
+            assert_eq!(back, answer);
+        }
+    }
+
+    #[test]
+    fn the_written_batch_answer_is_what_serde_json_writes() {
+        let meta = Meta {
+            started_at: 3.5,
+            finished_at: 4.0,
+            duration_ms: 12.25,
+            memory_pressure: true,
+            queue_pressure: 0.875,
+            started: "2026-12-01T00:00:00.000Z".into(),
+            cached: false,
+            backend: "cpu".into(),
+        };
+        let frame = FrameEntry {
+            id: Value::from("base"),
+            label: Value::Null,
+            group: Value::from("a \"group\""),
+            index: 0,
+            column: 0,
+            row: 0,
+            x: 0,
+            y: 0,
+            width: 50,
+            height: 50,
+        };
+        let source = |id: Value| SourceEntry {
+            id,
+            image: DataUrl::png(&[0xfe, 7]),
+        };
+        for sources in [
+            None,
+            Some(vec![]),
+            Some(vec![
+                source(Value::from("base")),
+                source(Value::from(3)),
+                source(serde_json::json!({"k": ["x\ny"]})),
+            ]),
+        ] {
+            let answer = BatchResponse {
+                sheet: DataUrl::png(&[1, 2, 3, 4, 5, 6, 7]),
+                width: 100,
+                height: 50,
+                tile_size: 50,
+                columns: 2,
+                rows: 1,
+                frames: vec![frame.clone(), frame.clone()],
+                meta: meta.clone(),
+                sources,
+            };
+            let mut written = b"prefix".to_vec();
+            answer.clone().write_json(&mut written).expect("writes");
+            let serde = serde_json::to_vec(&answer).expect("serialises");
+            assert_eq!(
+                String::from_utf8_lossy(&written[6..]),
+                String::from_utf8_lossy(&serde)
+            );
+            let back: BatchResponse = serde_json::from_slice(&written[6..]).expect("reads back");
             assert_eq!(back, answer);
         }
     }

@@ -20,7 +20,7 @@ use pipeline::sheet::SheetLayout;
 
 use crate::render_path::RenderKey;
 
-use super::{json_answer, meta, params_object, plan_of};
+use super::{json_written, meta, params_object, plan_of};
 
 /// Largest sheet, px (CatGenerator's 16 MP budget).
 pub const MAX_SHEET_PIXELS: u64 = 16 * 1024 * 1024;
@@ -193,7 +193,7 @@ pub async fn render_batch(
         meta: meta(&state, started, t0, cached),
         sources,
     };
-    Ok(json_answer(&answer, size))
+    Ok(json_written(size, |buf| answer.write_json(buf)))
 }
 
 /// One frame of a batch: what the table echoes and the parameters it renders.

@@ -64,14 +64,9 @@ fn plan_cat(state: &AppState, params: &CatParams) -> Result<Plan, ApiError> {
     Ok(Plan::for_cat(&CatSpec::resolve(params, &state.repo)?))
 }
 
-/// A JSON answer written into one buffer of about its size (`size_hint`: the data URLs'
-/// lengths and a little), where axum's `Json` starts at 128 bytes and grows a cat's 5 KB
-/// answer six times.
-fn json_answer<T: serde::Serialize>(body: &T, size_hint: usize) -> Response {
-    json_written(size_hint, |buf| serde_json::to_writer(buf, body))
-}
-
-/// [`json_answer`] for an answer with its own writer.
+/// A JSON answer, written by `write` (the answer's own writer) into one buffer of about its
+/// size (`size_hint`: the data URLs' lengths and a little), where axum's `Json` starts at
+/// 128 bytes and grows a cat's 5 KB answer six times.
 fn json_written(
     size_hint: usize,
     write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
