@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A/B of release binaries on this machine: each is started in turn with the result cache off,
 # then loadgen runs 4 s of /health, 4 s of uncached /render.png cats and 4 s of uncached
-# cats as CatGenerator asks for them (POST /render, JSON answer; 64 connections each); rounds are interleaved so the machine's drift hits every binary alike. Prints one
-# line per binary and round; compare medians. Besides the rates, each run's server CPU per
+# cats as CatGenerator asks for them (POST /render, JSON answer; 64 connections each);
+# rounds are interleaved so the machine's drift hits every binary alike. Prints one line
+# per binary and round; compare medians. Besides the rates, each run's server CPU per
 # answered request (utime + stime from /proc, in µs): the server's own cost, which the load
 # generator's share of the two cores does not move.
 #
