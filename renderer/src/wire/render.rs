@@ -312,6 +312,13 @@ impl RenderResponse {
     /// # Errors
     /// As `serde_json::to_writer` (none for these types).
     pub fn write_json(self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        // The data URLs and a little: the buffer grows once.
+        let urls = self.image.0.len()
+            + (self.layers.iter().flatten())
+                .filter_map(|l| l.image.as_ref())
+                .map(|i| i.0.len() + 512)
+                .sum::<usize>();
+        out.reserve(urls + 1024);
         out.extend_from_slice(br#"{"image":""#);
         out.extend_from_slice(self.image.as_str().as_bytes());
         out.extend_from_slice(br#"","meta":"#);
@@ -350,6 +357,12 @@ impl BatchResponse {
         const SHEET: &[u8] = br#"{"sheet":""#;
         let sheet = std::mem::replace(&mut self.sheet, DataUrl(String::new()));
         let sources = self.sources.take();
+        // The data URLs, and about 200 bytes for each frame's place in the table.
+        let urls = sheet.0.len()
+            + (sources.iter().flatten())
+                .map(|s| s.image.0.len() + 64)
+                .sum::<usize>();
+        out.reserve(urls + 200 * self.frames.len() + 1024);
         let start = out.len();
         serde_json::to_writer(&mut *out, &self)?;
         // `sheet` is the first field, written empty: the URL goes between its quotes.

@@ -163,7 +163,6 @@ pub async fn render_batch(
             }
         })
         .collect();
-    let sheet = DataUrl::png(&out.png);
     let sources = sources.then(|| {
         frames
             .iter()
@@ -174,16 +173,8 @@ pub async fn render_batch(
             })
             .collect::<Vec<_>>()
     });
-    // The data URLs, and about 200 bytes for each frame's place in the table.
-    let size = sheet.as_str().len()
-        + 200 * table.len()
-        + sources
-            .iter()
-            .flatten()
-            .map(|s| s.image.as_str().len() + 64)
-            .sum::<usize>();
     let answer = BatchResponse {
-        sheet,
+        sheet: DataUrl::png(&out.png),
         width: layout.width(),
         height: layout.height(),
         tile_size: tile,
@@ -193,7 +184,7 @@ pub async fn render_batch(
         meta: meta(&state, started, t0, cached),
         sources,
     };
-    Ok(json_written(size, |buf| answer.write_json(buf)))
+    Ok(json_written(|buf| answer.write_json(buf)))
 }
 
 /// One frame of a batch: what the table echoes and the parameters it renders.

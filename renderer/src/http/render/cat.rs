@@ -60,20 +60,12 @@ pub async fn render(
     let layers = o
         .collect_layers
         .then(|| layer_entries(&out, o.diagnostics.unwrap_or(true), o.include_layer_images));
-    let image = DataUrl::png(&out.png);
-    let size = image.as_str().len()
-        + layers
-            .iter()
-            .flatten()
-            .filter_map(|l| l.image.as_ref())
-            .map(|i| i.as_str().len())
-            .sum::<usize>();
     let answer = RenderResponse {
-        image,
+        image: DataUrl::png(&out.png),
         meta: meta(&state, started, t0, cached),
         layers,
     };
-    Ok(json_written(size, |buf| answer.write_json(buf)))
+    Ok(json_written(|buf| answer.write_json(buf)))
 }
 
 /// The cat and the options of a `POST /render` body, read with the cat's names borrowed

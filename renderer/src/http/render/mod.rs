@@ -64,14 +64,10 @@ fn plan_cat(state: &AppState, params: &CatParams) -> Result<Plan, ApiError> {
     Ok(Plan::for_cat(&CatSpec::resolve(params, &state.repo)?))
 }
 
-/// A JSON answer, written by `write` (the answer's own writer) into one buffer of about its
-/// size (`size_hint`: the data URLs' lengths and a little), where axum's `Json` starts at
-/// 128 bytes and grows a cat's 5 KB answer six times.
-fn json_written(
-    size_hint: usize,
-    write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
-) -> Response {
-    let mut buf = Vec::with_capacity(size_hint + 1024);
+/// A JSON answer, written by `write` (the answer's own writer, which sizes the buffer once
+/// where axum's `Json` starts at 128 bytes and grows a cat's 5 KB answer six times).
+fn json_written(write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>) -> Response {
+    let mut buf = Vec::new();
     match write(&mut buf) {
         Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
         // Our own answer types hold no maps with non-string keys and no failing serialisers.
