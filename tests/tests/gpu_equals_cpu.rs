@@ -1,8 +1,9 @@
 //! GPU = CPU, bit for bit: thousands of seeded random cats (every stage of spec §4, all
 //! poses) rendered by `GpuBackend` in batches of mixed sizes and compared with `CpuBackend`
 //! on all four channels, zero tolerance. Runs over a synthetic atlas with odd sheet sizes
-//! (always), over the bundled art (once `data/` and `sprites/` exist) and over every golden
-//! cat (once `tests/golden/cats.jsonl` exists).
+//! (always), over the bundled art (once `data/` and `sprites/` exist), over every golden
+//! cat (once `tests/golden/cats.jsonl` exists) and over a real sprite folder (when
+//! `CG3_REAL_SPRITE_ROOT` and `CG3_REAL_DATA_ROOT` name one).
 //!
 //! Without an adapter each test prints `SKIPPED: ...` and passes, unless `CG3_REQUIRE_GPU=1`
 //! (CI installs Mesa's software Vulkan and sets it). Mismatches leave `expected | diff |
@@ -136,6 +137,30 @@ fn gpu_equals_cpu_on_random_cats_over_the_bundled_art() {
     let Some(mut gpu) = open(&repo) else { return };
     let cats = random_cats(&repo, 2, 3000);
     assert_gpu_equals_cpu("bundled", &repo, &mut gpu, &cats, None, 90);
+}
+
+/// The user's real art (CC BY-NC, never in the repo): `CG3_REAL_SPRITE_ROOT` and
+/// `CG3_REAL_DATA_ROOT` name a folder laid out like CatGenerator's.
+#[test]
+fn gpu_equals_cpu_on_random_cats_over_the_real_sprite_folder() {
+    let (Some(sprite_root), Some(data_root)) = (
+        std::env::var_os("CG3_REAL_SPRITE_ROOT"),
+        std::env::var_os("CG3_REAL_DATA_ROOT"),
+    ) else {
+        eprintln!(
+            "SKIPPED: set CG3_REAL_SPRITE_ROOT and CG3_REAL_DATA_ROOT to a real sprite folder"
+        );
+        return;
+    };
+    let repo = AtlasRepository::load(&AtlasPaths {
+        sprite_root: sprite_root.into(),
+        data_root: data_root.into(),
+        palette_root: None,
+    })
+    .expect("the real sprite folder loads");
+    let Some(mut gpu) = open(&repo) else { return };
+    let cats = random_cats(&repo, 7, 3000);
+    assert_gpu_equals_cpu("real", &repo, &mut gpu, &cats, None, 90);
 }
 
 #[test]
