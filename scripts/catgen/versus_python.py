@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""What a CatGenerator user sees change when the frontend's renderer URL points at cg3:
+every cat of a JSON-lines file rendered by CatGenerator's own Python renderer
+(`backend/renderer_service` in a checkout of beastyrabbit/beastypage, imported from there,
+never copied) and by a running cg3 server (`POST /render` as the frontend sends it), then
+compared pixel for pixel.
+
+Pixels transparent in both images are equal whatever their RGB (cg3 keeps the game's RGB
+under zero alpha, CatGenerator zeroes it). Each cat falls in one class:
+
+  identical      every visible pixel equal
+  rounding       at most one level apart: float alpha-over (CatGenerator) against the
+                 game's integer blits (cg3, pygame-exact)
+  differs        more than one level somewhere; the worst are listed with their parameters
+
+Usage (the cats from scripts/golden/make_params.py, the server on CatGenerator's folder):
+  python3 scripts/golden/make_params.py --data-root $CG3_REAL_DATA_ROOT \\
+      --sprite-root $CG3_REAL_SPRITE_ROOT --out /tmp/cats.jsonl
+  CG3_SPRITE_ROOT=$CG3_REAL_SPRITE_ROOT CG3_DATA_ROOT=$CG3_REAL_DATA_ROOT \\
+      cargo run --release -p renderer &
+  python3 scripts/catgen/versus_python.py --catgenerator /tmp/beastypage \\
+      --cats /tmp/cats.jsonl --url http://127.0.0.1:8001
+
+Needs numpy, Pillow, pygame-ce and pydantic-settings (what CatGenerator's renderer imports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import io
+import json
+import os
+import sys
+import urllib.request
+
+
+def load_catgenerator(checkout: str):
+    service = os.path.join(checkout, "backend", "renderer_service")
+    os.environ.setdefault("CG3_SPRITE_ROOT", os.path.join(service, "sprites"))
+    os.environ.setdefault("CG3_ENABLE_CACHE", "false")
+    sys.path.insert(0, service)
+    from renderer_service.renderer.pipeline import RenderPipeline  # noqa: PLC0415
+    from renderer_service.renderer.repository import SpriteRepository  # noqa: PLC0415
+
+    return RenderPipeline(repository=SpriteRepository())
+
+
+def render_ours(url: str, params: dict) -> bytes:
+    from PIL import Image  # noqa: PLC0415
+
+    body = json.dumps(
+        {"payload": {"spriteNumber": params.get("spriteNumber", 0), "params": params}}
+    ).encode()
+    request = urllib.request.Request(
+        f"{url}/render", data=body, headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as answer:
+        image = json.load(answer)["image"]
+    png = base64.b64decode(image.split(",", 1)[1])
+    return Image.open(io.BytesIO(png)).convert("RGBA").tobytes()
+
+
+def visible_difference(ours: bytes, theirs: bytes) -> tuple[int, int]:
+    """(pixels that differ, largest channel difference), ignoring pixels transparent in both."""
+    pixels, worst = 0, 0
+    for k in range(0, len(ours), 4):
+        if ours[k + 3] == 0 and theirs[k + 3] == 0:
+            continue
+        d = max(abs(ours[k + c] - theirs[k + c]) for c in range(4))
+        if d:
+            pixels += 1
+            worst = max(worst, d)
+    return pixels, worst
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--catgenerator", required=True, help="a checkout of beastyrabbit/beastypage")
+    ap.add_argument("--cats", required=True, help="JSON lines of CatGenerator parameters")
+    ap.add_argument("--url", default="http://127.0.0.1:8001", help="the cg3 server")
+    ap.add_argument("--show", type=int, default=10, help="how many of the worst to list")
+    args = ap.parse_args()
+
+    pipeline = load_catgenerator(args.catgenerator)
+    cats = [json.loads(line) for line in open(args.cats, encoding="utf-8") if line.strip()]
+    classes: collections.Counter[str] = collections.Counter()
+    by_kind: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    worst = []
+    for i, params in enumerate(cats):
+        theirs = pipeline.render(dict(params)).composed.convert("RGBA").tobytes()
+        ours = render_ours(args.url.rstrip("/"), params)
+        pixels, most = visible_difference(ours, theirs)
+        cls = "identical" if pixels == 0 else "rounding" if most <= 1 else "differs"
+        classes[cls] += 1
+        by_kind["dead" if params.get("dead") else "alive"][cls] += 1
+        if cls == "differs":
+            worst.append((most, pixels, i, params))
+    print(f"{len(cats)} cats: " + ", ".join(f"{classes[c]} {c}" for c in ("identical", "rounding", "differs")))
+    for kind, counts in sorted(by_kind.items()):
+        print(f"  {kind}: " + ", ".join(f"{counts[c]} {c}" for c in ("identical", "rounding", "differs")))
+    for most, pixels, i, params in sorted(worst, key=lambda w: (-w[0], -w[1]))[: args.show]:
+        print(f"cat {i}: {pixels} pixels differ, by up to {most}: {json.dumps(params)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
