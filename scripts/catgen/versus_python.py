@@ -13,6 +13,10 @@ under zero alpha, CatGenerator zeroes it). Each cat falls in one class:
                  game's integer blits (cg3, pygame-exact)
   differs        more than one level somewhere; the worst are listed with their parameters
 
+First it checks the one stage cg3 takes from CatGenerator rather than the game, the Dark
+Forest multiply: our NumPy reference (palette_reference.py, which the Rust side equals byte
+for byte in tests/tests/palette_reference.rs) against CatGenerator's own functions.
+
 Usage (the cats from scripts/golden/make_params.py, the server on CatGenerator's folder):
   python3 scripts/golden/make_params.py --data-root $CG3_REAL_DATA_ROOT \\
       --sprite-root $CG3_REAL_SPRITE_ROOT --out /tmp/cats.jsonl
@@ -45,6 +49,31 @@ def load_catgenerator(checkout: str):
     from renderer_service.renderer.repository import SpriteRepository  # noqa: PLC0415
 
     return RenderPipeline(repository=SpriteRepository())
+
+
+def check_dark_forest_reference() -> str:
+    """The one stage cg3 takes from CatGenerator rather than the game, checked at its source:
+    `palette_reference.dark_forest` (what the Rust side is tested against byte for byte)
+    against CatGenerator's own `image_ops.multiply` and `fill_with_colour`, over every
+    channel value at every alpha (value along x, alpha along y)."""
+    import numpy as np  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+    from renderer_service.renderer.image_ops import fill_with_colour, multiply  # noqa: PLC0415
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import palette_reference  # noqa: PLC0415
+
+    v = np.arange(256, dtype=np.uint16)
+    cells = np.zeros((256, 256, 4), np.uint8)
+    cells[..., 0] = v[None, :]
+    cells[..., 1] = v[::-1][None, :]
+    cells[..., 2] = ((v * 7) % 256)[None, :]
+    cells[..., 3] = v[:, None]
+    image = Image.fromarray(cells, "RGBA")
+    theirs = np.asarray(multiply(image, fill_with_colour(image.size, (120, 30, 30, 200), image)))
+    ours = palette_reference.dark_forest(cells)
+    differing = int((ours != theirs).sum())
+    return "equal" if differing == 0 else f"{differing} bytes differ"
 
 
 def render_ours(url: str, params: dict) -> bytes:
@@ -83,7 +112,12 @@ def main() -> int:
     ap.add_argument("--show", type=int, default=10, help="how many of the worst to list")
     args = ap.parse_args()
 
+    # The comparator must see a one-level change in one pixel, and ignore RGB under zero alpha.
+    probe = bytes([10, 20, 30, 255, 1, 2, 3, 0])
+    assert visible_difference(probe, bytes([10, 20, 31, 255, 1, 2, 3, 0])) == (1, 1)
+    assert visible_difference(probe, bytes([10, 20, 30, 255, 9, 9, 9, 0])) == (0, 0)
     pipeline = load_catgenerator(args.catgenerator)
+    print(f"Dark Forest stage, our reference against CatGenerator's image_ops: {check_dark_forest_reference()}")
     cats = [json.loads(line) for line in open(args.cats, encoding="utf-8") if line.strip()]
     classes: collections.Counter[str] = collections.Counter()
     by_kind: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
