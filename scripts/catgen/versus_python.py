@@ -13,9 +13,10 @@ under zero alpha, CatGenerator zeroes it). Each cat falls in one class:
                  game's integer blits (cg3, pygame-exact)
   differs        more than one level somewhere; the worst are listed with their parameters
 
-First it checks the one stage cg3 takes from CatGenerator rather than the game, the Dark
-Forest multiply: our NumPy reference (palette_reference.py, which the Rust side equals byte
-for byte in tests/tests/palette_reference.rs) against CatGenerator's own functions.
+First it checks the two things cg3 takes from CatGenerator rather than the game, the Dark
+Forest multiply and the palette colours: our NumPy reference (palette_reference.py, which
+the Rust side equals byte for byte in tests/tests/palette_reference.rs) against
+CatGenerator's own functions, at every channel value and alpha.
 
 Usage (the cats from scripts/golden/make_params.py, the server on CatGenerator's folder):
   python3 scripts/golden/make_params.py --data-root $CG3_REAL_DATA_ROOT \\
@@ -60,8 +61,61 @@ def check_dark_forest_reference() -> str:
     from PIL import Image  # noqa: PLC0415
     from renderer_service.renderer.image_ops import fill_with_colour, multiply  # noqa: PLC0415
 
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import palette_reference  # noqa: PLC0415
+
+    cells = probe_cells()
+    image = Image.fromarray(cells, "RGBA")
+    theirs = np.asarray(multiply(image, fill_with_colour(image.size, (120, 30, 30, 200), image)))
+    ours = palette_reference.dark_forest(cells)
+    differing = int((ours != theirs).sum())
+    return "equal" if differing == 0 else f"{differing} bytes differ"
+
+
+def check_palette_reference(pipeline, checkout: str) -> str:
+    """The other thing cg3 takes from CatGenerator: every colour of its palettes, our
+    reference's `recolour` against CatGenerator's own `_apply_experimental_tint`, over the
+    value × alpha cells of `probe_cells` (flat colours on the 256 × 256 cell, every colour on
+    a 50 × 50 one, the size patterns tile at). Colours whose pattern the reference does not
+    know (CatGenerator's SVG patterns, which cg3 refuses with 422 until they are converted by
+    `export_svg_patterns.py`) are counted apart."""
+    import glob  # noqa: PLC0415
+
+    import numpy as np  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    import palette_reference  # noqa: PLC0415
+
+    cells = probe_cells()
+    small = cells[:50, :50].copy()
+    images = {id(cells): Image.fromarray(cells, "RGBA"), id(small): Image.fromarray(small, "RGBA")}
+    palettes = os.path.join(checkout, "backend/renderer_service/renderer_service/data/palettes")
+    colours = {}
+    for path in sorted(glob.glob(os.path.join(palettes, "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            for name, d in json.load(f).get("colors", {}).items():
+                colours[name.upper()] = d
+    counts: collections.Counter[str] = collections.Counter()
+    for name, d in colours.items():
+        definition = pipeline.mapper.get_experimental_definition(name)
+        pattern = d.get("pattern")
+        if pattern:
+            try:
+                palette_reference.pattern_tile(pattern)
+            except (palette_reference.Invalid, KeyError, TypeError, ValueError):
+                counts["unknown to the reference (SVG patterns)"] += 1
+                continue
+        same = True
+        for arr in (small,) if pattern else (cells, small):
+            theirs = np.asarray(pipeline.renderer._apply_experimental_tint(images[id(arr)], definition))
+            same &= bool(np.array_equal(palette_reference.recolour(arr, d), theirs))
+        counts["equal" if same else "DIFFERENT"] += 1
+    return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+
+
+def probe_cells():
+    """Every channel value (along x) at every alpha (along y), three channels in different
+    orders."""
+    import numpy as np  # noqa: PLC0415
 
     v = np.arange(256, dtype=np.uint16)
     cells = np.zeros((256, 256, 4), np.uint8)
@@ -69,11 +123,7 @@ def check_dark_forest_reference() -> str:
     cells[..., 1] = v[::-1][None, :]
     cells[..., 2] = ((v * 7) % 256)[None, :]
     cells[..., 3] = v[:, None]
-    image = Image.fromarray(cells, "RGBA")
-    theirs = np.asarray(multiply(image, fill_with_colour(image.size, (120, 30, 30, 200), image)))
-    ours = palette_reference.dark_forest(cells)
-    differing = int((ours != theirs).sum())
-    return "equal" if differing == 0 else f"{differing} bytes differ"
+    return cells
 
 
 def render_ours(url: str, params: dict) -> bytes:
@@ -117,7 +167,10 @@ def main() -> int:
     assert visible_difference(probe, bytes([10, 20, 31, 255, 1, 2, 3, 0])) == (1, 1)
     assert visible_difference(probe, bytes([10, 20, 30, 255, 9, 9, 9, 0])) == (0, 0)
     pipeline = load_catgenerator(args.catgenerator)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     print(f"Dark Forest stage, our reference against CatGenerator's image_ops: {check_dark_forest_reference()}")
+    print(f"palette colours, our reference against CatGenerator's recolouring: "
+          f"{check_palette_reference(pipeline, args.catgenerator)}")
     cats = [json.loads(line) for line in open(args.cats, encoding="utf-8") if line.strip()]
     classes: collections.Counter[str] = collections.Counter()
     by_kind: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
