@@ -16,7 +16,9 @@ under zero alpha, CatGenerator zeroes it). Each cat falls in one class:
 First it checks the two things cg3 takes from CatGenerator rather than the game, the Dark
 Forest multiply and the palette colours: our NumPy reference (palette_reference.py, which
 the Rust side equals byte for byte in tests/tests/palette_reference.rs) against
-CatGenerator's own functions, at every channel value and alpha.
+CatGenerator's own functions, at every channel value and alpha. Then the answers' shapes:
+`GET /palettes` and the metadata of a few `POST /render/batch` requests, against
+CatGenerator's app run in process.
 
 Usage (the cats from scripts/golden/make_params.py, the server on CatGenerator's folder):
   python3 scripts/golden/make_params.py --data-root $CG3_REAL_DATA_ROOT \\
@@ -26,7 +28,8 @@ Usage (the cats from scripts/golden/make_params.py, the server on CatGenerator's
   python3 scripts/catgen/versus_python.py --catgenerator /tmp/beastypage \\
       --cats /tmp/cats.jsonl --url http://127.0.0.1:8001
 
-Needs numpy, Pillow, pygame-ce and pydantic-settings (what CatGenerator's renderer imports).
+Needs numpy, Pillow, pygame-ce, pydantic-settings, fastapi and httpx (what CatGenerator's
+renderer and its app import).
 """
 
 from __future__ import annotations
@@ -126,6 +129,82 @@ def probe_cells():
     return cells
 
 
+# Batch requests as CatGenerator's frontend sends them (`frontend/lib/cat-v3/api.ts`):
+# overrides, full params, pose overrides, tile sizes, columns, sources, layer frames.
+BATCH_BASE = {
+    "spriteNumber": 8,
+    "params": {"spriteNumber": 8, "peltName": "Tabby", "colour": "GINGER",
+               "skinColour": "PINK", "eyeColour": "BLUE"},
+}
+BATCH_CASES = [
+    {"payload": BATCH_BASE,
+     "variants": [{"id": "a", "overrides": {"colour": "BLACK"}},
+                  {"id": "b", "label": "B", "group": "g", "spriteNumber": 3},
+                  {"id": "c", "params": {"peltName": "Speckled", "colour": "WHITE"}}],
+     "options": {"columns": 2, "includeSources": True}},
+    {"payload": BATCH_BASE, "variants": [{"id": "x", "overrides": {"tint": "blue"}}],
+     "options": {"tileSize": 120, "includeBase": False}},
+    {"payload": BATCH_BASE,
+     "variants": [{"id": "e1", "overrides": {"eyeColour": "GREEN"}},
+                  {"id": "e2", "overrides": {"eyeColour": "COPPER"}}],
+     "options": {"frameMode": "layer", "layerId": "eyes", "columns": 5}},
+]
+
+
+def check_api_shapes(url: str) -> list[str]:
+    """`GET /palettes` and the metadata of `POST /render/batch` (every field CatGenerator's
+    service answers, images aside) from CatGenerator's app, in process, against cg3's."""
+    from fastapi.testclient import TestClient  # noqa: PLC0415
+    from renderer_service.app import create_app  # noqa: PLC0415
+
+    # Entered as a context, so that the app's start-up runs (it starts the render workers).
+    with TestClient(create_app()) as peer:
+        return compare_api_shapes(url, peer)
+
+
+def compare_api_shapes(url: str, peer) -> list[str]:
+    def ours(method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{url}{path}", data=data, method=method, headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer)
+
+    lines = []
+    same = ours("GET", "/palettes") == peer.get("/palettes").json()
+    lines.append(f"GET /palettes: {'equal' if same else 'DIFFERENT'} as JSON")
+    for layered in (False, True):
+        params = {**BATCH_BASE["params"], "whitePatches": "HONEY", "scars": ["ONE"]}
+        body = {
+            "payload": {"spriteNumber": 8, "params": params},
+            "options": {"collectLayers": layered, "includeLayerImages": layered},
+        }
+        a, b = ours("POST", "/render", body), peer.post("/render", json=body).json()
+        missing = sorted(set(b) - set(a))
+        lines.append(
+            f"POST /render (layers {'on' if layered else 'off'}): "
+            + (f"fields absent from ours: {missing}" if missing else f"all of {sorted(b)} present")
+        )
+        if layered:
+            # Reported, not judged: cg3 names its own stages (finer than CatGenerator's) with
+            # pygame's blend names, and each layer image is the cat after that stage.
+            for name, answer in (("ours", a), ("CatGenerator's", b)):
+                stages = [(x.get("id"), x.get("blend_mode")) for x in answer.get("layers") or []]
+                lines.append(f"  {name} layers: " + ", ".join(f"{i} ({m})" for i, m in stages))
+    for i, case in enumerate(BATCH_CASES):
+        a, b = ours("POST", "/render/batch", case), peer.post("/render/batch", json=case).json()
+        fields = [k for k in b if k not in ("sheet", "sources")]
+        wrong = [k for k in fields if a.get(k) != b.get(k)]
+        ids = [x.get("id") for x in a.get("sources") or []] == [x.get("id") for x in b.get("sources") or []]
+        lines.append(
+            f"POST /render/batch case {i}: "
+            + (f"DIFFERENT in {wrong}" if wrong else f"{', '.join(fields)} equal")
+            + ("" if ids else "; source ids DIFFERENT")
+        )
+    return lines
+
+
 def render_ours(url: str, params: dict) -> bytes:
     from PIL import Image  # noqa: PLC0415
 
@@ -171,6 +250,8 @@ def main() -> int:
     print(f"Dark Forest stage, our reference against CatGenerator's image_ops: {check_dark_forest_reference()}")
     print(f"palette colours, our reference against CatGenerator's recolouring: "
           f"{check_palette_reference(pipeline, args.catgenerator)}")
+    for line in check_api_shapes(args.url.rstrip("/")):
+        print(line)
     cats = [json.loads(line) for line in open(args.cats, encoding="utf-8") if line.strip()]
     classes: collections.Counter[str] = collections.Counter()
     by_kind: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
