@@ -302,6 +302,17 @@ def dark_forest(cell):
     return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)
 
 
+def load_colours(palettes):
+    """Every colour of the palette files in `palettes`, by upper-case name (a later file's
+    colour of the same name wins, as in CatGenerator)."""
+    colours = {}
+    for path in sorted(glob.glob(os.path.join(palettes, "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            for name, d in json.load(f).get("colors", {}).items():
+                colours[name.upper()] = d
+    return colours
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--palettes", required=True)
@@ -312,11 +323,7 @@ def main():
 
     raw = np.fromfile(args.cells, dtype=np.uint8)
     cells = raw.reshape(-1, SIZE, SIZE, 4)
-    colours = {}
-    for path in sorted(glob.glob(os.path.join(args.palettes, "*.json"))):
-        with open(path, encoding="utf-8") as f:
-            for name, d in json.load(f).get("colors", {}).items():
-                colours[name.upper()] = d
+    colours = load_colours(args.palettes)
     drawn, skipped = [], {}
     drawable = DRAWN | ({"svg"} if has_cairosvg() else set())
     with open(args.out, "wb") as out:

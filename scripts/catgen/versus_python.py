@@ -17,8 +17,8 @@ First it checks the two things cg3 takes from CatGenerator rather than the game,
 Forest multiply and the palette colours: our NumPy reference (palette_reference.py, which
 the Rust side equals byte for byte in tests/tests/palette_reference.rs) against
 CatGenerator's own functions, at every channel value and alpha. Then the answers' shapes:
-`GET /palettes` and the metadata of a few `POST /render/batch` requests, against
-CatGenerator's app run in process.
+`GET /palettes`, `POST /render` with and without layers, and the metadata of a few
+`POST /render/batch` requests, against CatGenerator's app run in process.
 
 Usage (the cats from scripts/golden/make_params.py, the server on CatGenerator's folder):
   python3 scripts/golden/make_params.py --data-root $CG3_REAL_DATA_ROOT \\
@@ -56,10 +56,9 @@ def load_catgenerator(checkout: str):
 
 
 def check_dark_forest_reference() -> str:
-    """The one stage cg3 takes from CatGenerator rather than the game, checked at its source:
-    `palette_reference.dark_forest` (what the Rust side is tested against byte for byte)
-    against CatGenerator's own `image_ops.multiply` and `fill_with_colour`, over every
-    channel value at every alpha (value along x, alpha along y)."""
+    """The Dark Forest multiply, checked at its source: `palette_reference.dark_forest` (what
+    the Rust side is tested against byte for byte) against CatGenerator's own
+    `image_ops.multiply` and `fill_with_colour`, over `probe_cells`."""
     import numpy as np  # noqa: PLC0415
     from PIL import Image  # noqa: PLC0415
     from renderer_service.renderer.image_ops import fill_with_colour, multiply  # noqa: PLC0415
@@ -75,49 +74,39 @@ def check_dark_forest_reference() -> str:
 
 
 def check_palette_reference(pipeline, checkout: str) -> str:
-    """The other thing cg3 takes from CatGenerator: every colour of its palettes, our
-    reference's `recolour` against CatGenerator's own `_apply_experimental_tint`, over the
-    value × alpha cells of `probe_cells` (flat colours on the 256 × 256 cell, every colour on
-    a 50 × 50 one, the size patterns tile at). Colours whose pattern the reference does not
-    know (CatGenerator's SVG patterns, which cg3 refuses with 422 until they are converted by
-    `export_svg_patterns.py`) are counted apart."""
-    import glob  # noqa: PLC0415
-
+    """Every colour of CatGenerator's palettes: our reference's `recolour` against
+    CatGenerator's own `_apply_experimental_tint`, over `probe_cells` (flat colours on the
+    whole 256 × 256 probe and on a 50 × 50 corner, patterns on the corner: they tile at the
+    cell's size). Colours whose pattern type the reference does not draw (CatGenerator's SVG
+    patterns, which cg3 refuses with 422 until `export_svg_patterns.py` converts them) are
+    counted apart."""
     import numpy as np  # noqa: PLC0415
     from PIL import Image  # noqa: PLC0415
 
     import palette_reference  # noqa: PLC0415
 
-    cells = probe_cells()
-    small = cells[:50, :50].copy()
-    images = {id(cells): Image.fromarray(cells, "RGBA"), id(small): Image.fromarray(small, "RGBA")}
+    whole = probe_cells()
+    corner = whole[:50, :50].copy()
+    probes = {size: (arr, Image.fromarray(arr, "RGBA")) for size, arr in (("whole", whole), ("corner", corner))}
     palettes = os.path.join(checkout, "backend/renderer_service/renderer_service/data/palettes")
-    colours = {}
-    for path in sorted(glob.glob(os.path.join(palettes, "*.json"))):
-        with open(path, encoding="utf-8") as f:
-            for name, d in json.load(f).get("colors", {}).items():
-                colours[name.upper()] = d
     counts: collections.Counter[str] = collections.Counter()
-    for name, d in colours.items():
-        definition = pipeline.mapper.get_experimental_definition(name)
+    for name, d in palette_reference.load_colours(palettes).items():
         pattern = d.get("pattern")
-        if pattern:
-            try:
-                palette_reference.pattern_tile(pattern)
-            except (palette_reference.Invalid, KeyError, TypeError, ValueError):
-                counts["unknown to the reference (SVG patterns)"] += 1
-                continue
+        if pattern and pattern.get("type") not in palette_reference.DRAWN:
+            counts["not drawn by the reference (SVG patterns)"] += 1
+            continue
+        definition = pipeline.mapper.get_experimental_definition(name)
         same = True
-        for arr in (small,) if pattern else (cells, small):
-            theirs = np.asarray(pipeline.renderer._apply_experimental_tint(images[id(arr)], definition))
+        for arr, image in (probes[s] for s in (("corner",) if pattern else ("whole", "corner"))):
+            theirs = np.asarray(pipeline.renderer._apply_experimental_tint(image, definition))
             same &= bool(np.array_equal(palette_reference.recolour(arr, d), theirs))
         counts["equal" if same else "DIFFERENT"] += 1
     return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
 
 
 def probe_cells():
-    """Every channel value (along x) at every alpha (along y), three channels in different
-    orders."""
+    """Every channel value (along x) at every alpha (along y), the three colour channels in
+    different orders."""
     import numpy as np  # noqa: PLC0415
 
     v = np.arange(256, dtype=np.uint16)
