@@ -3,6 +3,8 @@
 //! - [`bundled_repo`]: the bundled atlases, loaded once per test binary.
 //! - [`GoldenSheet`]: the committed golden cats (`tests/golden/cats.jsonl` + `cats.png`).
 //! - [`render_cpu`]: params → PNG-ready pixels through the whole CPU pipeline.
+//! - [`real_sprite_folder`]: the user's real sprite folder, named by the environment.
+//! - [`skip`]: a test's `SKIPPED` line, seen past libtest's capture.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -34,6 +36,31 @@ pub fn bundled_repo() -> &'static AtlasRepository {
             repo.report()
         );
         repo
+    })
+}
+
+/// Says why a test skipped, past libtest's output capture so the line is always seen.
+pub fn skip(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
+/// The user's real sprite folder (CC BY-NC art, never in the repo), laid out like
+/// CatGenerator's: `CG3_REAL_SPRITE_ROOT` and `CG3_REAL_DATA_ROOT`. Without both, prints the
+/// test's `SKIPPED` line and returns `None`.
+#[must_use]
+pub fn real_sprite_folder() -> Option<AtlasPaths> {
+    let (Some(sprite_root), Some(data_root)) = (
+        std::env::var_os("CG3_REAL_SPRITE_ROOT"),
+        std::env::var_os("CG3_REAL_DATA_ROOT"),
+    ) else {
+        skip("set CG3_REAL_SPRITE_ROOT and CG3_REAL_DATA_ROOT to a real sprite folder");
+        return None;
+    };
+    Some(AtlasPaths {
+        sprite_root: sprite_root.into(),
+        data_root: data_root.into(),
+        palette_root: None,
     })
 }
 

@@ -17,7 +17,6 @@ use pipeline::compare::{compare_rgba, write_diff_strip};
 use pipeline::gpu::{GpuBackend, GpuError, GpuOptions};
 use pipeline::{AtlasPaths, AtlasRepository, CELL, CELL_BYTES, CpuBackend, Plan};
 use serde_json::{Value, json};
-use std::io::Write as _;
 
 /// Batch sizes: single cats, odd sizes, a power of two, one past a power of two, and one
 /// large enough to run as several pipelined passes.
@@ -144,23 +143,10 @@ fn gpu_equals_cpu_on_random_cats_over_the_bundled_art() {
 /// `CG3_REAL_DATA_ROOT` name a folder laid out like CatGenerator's.
 #[test]
 fn gpu_equals_cpu_on_random_cats_over_the_real_sprite_folder() {
-    let (Some(sprite_root), Some(data_root)) = (
-        std::env::var_os("CG3_REAL_SPRITE_ROOT"),
-        std::env::var_os("CG3_REAL_DATA_ROOT"),
-    ) else {
-        // Written past libtest's capture, so that the skip is seen.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: set CG3_REAL_SPRITE_ROOT and CG3_REAL_DATA_ROOT to a real sprite folder"
-        );
+    let Some(paths) = e2e::real_sprite_folder() else {
         return;
     };
-    let repo = AtlasRepository::load(&AtlasPaths {
-        sprite_root: sprite_root.into(),
-        data_root: data_root.into(),
-        palette_root: None,
-    })
-    .expect("the real sprite folder loads");
+    let repo = AtlasRepository::load(&paths).expect("the real sprite folder loads");
     let Some(mut gpu) = open(&repo) else { return };
     let cats = random_cats(&repo, 7, 3000);
     assert_gpu_equals_cpu("real", &repo, &mut gpu, &cats, None, 90);

@@ -12,14 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::workspace_root;
+use e2e::{skip, workspace_root};
 use pipeline::palette::{PaletteSet, dark_forest_tint_px};
 use pipeline::{AtlasPaths, AtlasRepository, CELL_BYTES, CellId, Pose};
-
-fn skip(why: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
-}
 
 fn numpy_available() -> bool {
     Command::new("python3")

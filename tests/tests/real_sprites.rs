@@ -12,16 +12,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{GOLDEN_COLUMNS, workspace_root};
+use e2e::{GOLDEN_COLUMNS, skip, workspace_root};
 use pipeline::atlas::decode_png;
 use pipeline::compare::{compare_rgba, write_diff_strip};
 use pipeline::{AtlasPaths, AtlasRepository, CatParams, CatSpec, CpuBackend, Plan};
-
-/// Says why a test skipped, past libtest's output capture so the line is always seen.
-fn skip(why: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
-}
 
 fn pygame_available() -> bool {
     Command::new("python3")
@@ -134,18 +128,14 @@ fn compare_folder_with_pygame(sprite_root: &Path, data_root: &Path, label: &str)
 
 #[test]
 fn real_sprite_folder_renders_equal_to_pygame() {
-    let (Some(s), Some(d)) = (
-        std::env::var_os("CG3_REAL_SPRITE_ROOT"),
-        std::env::var_os("CG3_REAL_DATA_ROOT"),
-    ) else {
-        skip("set CG3_REAL_SPRITE_ROOT and CG3_REAL_DATA_ROOT to a real sprite folder");
+    let Some(paths) = e2e::real_sprite_folder() else {
         return;
     };
     assert!(
         pygame_available(),
         "pygame-ce is needed: pip install -r scripts/golden/requirements.txt"
     );
-    compare_folder_with_pygame(&PathBuf::from(s), &PathBuf::from(d), "real-sprites");
+    compare_folder_with_pygame(&paths.sprite_root, &paths.data_root, "real-sprites");
 }
 
 #[test]
