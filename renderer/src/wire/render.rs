@@ -352,7 +352,8 @@ impl BatchResponse {
     /// URLs (the sheet's, each source's) copied in as [`RenderResponse::write_json`] does.
     ///
     /// # Errors
-    /// As `serde_json::to_writer` (none for these types).
+    /// As `serde_json::to_writer` (none for these types); and if `sheet` stops being the
+    /// struct's first field, which the byte-equality test catches first.
     pub fn write_json(mut self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         const SHEET: &[u8] = br#"{"sheet":""#;
         let sheet = std::mem::replace(&mut self.sheet, DataUrl(String::new()));
@@ -365,13 +366,11 @@ impl BatchResponse {
         out.reserve(urls + 200 * self.frames.len() + 1024);
         let start = out.len();
         serde_json::to_writer(&mut *out, &self)?;
-        // `sheet` is the first field, written empty: the URL goes between its quotes.
+        // `sheet` is the first field, written empty: the URL goes between its quotes. (A
+        // field moved before it fails here, and so does the byte-equality test below.)
         let at = start + SHEET.len();
         if out.get(start..at) != Some(SHEET) {
-            // Not the shape written here (a field moved before `sheet`): serde_json alone.
-            out.truncate(start);
-            (self.sheet, self.sources) = (sheet, sources);
-            return serde_json::to_writer(out, &self);
+            return Err(serde::ser::Error::custom("`sheet` is not the first field"));
         }
         out.splice(at..at, sheet.0.bytes());
         if let Some(sources) = sources {
