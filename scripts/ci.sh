@@ -25,7 +25,7 @@ python3 scripts/soak/judge.py --self-test
 python3 scripts/import_cycles.py pipeline/src renderer/src client/src
 # The renderer's layers, top to bottom: each may use its own and those below, never above.
 python3 scripts/import_cycles.py --layers renderer/src \
-  "serve, cli > select > http, connections > state > render_path, textures, shared > queue, worker > backend, gpu_backend, gpu_probe > job"
+  "serve, cli > select > http, connections, connection_threads > state > render_path, textures, shared > queue, worker > backend, gpu_backend, gpu_probe > job"
 
 step "cargo test"
 cargo test --workspace --all-features --locked 2>&1 | tee /tmp/cg3-test.log

@@ -38,6 +38,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tower::ServiceExt;
 
 use crate::config::Config;
+use crate::connection_threads::{ConnectionThreads, Seat};
 use crate::http::error::ApiError;
 use crate::metrics::{ConnectionEnd, Metrics};
 
@@ -81,11 +82,13 @@ impl ConnectionLimits {
 }
 
 /// Accepts connections on `listener` and serves `router` on them until `stop` resolves;
-/// returns the handle that drains the connections still open (see [`drain`]). One
-/// connection's failure ends that connection only; accept errors such as running out of file
-/// descriptors are logged and retried after a pause.
+/// returns the handle that drains the connections still open (see [`drain`]). Each
+/// connection is served on one of `threads`, the one with the fewest connections when it
+/// arrives. One connection's failure ends that connection only; accept errors such as
+/// running out of file descriptors are logged and retried after a pause.
 pub async fn accept_until(
     listener: TcpListener,
+    threads: &ConnectionThreads,
     router: Router,
     limits: ConnectionLimits,
     metrics: Arc<Metrics>,
@@ -115,10 +118,24 @@ pub async fn accept_until(
             },
         };
         let _ = stream.set_nodelay(true);
+        let seat = threads.seat();
+        let stream = match seat.adopt(stream) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not hand a connection to its thread; closed");
+                continue;
+            }
+        };
         if let Ok(permit) = normal.clone().try_acquire_owned() {
             let service = TowerToHyperService::new(router.clone());
             let conn = main_builder.serve_connection(TokioIo::new(stream), service);
-            spawn_connection(graceful.watch(conn), Some(permit), metrics.clone(), None);
+            spawn_connection(
+                seat,
+                graceful.watch(conn),
+                Some(permit),
+                metrics.clone(),
+                None,
+            );
         } else {
             let (id, evicted) = overflow.enter();
             let router = router.clone();
@@ -126,7 +143,7 @@ pub async fn accept_until(
                 hyper::service::service_fn(move |req| overflow_answer(router.clone(), req));
             let conn = overflow_builder.serve_connection(TokioIo::new(stream), service);
             let lane = Some((overflow.clone(), id, evicted));
-            spawn_connection(graceful.watch(conn), None, metrics.clone(), lane);
+            spawn_connection(seat, graceful.watch(conn), None, metrics.clone(), lane);
         }
     }
     graceful
@@ -169,9 +186,10 @@ impl OverflowLane {
     }
 }
 
-/// Runs one connection on its own task, holding its slot until it ends. An overflow
-/// connection (`lane`) counts as `overflow` however it closed, or as `evicted`.
+/// Runs one connection on its own task on `seat`'s thread, holding its slot until it ends.
+/// An overflow connection (`lane`) counts as `overflow` however it closed, or as `evicted`.
 fn spawn_connection<F>(
+    seat: Seat,
     conn: F,
     permit: Option<OwnedSemaphorePermit>,
     metrics: Arc<Metrics>,
@@ -180,7 +198,7 @@ fn spawn_connection<F>(
     F: Future<Output = Result<(), hyper::Error>> + Send + 'static,
 {
     metrics.connection_opened();
-    tokio::spawn(async move {
+    seat.spawn(async move {
         let end = match lane {
             None => ended(conn.await),
             Some((lane, id, evicted)) => {

@@ -29,6 +29,8 @@
 //! - [`wire`]: the JSON bodies of every route, typed once (handlers, client, OpenAPI).
 //! - [`http`]: `app(state) -> Router`, routes, errors, extractors.
 //! - [`health`], [`metrics`]: operator views; [`process`]: resident memory.
+//! - [`connection_threads`]: `ConnectionThreads`, where connections are served: tokio's
+//!   shared runtime, or pinned threads with one single-threaded runtime each.
 //! - [`connections`]: the accept loop — connection cap with a probes-only overflow lane,
 //!   header-read/idle timeout, header size, graceful drain of open connections.
 //! - [`serve`]: start-up, signals, the shutdown sequence.
@@ -43,6 +45,7 @@ pub mod cache;
 pub mod cli;
 pub mod coalesce;
 pub mod config;
+pub mod connection_threads;
 pub mod connections;
 pub mod error;
 #[cfg(feature = "gpu")]

@@ -20,6 +20,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::{Config, LogFormat, SETTINGS, env_help};
+use crate::connection_threads::ConnectionThreads;
 use crate::state::{AtlasFiles, Service};
 
 /// Flags of `renderer serve`: `--config` and one flag per [`SETTINGS`] entry (each
@@ -149,6 +150,18 @@ pub async fn serve(
 ) -> std::io::Result<bool> {
     let Service { state, pool } = service;
     let grace = state.config.shutdown_grace;
+    let threads = if state.config.pin_connections {
+        ConnectionThreads::pinned(state.config.async_thread_count())?
+    } else {
+        ConnectionThreads::shared(tokio::runtime::Handle::current())
+    };
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        workers = state.workers,
+        async_threads = threads.len(),
+        backend = state.backend,
+        "listening"
+    );
     let stop = {
         let state = state.clone();
         async move {
@@ -159,6 +172,7 @@ pub async fn serve(
     };
     let connections = crate::connections::accept_until(
         listener,
+        &threads,
         crate::http::app(state.clone()),
         crate::connections::ConnectionLimits::of(&state.config),
         state.metrics.clone(),
@@ -169,9 +183,15 @@ pub async fn serve(
     if !clean {
         tracing::warn!("grace period over with requests still open");
     }
-    let finished = tokio::task::spawn_blocking(move || pool.shutdown(grace))
-        .await
-        .unwrap_or(false);
+    let finished = tokio::task::spawn_blocking(move || {
+        let finished = pool.shutdown(grace);
+        // Pinned connections still open past the grace period are dropped with their
+        // threads (shared ones with the runtime, when `run` returns).
+        threads.stop();
+        finished
+    })
+    .await
+    .unwrap_or(false);
     clean &= finished;
     tracing::info!(clean, "shutdown complete");
     Ok(clean)
@@ -211,26 +231,27 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     )?;
     init_logging(config.log_format);
     let addr = format!("{}:{}", config.host, config.port);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.async_thread_count())
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    // Start-up, the accept loop and signals, and (unless pinned, `ConnectionThreads`) the
+    // connections too.
+    let rt = if config.pin_connections {
+        tokio::runtime::Builder::new_current_thread()
+            // Its blocking pool's threads (start-up, shutdown), so no thread is mistaken for
+            // one answering HTTP.
+            .thread_name("blocking")
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.async_thread_count())
+            .enable_all()
+            .build()
+    }
+    .context("starting the async runtime")?;
     rt.block_on(async move {
         let service = tokio::task::spawn_blocking(move || build_state(config)).await??;
         let listener = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
-        let state = &service.state;
-        // The runtime's own count, so the line shows what runs, not what was asked for.
-        let async_threads = tokio::runtime::Handle::current().metrics().num_workers();
-        tracing::info!(
-            addr = %listener.local_addr()?,
-            workers = state.workers,
-            async_threads,
-            backend = state.backend,
-            "listening"
-        );
         serve(listener, service, signal()).await?;
         anyhow::Ok(())
     })

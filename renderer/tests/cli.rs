@@ -270,7 +270,18 @@ fn start_server_with_line(
 #[cfg(unix)]
 #[test]
 fn the_server_answers_and_exits_zero_on_sigterm() {
-    let (mut child, lines, _, addr) = start_server(&[]);
+    answers_and_exits_zero_on_sigterm(&[]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_server_with_pinned_connections_answers_and_exits_zero_on_sigterm() {
+    answers_and_exits_zero_on_sigterm(&[("CG3_PIN_CONNECTIONS", "true")]);
+}
+
+#[cfg(unix)]
+fn answers_and_exits_zero_on_sigterm(env: &[(&str, &str)]) {
+    let (mut child, lines, _, addr) = start_server(env);
     let mut s = TcpStream::connect(&addr).expect("connects");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
@@ -362,4 +373,27 @@ fn the_async_runtime_has_the_configured_number_of_threads() {
         let _ = child.wait();
         assert_eq!(listening["async_threads"], n, "{listening}");
     }
+}
+
+/// With `CG3_PIN_CONNECTIONS` the async threads are the process's own `async-N` threads,
+/// as many as `CG3_ASYNC_THREADS`, and no tokio worker threads answer HTTP.
+#[cfg(target_os = "linux")]
+#[test]
+fn pinned_connections_run_on_as_many_threads_of_their_own() {
+    let (mut child, _, _, listening) =
+        start_server_with_line(&[("CG3_ASYNC_THREADS", "3"), ("CG3_PIN_CONNECTIONS", "true")]);
+    let names: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        .expect("tasks")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|n| n.trim().to_owned())
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(listening["async_threads"], 3, "{listening}");
+    let pinned = names.iter().filter(|n| n.starts_with("async-")).count();
+    assert_eq!(pinned, 3, "{names:?}");
+    assert!(
+        !names.iter().any(|n| n == "tokio-rt-worker"),
+        "a current-thread runtime accepts; no tokio worker threads: {names:?}"
+    );
 }

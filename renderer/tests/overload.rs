@@ -254,6 +254,17 @@ async fn breaker_opens_after_n_failures_and_recovers_after_the_reset_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_drain_answers_every_admitted_request() {
+    graceful_drain_answers_every_admitted_request_when(false).await;
+}
+
+/// The same with each connection pinned to a thread of its own runtime
+/// (`CG3_PIN_CONNECTIONS`): the drain waits on connections served by other runtimes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_drain_answers_every_admitted_request_on_pinned_connections() {
+    graceful_drain_answers_every_admitted_request_when(true).await;
+}
+
+async fn graceful_drain_answers_every_admitted_request_when(pin_connections: bool) {
     let control = Arc::new(TestControl::default());
     control.set_delay(Duration::from_millis(100));
     let service = test_service(
@@ -262,6 +273,8 @@ async fn graceful_drain_answers_every_admitted_request() {
             c.max_queue_size = nz(16);
             c.cache_bytes = 0;
             c.shutdown_grace = Duration::from_secs(20);
+            c.async_threads = Some(nz(2));
+            c.pin_connections = pin_connections;
         }),
         control,
         common::system_clock(),

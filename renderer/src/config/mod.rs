@@ -96,6 +96,12 @@ pub struct Config {
     /// Threads of the async runtime (HTTP, queueing, answers); `None`: see
     /// [`Config::async_thread_count`].
     pub async_threads: Option<NonZeroUsize>,
+    /// Each connection stays on the async thread it was accepted onto (one single-threaded
+    /// runtime per thread, [`crate::connection_threads`]) instead of tokio's runtime whose
+    /// threads share all connections. Less CPU per request; with a load generator on the
+    /// same cores and zero-backoff clients, fewer renders under overload (BENCHMARKS.md,
+    /// "Connection threads").
+    pub pin_connections: bool,
     /// Consecutive failures that open the breaker.
     pub circuit_failure_threshold: NonZeroUsize,
     /// Time the breaker stays open before one probe.
@@ -166,6 +172,7 @@ impl Default for Config {
             max_queue_size: nz(120),
             worker_count: nz(4),
             async_threads: None,
+            pin_connections: false,
             circuit_failure_threshold: nz(8),
             circuit_reset: Duration::from_secs(12),
             render_timeout: Duration::from_millis(10_000),
