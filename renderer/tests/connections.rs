@@ -78,8 +78,19 @@ async fn health_is_fast(addr: SocketAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickled_request_head_is_cut_off_at_the_header_read_timeout() {
+    a_trickled_request_head_is_cut_off_at_the_header_read_timeout_when(false).await;
+}
+
+/// The same with `CG3_PIN_CONNECTIONS`: hyper's timers run on the connection's own runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_request_head_is_cut_off_at_the_header_read_timeout_on_pinned_connections() {
+    a_trickled_request_head_is_cut_off_at_the_header_read_timeout_when(true).await;
+}
+
+async fn a_trickled_request_head_is_cut_off_at_the_header_read_timeout_when(pin_connections: bool) {
     let server = Server::start(config(|c| {
         c.header_read_timeout = Duration::from_millis(400);
+        c.pin_connections = pin_connections;
     }))
     .await;
     let mut slow = TcpStream::connect(server.addr).await.expect("connects");
@@ -107,8 +118,22 @@ async fn a_trickled_request_head_is_cut_off_at_the_header_read_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_keep_alive_connection_is_closed_at_the_header_read_timeout() {
+    an_idle_keep_alive_connection_is_closed_at_the_header_read_timeout_when(false).await;
+}
+
+/// The same with `CG3_PIN_CONNECTIONS`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed_at_the_header_read_timeout_on_pinned_connections()
+{
+    an_idle_keep_alive_connection_is_closed_at_the_header_read_timeout_when(true).await;
+}
+
+async fn an_idle_keep_alive_connection_is_closed_at_the_header_read_timeout_when(
+    pin_connections: bool,
+) {
     let server = Server::start(config(|c| {
         c.header_read_timeout = Duration::from_millis(300);
+        c.pin_connections = pin_connections;
     }))
     .await;
     let mut s = TcpStream::connect(server.addr).await.expect("connects");
@@ -246,8 +271,20 @@ async fn pipelined_requests_are_answered_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_do_not_hold_up_a_graceful_shutdown() {
+    idle_connections_do_not_hold_up_a_graceful_shutdown_when(false).await;
+}
+
+/// The same with `CG3_PIN_CONNECTIONS`: the idle connections sit on two other runtimes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_do_not_hold_up_a_graceful_shutdown_on_pinned_connections() {
+    idle_connections_do_not_hold_up_a_graceful_shutdown_when(true).await;
+}
+
+async fn idle_connections_do_not_hold_up_a_graceful_shutdown_when(pin_connections: bool) {
     let server = Server::start(config(|c| {
         c.shutdown_grace = Duration::from_secs(5);
+        c.async_threads = Some(nz(2));
+        c.pin_connections = pin_connections;
     }))
     .await;
     let mut idle = Vec::new();
@@ -266,7 +303,24 @@ async fn idle_connections_do_not_hold_up_a_graceful_shutdown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_idle_connections_past_the_cap_cannot_keep_a_probe_out() {
-    let server = Server::start(config(|c| c.max_connections = nz(1))).await;
+    a_flood_of_idle_connections_past_the_cap_cannot_keep_a_probe_out_when(false).await;
+}
+
+/// The same with `CG3_PIN_CONNECTIONS`: evictions reach connections on other runtimes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_past_the_cap_cannot_keep_a_probe_out_on_pinned_connections() {
+    a_flood_of_idle_connections_past_the_cap_cannot_keep_a_probe_out_when(true).await;
+}
+
+async fn a_flood_of_idle_connections_past_the_cap_cannot_keep_a_probe_out_when(
+    pin_connections: bool,
+) {
+    let server = Server::start(config(|c| {
+        c.max_connections = nz(1);
+        c.async_threads = Some(nz(2));
+        c.pin_connections = pin_connections;
+    }))
+    .await;
     let slots = renderer::connections::OVERFLOW_SLOTS;
     // One connection takes the only slot; more idle ones than the overflow lane holds follow,
     // all sending nothing (each would hold its overflow slot for 500 ms).
