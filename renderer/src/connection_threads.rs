@@ -85,15 +85,20 @@ impl ConnectionThreads {
             let runtime = Builder::new_current_thread().enable_all().build()?;
             let handle = runtime.handle().clone();
             let (stop, stopped) = oneshot::channel::<()>();
+            let (running, started) = std::sync::mpsc::channel::<()>();
             let join = std::thread::Builder::new()
                 .name(format!("async-{i}"))
                 .spawn(move || {
+                    let _ = running.send(());
                     runtime.block_on(async {
                         let _ = stopped.await;
                     });
                     // The runtime is dropped here, on its own thread and outside any async
                     // context, which is where tokio allows it.
                 })?;
+            // Returns once the thread runs (and carries its name), so that what is logged
+            // as listening is what runs.
+            let _ = started.recv();
             lanes.push(Lane {
                 handle,
                 open: Arc::new(AtomicUsize::new(0)),
