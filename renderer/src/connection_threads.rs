@@ -7,10 +7,12 @@
 //!   single-threaded runtime; a connection stays on the thread that held the fewest
 //!   connections when it was accepted, and everything its requests spawn (coalescer
 //!   followers, texture uploads) runs there too. Its buffers stay in one core's caches, a
-//!   wake is a push on that thread's own queue, and an allocation is freed by the thread
-//!   that made it: on the 2-core box about 10 % less server CPU per request. With zero-backoff
-//!   clients on the same cores the cheaper refusals come back sooner and leave the render
-//!   threads less CPU, so it is not the default (BENCHMARKS.md, "Connection threads").
+//!   wake from its own thread is a push on its own queue, and an allocation is freed by
+//!   the thread that made it: on the 2-core box about 10 % less server CPU per request.
+//!   Under a zero-backoff retry storm it renders less (the cheaper refusals come back
+//!   sooner, and a render thread wakes a single-threaded runtime with an `eventfd` write
+//!   for every finished job), so it is not the default (BENCHMARKS.md, "Connection
+//!   threads").
 //!
 //! The accept loop, signals and start-up stay on the caller's runtime either way.
 

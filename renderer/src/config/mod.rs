@@ -98,9 +98,8 @@ pub struct Config {
     pub async_threads: Option<NonZeroUsize>,
     /// Each connection stays on the async thread it was accepted onto (one single-threaded
     /// runtime per thread, [`crate::connection_threads`]) instead of tokio's runtime whose
-    /// threads share all connections. Less CPU per request; with a load generator on the
-    /// same cores and zero-backoff clients, fewer renders under overload (BENCHMARKS.md,
-    /// "Connection threads").
+    /// threads share all connections. Less CPU per request; fewer renders under a
+    /// zero-backoff retry storm (BENCHMARKS.md, "Connection threads").
     pub pin_connections: bool,
     /// Consecutive failures that open the breaker.
     pub circuit_failure_threshold: NonZeroUsize,

@@ -192,7 +192,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "pin_connections",
         section: SERVICE,
-        help: "keep each connection on one async thread: ~10 % less server CPU per request; fewer renders under zero-backoff overload when clients share the cores",
+        help: "keep each connection on one async thread: ~10 % less server CPU per request, but fewer renders under a zero-backoff retry storm",
         apply: |c, v| boolean(v).map(|b| c.pin_connections = b),
         show: |c| c.pin_connections.to_string(),
     },
