@@ -15,14 +15,16 @@
 #        SKIP_BUILD=1 scripts/overload.sh            uses target/release as it is
 #        BIN=/tmp/renderer-old scripts/overload.sh   another server binary (A/B)
 #        CG3_SHED_DELAY_MS=0 scripts/overload.sh     any CG3_* setting passes through
-# Knobs: DURATION (8 s per run), PORT (18701), SETUPS ("small default").
+#        LOADGEN_NICE=19 scripts/overload.sh         the load generator takes only the CPU
+#                                                    the server leaves
+# Knobs: DURATION (8 s per run), PORT (18701), SETUPS ("small default"), LOADGEN_NICE (0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-8}
 PORT=${PORT:-18701}
 SETUPS=${SETUPS:-small default}
 BIN=${BIN:-target/release/renderer}
-LOADGEN=target/release/loadgen
+LOADGEN=(nice -n "${LOADGEN_NICE:-0}" target/release/loadgen)
 if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release --locked -p renderer -p loadgen
 fi
@@ -36,8 +38,8 @@ run() { # setup capacity-conns overload-conns env...
   trap 'kill "$server" 2>/dev/null || true' EXIT
   for _ in $(seq 100); do "$BIN" probe --port "$PORT" --path /ready >/dev/null 2>&1 && break; sleep 0.1; done
   local url=http://127.0.0.1:$PORT
-  "$LOADGEN" --url "$url" --duration "$DURATION" --scenario "varied:$cap" >/tmp/cg3-overload-cap.txt
-  "$LOADGEN" --url "$url" --duration "$DURATION" --scenario "varied:$over" --scenario health:1 \
+  "${LOADGEN[@]}" --url "$url" --duration "$DURATION" --scenario "varied:$cap" >/tmp/cg3-overload-cap.txt
+  "${LOADGEN[@]}" --url "$url" --duration "$DURATION" --scenario "varied:$over" --scenario health:1 \
     >/tmp/cg3-overload-over.txt
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true

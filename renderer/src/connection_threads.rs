@@ -117,15 +117,8 @@ impl ConnectionThreads {
 
     /// How many threads answer HTTP.
     #[must_use]
-    pub fn len(&self) -> usize {
+    pub fn thread_count(&self) -> usize {
         self.threads
-    }
-
-    /// True when no thread answers HTTP (a shared runtime with no worker threads, such as
-    /// a current-thread runtime in a test, answers on the thread that drives it).
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.threads == 0
     }
 
     /// A seat on the runtime with the fewest open connections (the first of equals).
@@ -236,8 +229,8 @@ mod tests {
     #[test]
     fn at_least_one_thread() {
         let threads = ConnectionThreads::pinned(0).expect("threads");
-        assert_eq!(threads.len(), 1);
-        assert!(!threads.is_empty());
+        assert_eq!(threads.thread_count(), 1);
+        assert_eq!(threads.open(), vec![0]);
         threads.stop();
     }
 
@@ -250,7 +243,7 @@ mod tests {
             .build()
             .expect("runtime");
         let threads = ConnectionThreads::shared(runtime.handle().clone());
-        assert_eq!(threads.len(), 3);
+        assert_eq!(threads.thread_count(), 3);
         let seat = threads.seat();
         assert_eq!(threads.open(), vec![1]);
         let (tx, rx) = std::sync::mpsc::channel();

@@ -158,7 +158,7 @@ pub async fn serve(
     tracing::info!(
         addr = %listener.local_addr()?,
         workers = state.workers,
-        async_threads = threads.len(),
+        async_threads = threads.thread_count(),
         backend = state.backend,
         "listening"
     );
