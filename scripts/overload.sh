@@ -17,14 +17,19 @@
 #        CG3_SHED_DELAY_MS=0 scripts/overload.sh     any CG3_* setting passes through
 #        LOADGEN_NICE=19 scripts/overload.sh         the load generator takes only the CPU
 #                                                    the server leaves
-# Knobs: DURATION (8 s per run), PORT (18701), SETUPS ("small default"), LOADGEN_NICE (0).
+#        SERVER_CPUS=0 LOADGEN_CPUS=1 scripts/overload.sh
+#                                                    each pinned to its own cores (taskset
+#                                                    lists): the server on one core here
+# Knobs: DURATION (8 s per run), PORT (18701), SETUPS ("small default"), LOADGEN_NICE (0),
+# SERVER_CPUS and LOADGEN_CPUS (unset: anywhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-8}
 PORT=${PORT:-18701}
 SETUPS=${SETUPS:-small default}
 BIN=${BIN:-target/release/renderer}
-LOADGEN=(nice -n "${LOADGEN_NICE:-0}" target/release/loadgen)
+LOADGEN=(nice -n "${LOADGEN_NICE:-0}" ${LOADGEN_CPUS:+taskset -c "$LOADGEN_CPUS"} target/release/loadgen)
+SERVER=(${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$BIN")
 if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release --locked -p renderer -p loadgen
 fi
@@ -33,7 +38,7 @@ log=/tmp/cg3-overload-server.log
 run() { # setup capacity-conns overload-conns env...
   local name=$1 cap=$2 over=$3
   shift 3
-  env "$@" CG3_CACHE_BYTES=0 CG3_PORT="$PORT" "$BIN" >"$log" 2>&1 &
+  env "$@" CG3_CACHE_BYTES=0 CG3_PORT="$PORT" "${SERVER[@]}" >"$log" 2>&1 &
   server=$!
   trap 'kill "$server" 2>/dev/null || true' EXIT
   for _ in $(seq 100); do "$BIN" probe --port "$PORT" --path /ready >/dev/null 2>&1 && break; sleep 0.1; done

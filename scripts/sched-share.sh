@@ -8,6 +8,7 @@
 #   scripts/sched-share.sh                 one worker, queue 4: 256 connections + /health
 #   MODE=capacity scripts/sched-share.sh   the same server at 4 connections
 #   BIN=/tmp/renderer-old scripts/sched-share.sh
+#   SERVER_CPUS=0 LOADGEN_CPUS=1 scripts/sched-share.sh   each on its own cores (taskset)
 #   HOOK='…' scripts/sched-share.sh        a command run once the server is ready ($pid is
 #                                          the server), e.g. to change a thread's scheduling
 #
@@ -18,7 +19,7 @@ BIN=${BIN:-target/release/renderer}
 port=${PORT:-18777}
 [ -x target/release/loadgen ] || cargo build --release --locked -p loadgen
 CG3_CACHE_BYTES=0 CG3_WORKER_COUNT=${CG3_WORKER_COUNT:-1} CG3_MAX_QUEUE_SIZE=${CG3_MAX_QUEUE_SIZE:-4} \
-  CG3_PORT=$port "$BIN" >/tmp/sched-share-server.log 2>&1 &
+  CG3_PORT=$port ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$BIN" >/tmp/sched-share-server.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "localhost:$port/ready" >/dev/null && break; sleep 0.1; done
@@ -35,7 +36,7 @@ case ${MODE:-overload} in
   overload) scenarios=(--scenario varied:256 --scenario health:1) ;;
   *) echo "MODE is capacity or overload" >&2; exit 2 ;;
 esac
-target/release/loadgen --url "http://127.0.0.1:$port" --duration 5 "${scenarios[@]}" \
+${LOADGEN_CPUS:+taskset -c "$LOADGEN_CPUS"} target/release/loadgen --url "http://127.0.0.1:$port" --duration 5 "${scenarios[@]}" \
   >/tmp/sched-share-load.txt 2>&1 &
 load=$!
 sleep 1.5
