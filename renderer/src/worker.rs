@@ -15,7 +15,7 @@ use crate::backend::{BackendFactory, RenderBackend, WorkerRole};
 use crate::breaker::CircuitBreaker;
 use crate::job::JobInput;
 use crate::metrics::{Metrics, Outcome};
-use crate::queue::{Job, JobError, JobQueue, JobResult};
+use crate::queue::{Job, JobError, JobQueue, JobReceiver, JobResult};
 
 /// The render threads.
 #[derive(Debug)]
@@ -31,7 +31,7 @@ pub struct WorkerPool {
 /// What every worker shares.
 #[derive(Clone)]
 struct Shared {
-    rx: Receiver<Job>,
+    rx: JobReceiver,
     breaker: Arc<CircuitBreaker>,
     metrics: Arc<Metrics>,
     busy: Arc<AtomicUsize>,

@@ -81,6 +81,9 @@ pub struct Snapshot {
     pub queue_depth: usize,
     /// Queue bound.
     pub queue_capacity: usize,
+    /// Refusals that found the workers without progress since the previous refusal (each
+    /// gave its thread's time slice to them), since start.
+    pub queue_stalled_refusals: u64,
     /// Workers rendering now.
     pub busy_workers: usize,
     /// Worker threads.
@@ -398,6 +401,12 @@ impl Metrics {
         ] {
             x.gauge(name, help, v as u64);
         }
+        x.counter(
+            "renderer_queue_stalled_refusals_total",
+            "queue_full refusals that found the workers without progress since the previous \
+             refusal, and gave up their thread's time slice to them (workers short of CPU).",
+            g.queue_stalled_refusals,
+        );
         x.gauge(
             "renderer_circuit_state",
             "Breaker state: 0 closed, 1 open, 2 half-open.",
@@ -601,6 +610,7 @@ mod tests {
         Snapshot {
             queue_depth: 0,
             queue_capacity: 1,
+            queue_stalled_refusals: 0,
             busy_workers: 0,
             workers: 1,
             backend: "cpu",
@@ -630,6 +640,7 @@ mod tests {
         );
         assert!(text.contains("renderer_chunk_requests_total{outcome=\"cached\"} 1"));
         assert!(text.contains("renderer_texture_fetches_total{outcome=\"cached\"} 0"));
+        assert!(text.contains("renderer_queue_stalled_refusals_total 0"));
         assert!(
             !text.contains("renderer_shared_up"),
             "no shared layer, no shared metrics"

@@ -253,6 +253,7 @@ impl App {
         Snapshot {
             queue_depth: path.queue.len(),
             queue_capacity: path.queue.capacity(),
+            queue_stalled_refusals: path.queue.stalled_refusals(),
             busy_workers: self.busy_workers(),
             workers: self.workers,
             backend: self.backend,
