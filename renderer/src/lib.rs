@@ -15,7 +15,9 @@
 //! - [`select`]: `CG3_BACKEND` → which backend each worker gets.
 //! - `gpu_probe` (feature `gpu`): `renderer gpu-probe`, run as a child process by `auto`
 //!   so no driver loads into a server that renders on the CPU.
-//! - [`queue`]: `JobQueue`, bounded, refusing at once when full.
+//! - [`queue`]: `JobQueue`, bounded, refusing at once when full (a refusal that finds the
+//!   workers without progress yields its thread's time slice to them); `JobReceiver`, the
+//!   workers' end, which counts what they take.
 //! - [`worker`]: `WorkerPool`, render threads with deadline/cancel checks and panic capture.
 //! - [`breaker`]: `CircuitBreaker`, the shared state machine (`renderer_client::breaker`)
 //!   behind a lock, with an injectable clock.
