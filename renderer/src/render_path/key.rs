@@ -51,7 +51,7 @@ pub enum RenderKey<'a> {
 
 impl RenderKey<'_> {
     /// The cache key: blake3 over the atlas `fingerprint`, the kind and its fields, each
-    /// length-prefixed (a cat's fields self-delimiting, see [`KeyInput`]) so no two keys
+    /// length-prefixed (a cat's fields self-delimiting, see `KeyInput`) so no two keys
     /// share an encoding.
     #[must_use]
     pub fn digest(&self, fingerprint: &[u8]) -> Key {
