@@ -14,6 +14,8 @@
 # Usage: scripts/overload.sh                         builds release renderer + loadgen
 #        SKIP_BUILD=1 scripts/overload.sh            uses target/release as it is
 #        BIN=/tmp/renderer-old scripts/overload.sh   another server binary (A/B)
+#        BIN_DIR=/path scripts/overload.sh           prebuilt `renderer` and `loadgen` there
+#                                                    (no cargo; run from a checkout)
 #        CG3_SHED_DELAY_MS=0 scripts/overload.sh     any CG3_* setting passes through
 #        LOADGEN_NICE=19 scripts/overload.sh         the load generator takes only the CPU
 #                                                    the server leaves
@@ -27,8 +29,10 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-8}
 PORT=${PORT:-18701}
 SETUPS=${SETUPS:-small default}
-BIN=${BIN:-target/release/renderer}
-LOADGEN=(nice -n "${LOADGEN_NICE:-0}" ${LOADGEN_CPUS:+taskset -c "$LOADGEN_CPUS"} target/release/loadgen)
+if [ -n "${BIN_DIR:-}" ]; then SKIP_BUILD=1; fi
+BIN_DIR=${BIN_DIR:-target/release}
+BIN=${BIN:-$BIN_DIR/renderer}
+LOADGEN=(nice -n "${LOADGEN_NICE:-0}" ${LOADGEN_CPUS:+taskset -c "$LOADGEN_CPUS"} "$BIN_DIR/loadgen")
 SERVER=(${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$BIN")
 if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release --locked -p renderer -p loadgen
