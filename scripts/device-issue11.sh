@@ -57,27 +57,9 @@ for backend in cpu auto; do
 done
 
 echo "== 3. uncached renders against /health, every core, result cache off"
-port=18941
 for backend in cpu auto; do
-  CG3_BACKEND=$backend CG3_CACHE_BYTES=0 CG3_PORT=$port RUST_LOG=warn "$BIN_DIR/renderer" \
-    >/tmp/cg3-device-uncached.log 2>&1 &
-  pid=$!
-  "$BIN_DIR/loadgen" get --wait 30 "http://127.0.0.1:$port/ready" >/dev/null
-  hz=$(getconf CLK_TCK)
-  line="-- CG3_BACKEND=$backend:"
-  for scenario in health:64 varied:64 catgen:64; do
-    t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    out=$("$BIN_DIR/loadgen" --url "http://127.0.0.1:$port" --duration 4 --warmup 1 \
-      --scenario "$scenario" | awk '$3 == "200" {print $4, $5}')
-    t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-    line+=$(awk -v s="${scenario%%:*}" -v o="$out" -v d="$((t1 - t0))" -v hz="$hz" \
-      'BEGIN {split(o, a, " "); printf " %s %s/s (%.1f µs server CPU each)", s, a[2], d / hz * 1e6 / a[1]}')
-  done
-  peak=$("$BIN_DIR/loadgen" get "http://127.0.0.1:$port/metrics" |
-    awk '/^renderer_process_peak_resident_bytes/ {printf "%.1f", $2 / 1048576}')
-  echo "$line, peak RSS $peak MiB"
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
+  echo "-- CG3_BACKEND=$backend"
+  CG3_BACKEND=$backend ROUNDS=1 scripts/ab-uncached.sh "$BIN_DIR/renderer"
 done
 
 echo "== 4. 2048² chunks through HTTP, one at a time (renderMs: request to stored PNG)"
