@@ -68,8 +68,8 @@ async fn full_queue_rejects_with_503_and_retry_after_while_health_still_answers(
     assert_eq!(ok + refused, 10);
     let h = raw(addr, "GET", "/health", "").await.json();
     assert_eq!(h["rejected"], refused);
-    // The refusals came while the worker slept on its first batch: each after the first
-    // found it without progress (the first has nothing to compare with).
+    // The refusals came while the worker slept on its first batch, so some found it without
+    // progress since the previous refusal; the first never does (nothing to compare with).
     let metrics =
         String::from_utf8_lossy(&raw(addr, "GET", "/metrics", "").await.body).into_owned();
     let stalled: u64 = metrics
