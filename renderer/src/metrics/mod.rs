@@ -404,7 +404,8 @@ impl Metrics {
         x.counter(
             "renderer_queue_stalled_refusals_total",
             "queue_full refusals that found the workers without progress since the previous \
-             refusal, and gave up their thread's time slice to them (workers short of CPU).",
+             refusal, and gave up their thread's time slice to them (workers short of CPU, or all on \
+             long jobs).",
             g.queue_stalled_refusals,
         );
         x.gauge(
